@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what azlb needs on Debian 12, as root. Idempotent: only missing packages are fetched.
+# usage: scripts/install-deps.sh [--test]   (--test adds the packages the test tiers use)
+set -euo pipefail
+build_pkgs=(build-essential cmake ninja-build pkg-config git
+  libboost-dev libcpp-httplib-dev libssl-dev libsqlite3-dev nlohmann-json3-dev
+  libnl-3-dev libnl-route-3-dev libpugixml-dev catch2
+  iproute2 nftables procps openssl curl ca-certificates)
+test_pkgs=(azure-cli python3-azure python3-requests iperf3 wrk tcpdump)
+
+want=("${build_pkgs[@]}")
+[ "${1:-}" = "--test" ] && want+=("${test_pkgs[@]}")
+
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#want[@]} packages present"
+  exit 0
+fi
+if [ "$(id -u)" != 0 ]; then
+  echo "install-deps: missing packages (${missing[*]}); run as root: sudo $0 $*" >&2
+  exit 1
+fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+echo "install-deps: done"
