@@ -1,0 +1,171 @@
+#include "arm-api/service/network_util.h"
+
+namespace azlb::armservice::network {
+
+using armapi::iequals;
+using armapi::toLower;
+
+std::string refKey(const std::string& id) {
+  auto parsed = ResourceId::parse(id);
+  return parsed ? parsed->key() : toLower(id);
+}
+
+const Resource* findTopLevel(const Txn& tx, const std::string& id) {
+  auto parsed = ResourceId::parse(id);
+  if (!parsed || parsed->segments.empty()) return nullptr;
+  while (parsed->segments.size() > 1) *parsed = parsed->parent();
+  return tx.find(parsed->key());
+}
+
+const json* childByName(const json& body, const char* collection, std::string_view name) {
+  auto props = body.find("properties");
+  if (props == body.end() || !props->is_object()) return nullptr;
+  auto arr = props->find(collection);
+  if (arr == props->end() || !arr->is_array()) return nullptr;
+  for (const auto& item : *arr)
+    if (item.is_object() && iequals(item.value("name", ""), name)) return &item;
+  return nullptr;
+}
+
+const json* findChildById(const Txn& tx, const std::string& id, const char* collection) {
+  auto parsed = ResourceId::parse(id);
+  if (!parsed || parsed->segments.size() != 2 || !iequals(parsed->segments[1].first, collection))
+    return nullptr;
+  const Resource* parent = findTopLevel(tx, id);
+  if (!parent) return nullptr;
+  return childByName(parent->body, collection, parsed->segments[1].second);
+}
+
+namespace {
+std::optional<std::string> refOf(const json& obj, const char* key) {
+  auto it = obj.find(key);
+  if (it == obj.end() || !it->is_object()) return std::nullopt;
+  auto id = it->find("id");
+  if (id == it->end() || !id->is_string()) return std::nullopt;
+  return id->get<std::string>();
+}
+const json& itemsOf(const json& body, const char* collection) {
+  static const json kEmpty = json::array();
+  auto props = body.find("properties");
+  if (props == body.end() || !props->is_object()) return kEmpty;
+  auto arr = props->find(collection);
+  return arr != props->end() && arr->is_array() ? *arr : kEmpty;
+}
+}  // namespace
+
+std::vector<std::string> publicIpUsers(const Txn& tx, const std::string& pipKey) {
+  std::vector<std::string> users;
+  auto scan = [&](const char* type, const char* collection) {
+    tx.forEachOfType(type, [&](const std::string&, const Resource& r) {
+      for (const auto& item : itemsOf(r.body, collection)) {
+        auto ref = refOf(item.value("properties", json::object()), "publicIPAddress");
+        if (ref && refKey(*ref) == pipKey) users.push_back(item.value("id", ""));
+      }
+    });
+  };
+  scan("microsoft.network/loadbalancers", "frontendIPConfigurations");
+  scan("microsoft.network/networkinterfaces", "ipConfigurations");
+  return users;
+}
+
+std::vector<SubnetUser> subnetUsers(const Txn& tx, const std::string& subnetKey) {
+  std::vector<SubnetUser> users;
+  auto scan = [&](const char* type, const char* collection) {
+    tx.forEachOfType(type, [&](const std::string&, const Resource& r) {
+      for (const auto& item : itemsOf(r.body, collection)) {
+        auto props = item.value("properties", json::object());
+        auto ref = refOf(props, "subnet");
+        if (ref && refKey(*ref) == subnetKey)
+          users.push_back({item.value("id", ""), props.value("privateIPAddress", "")});
+      }
+    });
+  };
+  scan("microsoft.network/networkinterfaces", "ipConfigurations");
+  scan("microsoft.network/loadbalancers", "frontendIPConfigurations");
+  return users;
+}
+
+std::vector<std::string> nicConfigsReferencing(const Txn& tx, const char* refField,
+                                               const std::string& targetKey) {
+  std::vector<std::string> out;
+  tx.forEachOfType("microsoft.network/networkinterfaces", [&](const std::string&, const Resource& r) {
+    for (const auto& cfg : itemsOf(r.body, "ipConfigurations")) {
+      auto refs = cfg.value("properties", json::object()).value(refField, json::array());
+      if (!refs.is_array()) continue;
+      for (const auto& ref : refs)
+        if (ref.is_object() && ref.value("id", "") != "" && refKey(ref.value("id", "")) == targetKey)
+          out.push_back(cfg.value("id", ""));
+    }
+  });
+  return out;
+}
+
+std::optional<armapi::Ipv4Prefix> subnetPrefix(const json& subnet) {
+  auto props = subnet.value("properties", json::object());
+  if (props.contains("addressPrefix") && props["addressPrefix"].is_string())
+    return armapi::parseIpv4Prefix(props["addressPrefix"].get<std::string>());
+  auto list = props.value("addressPrefixes", json::array());
+  if (list.is_array() && !list.empty() && list[0].is_string())
+    return armapi::parseIpv4Prefix(list[0].get<std::string>());
+  return std::nullopt;
+}
+
+std::optional<uint32_t> allocatePrivateIp(const Txn& tx, const std::string& subnetId,
+                                          const armapi::Ipv4Prefix& prefix,
+                                          const std::string& exceptOwnerPrefix,
+                                          const std::set<uint32_t>& taken) {
+  std::set<uint32_t> used = taken;
+  std::string ownerKey = toLower(exceptOwnerPrefix);
+  for (const auto& u : subnetUsers(tx, refKey(subnetId))) {
+    if (!ownerKey.empty() && refKey(u.id).rfind(ownerKey, 0) == 0) continue;
+    if (auto a = armapi::parseIpv4(u.ip)) used.insert(*a);
+  }
+  if (prefix.size() < 8) return std::nullopt;
+  for (uint32_t a = prefix.first() + 4; a < prefix.last(); ++a)
+    if (!used.count(a)) return a;
+  return std::nullopt;
+}
+
+ArmResult<json> normalizeChildren(const json& props, const char* collection,
+                                  const std::string& parentId, const std::string& parentType,
+                                  std::initializer_list<const char*> readOnly) {
+  auto arr = armapi::arrayAt(props, collection, std::string("properties"));
+  if (!arr) return armFail(arr.error());
+  json out = json::array();
+  std::set<std::string> names;
+  size_t index = 0;
+  for (auto item : *arr) {
+    std::string path = std::string("properties.") + collection + "[" + std::to_string(index++) + "]";
+    if (!item.is_object())
+      return armFail(errors::invalidRequestFormat("InvalidJsonTokenType",
+                                                  "Expected an object at '" + path + "'."));
+    auto name = item.find("name");
+    if (name == item.end() || !name->is_string() || name->get<std::string>().empty())
+      return armFail(errors::badRequest("InvalidRequestFormat",
+                                        "Cannot parse the request: the item at '" + path +
+                                            "' has no name.",
+                                        path + ".name"));
+    std::string n = name->get<std::string>();
+    if (!names.insert(toLower(n)).second)
+      return armFail(errors::badRequest(
+          "InvalidRequestFormat",
+          "Cannot parse the request: " + std::string(collection) + " contains '" + n +
+              "' more than once (names are compared case-insensitively).",
+          path + ".name"));
+    auto p = armapi::objectAt(item, "properties", path);
+    if (!p) return armFail(p.error());
+    json cleaned = *p;
+    for (const char* ro : readOnly) cleaned.erase(ro);
+    cleaned.erase("provisioningState");
+    item["properties"] = cleaned;
+    item["id"] = parentId + "/" + collection + "/" + n;
+    item["type"] = parentType + "/" + collection;
+    item.erase("etag");
+    out.push_back(std::move(item));
+  }
+  return out;
+}
+
+json subRef(const std::string& id) { return json{{"id", id}}; }
+
+}  // namespace azlb::armservice::network

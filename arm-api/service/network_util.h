@@ -1,0 +1,57 @@
+// Internal helpers shared by the Microsoft.Network types: references, child lookup, users of a
+// public IP / subnet / pool, private address allocation.
+#pragma once
+
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "arm-api/common/ipv4.h"
+#include "arm-api/common/json_access.h"
+#include "arm-api/service/network.h"
+
+namespace azlb::armservice::network {
+
+using armapi::armFail;
+namespace errors = armapi::errors;
+
+/// Lower-case key of an id as a client wrote it ("/resourcegroups/" or "/resourceGroups/").
+std::string refKey(const std::string& id);
+/// The top-level resource an id (or a child id inside it) points into.
+const Resource* findTopLevel(const Txn& tx, const std::string& id);
+/// A child item (e.g. a subnet or backend pool) by its full id; nullptr when absent.
+const json* findChildById(const Txn& tx, const std::string& id, const char* collection);
+/// The named item of body.properties[collection] (case-insensitive), or nullptr.
+const json* childByName(const json& body, const char* collection, std::string_view name);
+
+/// Ids of LB frontends and NIC ipConfigurations that use the public IP (by key).
+std::vector<std::string> publicIpUsers(const Txn& tx, const std::string& pipKey);
+/// Ids of NIC ipConfigurations and LB frontends in the subnet (by key), with their addresses.
+struct SubnetUser {
+  std::string id;
+  std::string ip;
+};
+std::vector<SubnetUser> subnetUsers(const Txn& tx, const std::string& subnetKey);
+/// NIC ipConfiguration ids whose `refField` array holds a reference with the given key.
+std::vector<std::string> nicConfigsReferencing(const Txn& tx, const char* refField,
+                                               const std::string& targetKey);
+
+/// The first free address of the subnet (Azure reserves the first four and the last), skipping
+/// addresses used by others (except owners whose id starts with exceptOwnerPrefix) and `taken`.
+std::optional<uint32_t> allocatePrivateIp(const Txn& tx, const std::string& subnetId,
+                                          const armapi::Ipv4Prefix& prefix,
+                                          const std::string& exceptOwnerPrefix,
+                                          const std::set<uint32_t>& taken);
+/// The subnet's IPv4 prefix (addressPrefix or the first of addressPrefixes).
+std::optional<armapi::Ipv4Prefix> subnetPrefix(const json& subnet);
+
+/// Sets id/name/type/etag on each item of properties[collection], checks names (present,
+/// unique case-insensitively) and removes the read-only fields listed.
+ArmResult<json> normalizeChildren(const json& props, const char* collection,
+                                  const std::string& parentId, const std::string& parentType,
+                                  std::initializer_list<const char*> readOnly);
+
+json subRef(const std::string& id);
+
+}  // namespace azlb::armservice::network

@@ -1,0 +1,104 @@
+// The ARM service: routing, semantics of PUT/GET/PATCH/DELETE/LIST, validation, etags,
+// long-running operations, deployments, bootstrap endpoints (metadata, ADFS login,
+// subscriptions). HTTP-agnostic: http/ turns cpp-httplib requests into ApiRequest and back.
+// Thread-safe: handle() may be called from many threads; one mutex guards the state.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <condition_variable>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "arm-api/common/arm_error.h"
+#include "arm-api/store/store.h"
+#include "emulator/common/result.h"
+
+namespace azlb::armservice {
+
+using json = nlohmann::json;
+using armapi::ArmError;
+
+struct ServiceConfig {
+  std::string subscriptionId = "00000000-0000-0000-0000-000000000001";
+  std::string tenantId = "00000000-0000-0000-0000-0000000000aa";
+  std::string subscriptionName = "azlb local subscription";
+  std::string publicPrefix = "198.18.0.0/16";  // where public IP addresses are allocated
+  size_t maxBodyBytes = 4 * 1024 * 1024;
+};
+
+struct ApiRequest {
+  std::string method;  // upper case
+  std::string path;    // decoded path, e.g. "//metadata/endpoints"
+  std::map<std::string, std::string> query;    // decoded query parameters
+  std::map<std::string, std::string> headers;  // keys lower-case
+  std::string body;
+  std::string baseUrl;  // "https://localhost:8443", from the Host header; used in LRO URLs
+
+  std::string header(const std::string& lowerName) const {
+    auto it = headers.find(lowerName);
+    return it == headers.end() ? std::string() : it->second;
+  }
+};
+
+struct ApiResponse {
+  int status = 200;
+  std::optional<json> body;  // none = empty body
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+/// What the data plane must apply: the resources a committed change touched.
+struct ChangeSet {
+  std::string operationId;
+  std::vector<std::string> resourceIds;  // canonical ids, created/updated/deleted
+};
+
+/// Receives every committed change (after the HTTP answer is formed, outside the lock) and must
+/// eventually call Service::completeOperation(operationId, ...). Issue 3's manager implements it.
+class ChangeListener {
+ public:
+  virtual ~ChangeListener() = default;
+  virtual void onChange(const ChangeSet& change) = 0;
+};
+
+class Service {
+ public:
+  /// Loads every resource and operation from the store. Operations left in progress by a previous
+  /// run are re-announced to the listener (or completed when there is none); deployments that were
+  /// running are marked Failed, since their evaluation state was in memory.
+  static Result<std::unique_ptr<Service>> create(ServiceConfig config,
+                                                 std::unique_ptr<armstore::Store> store);
+  ~Service();
+
+  ApiResponse handle(const ApiRequest& request);
+
+  /// With no listener (the default), operations complete as soon as they are committed.
+  void setListener(ChangeListener* listener);
+  /// Marks an operation Succeeded (no error) or Failed, and the provisioningState of the resources
+  /// it wrote accordingly. Safe from any thread; unknown ids are ignored.
+  void completeOperation(const std::string& operationId, const std::optional<ArmError>& error);
+  /// Blocks until the operation is terminal or the timeout passes; returns its status.
+  std::string waitOperation(const std::string& operationId, std::chrono::milliseconds timeout);
+
+  /// Rendered GET bodies of every resource of a type (e.g. "Microsoft.Network/loadBalancers"),
+  /// for the data plane and for status output.
+  std::vector<json> listByType(const std::string& type);
+
+  const ServiceConfig& config() const { return config_; }
+
+  struct Impl;
+
+ private:
+  Service(ServiceConfig config, std::unique_ptr<armstore::Store> store);
+  ServiceConfig config_;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace azlb::armservice
