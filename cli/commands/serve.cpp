@@ -1,0 +1,156 @@
+// `azlb serve`: the ARM endpoint over HTTPS with its SQLite store and self-made TLS material.
+#include <signal.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "arm-api/http/server.h"
+#include "arm-api/store/store.h"
+#include "arm-api/tls/tls_material.h"
+#include "cli/args.h"
+#include "cli/commands/commands.h"
+
+namespace azlb::cli {
+
+namespace {
+
+const char* kServeHelp =
+    "usage: azlb serve [flags]\n"
+    "\n"
+    "  --port N            HTTPS port (default 8443, or $AZLB_PORT; 0 = any free port)\n"
+    "  --bind ADDR         address to listen on (default 127.0.0.1)\n"
+    "  --allow-remote      required to bind an address other than loopback\n"
+    "  --data-dir DIR      SQLite file and TLS material (default /var/lib/azlb as root,\n"
+    "                      else ~/.local/share/azlb; or $AZLB_DATA_DIR)\n"
+    "  --in-memory         keep resources in memory only (TLS material still lives in the data dir)\n"
+    "  --subscription ID   the one subscription (default 00000000-0000-0000-0000-000000000001)\n"
+    "  --tenant ID         the tenant (default 00000000-0000-0000-0000-0000000000aa)\n"
+    "  --public-prefix P   where public IP addresses come from (default 198.18.0.0/16)\n"
+    "  --ready-file FILE   write the bound port to FILE once requests are accepted\n"
+    "  --log-requests      print one line per request on stderr\n";
+
+bool isLoopback(const std::string& addr) {
+  return addr == "localhost" || addr == "::1" || addr.rfind("127.", 0) == 0;
+}
+
+}  // namespace
+
+int runServe(int argc, char** argv) {
+  Args args;
+  if (auto err = parseArgs(argc, argv, 2,
+                           {"port", "bind", "data-dir", "subscription", "tenant", "public-prefix", "ready-file"},
+                           {"in-memory", "allow-remote", "log-requests", "help"}, args)) {
+    std::fprintf(stderr, "azlb serve: %s\n\n%s", err->c_str(), kServeHelp);
+    return 2;
+  }
+  if (args.has("help")) {
+    std::fputs(kServeHelp, stdout);
+    return 0;
+  }
+  auto start = std::chrono::steady_clock::now();
+  const std::string dataDir = args.get("data-dir", defaultDataDir());
+  const std::string bindAddr = args.get("bind", "127.0.0.1");
+  if (!isLoopback(bindAddr) && !args.has("allow-remote")) {
+    std::fprintf(stderr,
+                 "azlb serve: refusing to bind %s: azlb accepts any bearer token, so only loopback is safe. "
+                 "Add --allow-remote if you really want that.\n",
+                 bindAddr.c_str());
+    return 2;
+  }
+  int port = defaultPort();
+  if (auto p = args.get("port")) {
+    try {
+      port = std::stoi(*p);
+    } catch (const std::exception&) {
+      port = -1;
+    }
+  }
+  if (port < 0 || port > 65535) {
+    std::fprintf(stderr, "azlb serve: --port must be 0..65535\n");
+    return 2;
+  }
+  std::error_code ec;
+  std::filesystem::create_directories(dataDir, ec);
+  if (ec) {
+    std::fprintf(stderr, "azlb serve: creating data dir %s: %s\n", dataDir.c_str(), ec.message().c_str());
+    return 1;
+  }
+  auto tlsFiles = tls::ensureTlsMaterial(std::filesystem::path(dataDir) / "tls");
+  if (!tlsFiles) {
+    std::fprintf(stderr, "azlb serve: TLS material: %s\n", tlsFiles.error().message().c_str());
+    return 1;
+  }
+  const std::string dbPath = args.has("in-memory") ? ":memory:" : dataDir + "/azlb.db";
+  auto store = armstore::Store::open(dbPath);
+  if (!store) {
+    std::fprintf(stderr, "azlb serve: %s\n", store.error().message().c_str());
+    return 1;
+  }
+  armservice::ServiceConfig cfg;
+  cfg.subscriptionId = args.get("subscription", cfg.subscriptionId);
+  cfg.tenantId = args.get("tenant", cfg.tenantId);
+  cfg.publicPrefix = args.get("public-prefix", cfg.publicPrefix);
+  auto service = armservice::Service::create(cfg, std::move(store.value()));
+  if (!service) {
+    std::fprintf(stderr, "azlb serve: %s\n", service.error().message().c_str());
+    return 1;
+  }
+  // No data plane yet: operations complete as soon as they are stored.
+  (*service)->setListener(nullptr);
+
+  armhttp::ServerOptions opts;
+  opts.bindAddress = bindAddr;
+  opts.port = port;
+  opts.certFile = tlsFiles->serverCert.string();
+  opts.keyFile = tlsFiles->serverKey.string();
+  opts.logRequests = args.has("log-requests");
+  armhttp::ArmServer server(**service, opts);
+
+  // SIGINT/SIGTERM stop the server from a thread that waits for them.
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGINT);
+  sigaddset(&sigs, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+  signal(SIGPIPE, SIG_IGN);
+
+  auto bound = server.bind();
+  if (!bound) {
+    std::fprintf(stderr, "azlb serve: %s\n", bound.error().message().c_str());
+    return 1;
+  }
+  std::thread signals([&server, sigs] {
+    int sig = 0;
+    sigwait(&sigs, &sig);
+    server.stop();
+  });
+  signals.detach();
+
+  double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  std::printf("azlb: ARM endpoint https://localhost:%d/ ready in %.0f ms\n"
+              "      data: %s   CA: %s\n"
+              "      set up az:  eval \"$(azlb env --port %d --data-dir %s)\" && azlb az-login\n",
+              *bound, ms, args.has("in-memory") ? "(in memory)" : dbPath.c_str(), tlsFiles->caCert.c_str(), *bound,
+              dataDir.c_str());
+  std::fflush(stdout);
+  if (auto f = args.get("ready-file")) {
+    std::string tmp = *f + ".tmp";
+    {
+      std::ofstream out(tmp);
+      out << *bound << "\n";
+    }
+    std::filesystem::rename(tmp, *f, ec);
+    if (ec) {
+      std::fprintf(stderr, "azlb serve: writing ready file %s: %s\n", f->c_str(), ec.message().c_str());
+      return 1;
+    }
+  }
+  server.run();
+  std::printf("azlb: stopped\n");
+  return 0;
+}
+
+}  // namespace azlb::cli

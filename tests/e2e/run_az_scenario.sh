@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# e2e: the real az CLI against a real `azlb serve`.
+#  1. ../shared/az/scenario.sh (the team's fixed az scenario; 32 steps, each exit code checked).
+#  2. azlb's own set-up path as the README gives it: `azlb env` + `azlb az-login`, then plain `az`.
+# Usage: run_az_scenario.sh <path to azlb>. Exit 77 (skip) when az is not installed.
+set -uo pipefail
+
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=lib.sh
+source "$here/lib.sh"
+
+bin=$(cd "$(dirname "${1:?usage: run_az_scenario.sh <path to azlb>}")" && pwd)/$(basename "$1")
+azlb_require_cmd az
+scenario=$here/../../../shared/az/scenario.sh
+
+azlb_start "$bin" || exit 1
+failed=0
+
+if [[ -f $scenario ]]; then
+  azlb_log "running $scenario"
+  timeout --kill-after=10 900 bash "$scenario" "https://localhost:$AZLB_PORT" "$AZLB_CA" "$AZLB_DATA/scenario" || failed=1
+else
+  azlb_log "shared/az/scenario.sh not found beside the repository; running only azlb's own az steps"
+fi
+
+# azlb's documented set-up: eval "$(azlb env)", azlb az-login, then plain az.
+datadir=$AZLB_DATA/data
+eval "$("$bin" env --port "$AZLB_PORT" --data-dir "$datadir")" || { echo "FAIL azlb env"; exit 1; }
+if ! "$bin" az-login --port "$AZLB_PORT" --data-dir "$datadir"; then
+  echo "FAIL azlb az-login"; cat "$datadir/az-login.log" 2>/dev/null | tail -20; exit 1
+fi
+eval "$("$bin" env --port "$AZLB_PORT" --data-dir "$datadir")"  # now with the launcher on PATH
+pass=0 fail=0
+check() {  # check DESCRIPTION EXPECTED ACTUAL
+  if [[ "$2" == "$3" ]]; then pass=$((pass + 1)); echo "ok   $1";
+  else fail=$((fail + 1)); echo "FAIL $1: expected '$2', got '$3'"; fi
+}
+check "plain az sees azlb's subscription" "00000000-0000-0000-0000-000000000001" \
+  "$(az account show --query id -o tsv 2>&1)"
+az group create -n rg-login -l "West Europe" -o none 2>&1
+check "resource group location is normalised" "westeurope" "$(az group show -n rg-login --query location -o tsv 2>&1)"
+az network public-ip create -g rg-login -n pip-login --sku Standard -o none 2>&1
+ip=$(az network public-ip show -g rg-login -n pip-login --query ipAddress -o tsv 2>&1)
+check "public IP allocated from 198.18.0.0/16" "198.18." "${ip:0:7}"
+az network lb create -g rg-login -n lb-login --sku Standard --public-ip-address pip-login -o none 2>&1
+check "lb create (template deployment) made the load balancer" "Succeeded" \
+  "$(az network lb show -g rg-login -n lb-login --query provisioningState -o tsv 2>&1)"
+check "lb create's default frontend uses the public IP" "pip-login" \
+  "$(az network lb show -g rg-login -n lb-login --query 'frontendIPConfigurations[0].publicIPAddress.id' -o tsv 2>&1 | sed 's#.*/##')"
+out=$(az network lb rule create -g rg-login --lb-name lb-login -n r1 --protocol Tcp --frontend-port 80 --backend-port 80 \
+  --frontend-ip-name LoadBalancerFrontEnd --backend-pool-name lb-loginbepool -o none 2>&1)
+check "first rule on port 80 is accepted" "" "$out"
+az network lb rule create -g rg-login --lb-name lb-login -n r2 --protocol Tcp --frontend-port 80 --backend-port 81 \
+  --frontend-ip-name LoadBalancerFrontEnd --backend-pool-name lb-loginbepool -o none >"$AZLB_DATA/dup.err" 2>&1
+check "a second rule on the same frontend port is refused with Azure's code" "yes" \
+  "$(grep -q 'LoadBalancerRulesUseSameFrontendIPConfigurationAndPort' "$AZLB_DATA/dup.err" && echo yes || echo no)"
+check "the refused rule left the load balancer unchanged" "r1" \
+  "$(az network lb rule list -g rg-login --lb-name lb-login --query '[].name' -o tsv 2>&1)"
+az network public-ip delete -g rg-login -n pip-login >"$AZLB_DATA/pipdel.err" 2>&1
+check "deleting a public IP in use is refused" "yes" \
+  "$(grep -q 'PublicIPAddressCannotBeDeleted' "$AZLB_DATA/pipdel.err" && echo yes || echo no)"
+az group delete -n rg-login --yes 2>&1
+check "group delete removed the group" "false" "$(az group exists -n rg-login 2>&1)"
+echo "$pass passed, $fail failed"
+[[ $fail == 0 && $failed == 0 ]]
