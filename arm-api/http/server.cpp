@@ -35,6 +35,7 @@ Result<int> ArmServer::bind() {
   const size_t maxBody = service_.config().maxBodyBytes;
   int threads = options_.threads;
   server_->new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
+  server_->set_tcp_nodelay(true);  // headers and body go out in separate writes: no Nagle stall
   server_->set_keep_alive_max_count(10000);
   server_->set_keep_alive_timeout(30);
   server_->set_payload_max_length(maxBody);

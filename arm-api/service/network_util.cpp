@@ -44,6 +44,11 @@ std::optional<std::string> refOf(const json& obj, const char* key) {
   if (id == it->end() || !id->is_string()) return std::nullopt;
   return id->get<std::string>();
 }
+const json& propsOf(const json& item) {
+  static const json kEmpty = json::object();
+  auto it = item.find("properties");
+  return it != item.end() && it->is_object() ? *it : kEmpty;
+}
 const json& itemsOf(const json& body, const char* collection) {
   static const json kEmpty = json::array();
   auto props = body.find("properties");
@@ -58,7 +63,7 @@ std::vector<std::string> publicIpUsers(const Txn& tx, const std::string& pipKey)
   auto scan = [&](const char* type, const char* collection) {
     tx.forEachOfType(type, [&](const std::string&, const Resource& r) {
       for (const auto& item : itemsOf(r.body, collection)) {
-        auto ref = refOf(item.value("properties", json::object()), "publicIPAddress");
+        auto ref = refOf(propsOf(item), "publicIPAddress");
         if (ref && refKey(*ref) == pipKey) users.push_back(item.value("id", ""));
       }
     });
@@ -73,7 +78,7 @@ std::vector<SubnetUser> subnetUsers(const Txn& tx, const std::string& subnetKey)
   auto scan = [&](const char* type, const char* collection) {
     tx.forEachOfType(type, [&](const std::string&, const Resource& r) {
       for (const auto& item : itemsOf(r.body, collection)) {
-        auto props = item.value("properties", json::object());
+        const json& props = propsOf(item);
         auto ref = refOf(props, "subnet");
         if (ref && refKey(*ref) == subnetKey)
           users.push_back({item.value("id", ""), props.value("privateIPAddress", "")});
@@ -90,9 +95,10 @@ std::vector<std::string> nicConfigsReferencing(const Txn& tx, const char* refFie
   std::vector<std::string> out;
   tx.forEachOfType("microsoft.network/networkinterfaces", [&](const std::string&, const Resource& r) {
     for (const auto& cfg : itemsOf(r.body, "ipConfigurations")) {
-      auto refs = cfg.value("properties", json::object()).value(refField, json::array());
-      if (!refs.is_array()) continue;
-      for (const auto& ref : refs)
+      const json& p = propsOf(cfg);
+      auto refs = p.find(refField);
+      if (refs == p.end() || !refs->is_array()) continue;
+      for (const auto& ref : *refs)
         if (ref.is_object() && ref.value("id", "") != "" && refKey(ref.value("id", "")) == targetKey)
           out.push_back(cfg.value("id", ""));
     }
@@ -101,7 +107,7 @@ std::vector<std::string> nicConfigsReferencing(const Txn& tx, const char* refFie
 }
 
 std::optional<armapi::Ipv4Prefix> subnetPrefix(const json& subnet) {
-  auto props = subnet.value("properties", json::object());
+  const json& props = propsOf(subnet);
   if (props.contains("addressPrefix") && props["addressPrefix"].is_string())
     return armapi::parseIpv4Prefix(props["addressPrefix"].get<std::string>());
   auto list = props.value("addressPrefixes", json::array());
