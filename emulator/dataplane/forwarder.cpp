@@ -1,0 +1,211 @@
+#include "emulator/dataplane/forwarder.h"
+
+#include <utility>
+
+#include "emulator/dataplane/encap.h"
+#include "emulator/dataplane/nat.h"
+
+namespace azlb::dataplane {
+
+namespace {
+
+std::shared_ptr<const ForwardingConfig> orEmpty(std::shared_ptr<const ForwardingConfig> config) {
+  return config ? std::move(config) : ForwardingConfig::empty();
+}
+
+}  // namespace
+
+// ---------------------------------------------------------------------------------------------
+// MuxForwarder
+
+MuxForwarder::MuxForwarder(const MuxOptions& options,
+                           std::shared_ptr<const ForwardingConfig> config)
+    : options_(options),
+      config_(orEmpty(std::move(config))),
+      flows_(options.flowCapacity),
+      nextIpId_(options.firstIpId) {}
+
+void MuxForwarder::setConfig(std::shared_ptr<const ForwardingConfig> config) {
+  config_ = orEmpty(std::move(config));
+}
+
+Verdict MuxForwarder::drop(DropReason reason) {
+  counters_.drop(reason).add();
+  return Verdict::drop(reason);
+}
+
+Verdict MuxForwarder::process(PacketBuf& packet, Nanos now) {
+  counters_.rxPackets.add();
+  counters_.rxBytes.add(packet.size());
+  Context ctx;
+  if (auto v = parseStage(packet, ctx)) return *v;
+  if (auto v = classifyStage(ctx)) return *v;
+  if (auto v = selectBackendStage(ctx, now)) return *v;
+  if (auto v = encapStage(packet, ctx)) return *v;
+  counters_.txPackets.add();
+  counters_.txBytes.add(packet.size());
+  return Verdict::forward(Egress::Underlay, ctx.backend->hostIp);
+}
+
+std::optional<Verdict> MuxForwarder::parseStage(PacketBuf& packet, Context& ctx) {
+  auto parsed = PacketView::parse(packet.data());
+  if (!parsed) return drop(parsed.error());
+  ctx.view = *parsed;
+  // Bytes past the IPv4 total length (link padding) must not travel inside the tunnel.
+  packet.resize(ctx.view.size());
+  return std::nullopt;
+}
+
+std::optional<Verdict> MuxForwarder::classifyStage(Context& ctx) {
+  if (!ctx.view.hasPorts()) return drop(DropReason::UnsupportedProtocol);
+  ctx.rule = config_->findFrontend(ctx.view.dst(), ctx.view.protocolNumber(), ctx.view.dstPort());
+  if (ctx.rule == nullptr) return drop(DropReason::UnknownFrontend);
+  return std::nullopt;
+}
+
+std::optional<Verdict> MuxForwarder::selectBackendStage(Context& ctx, Nanos now) {
+  const Rule& rule = *ctx.rule;
+  if (rule.kind == RuleKind::InboundNatRule) {
+    ctx.backend = &rule.backends.front();
+    return std::nullopt;
+  }
+  const FlowKey key = ctx.view.flowKey();
+  if (MuxFlow* flow = flows_.find(key, now)) {
+    if (flow->configInstance == config_->instanceId() && flow->rule == rule.index) {
+      ctx.backend = &rule.backends[flow->backend];
+    } else {
+      // Created under an older snapshot: follow the backend by id, if the rule still has it.
+      const std::uint32_t index = rule.findBackend(flow->backendKey);
+      if (index != MaglevTable::kNoBackend) {
+        *flow = MuxFlow{flow->backendKey, config_->instanceId(), rule.index, index};
+        ctx.backend = &rule.backends[index];
+      }
+    }
+    if (ctx.backend != nullptr) {
+      counters_.flowHits.add();
+      return std::nullopt;
+    }
+  }
+  const std::uint32_t index = rule.maglev->lookup(distributionHash(key, rule.loadDistribution));
+  if (index == MaglevTable::kNoBackend) return drop(DropReason::NoHealthyBackend);
+  ctx.backend = &rule.backends[index];
+  flows_.insert(key, MuxFlow{ctx.backend->key, config_->instanceId(), rule.index, index}, now,
+                rule.idleTimeout);
+  counters_.flowMisses.add();
+  return std::nullopt;
+}
+
+std::optional<Verdict> MuxForwarder::encapStage(PacketBuf& packet, Context& ctx) {
+  EncapParams params;
+  params.outerSrc = options_.underlayAddress;
+  params.outerDst = ctx.backend->hostIp;
+  params.maxOuterSize = options_.underlayMtu;
+  if (!ctx.view.dontFragment()) params.id = nextIpId_++;
+  if (auto reason = encapsulateIpip(packet, params)) return drop(*reason);
+  return std::nullopt;
+}
+
+// ---------------------------------------------------------------------------------------------
+// HostForwarder
+
+HostForwarder::HostForwarder(const HostOptions& options,
+                             std::shared_ptr<const ForwardingConfig> config)
+    : config_(orEmpty(std::move(config))), flows_(options.flowCapacity) {}
+
+void HostForwarder::setConfig(std::shared_ptr<const ForwardingConfig> config) {
+  config_ = orEmpty(std::move(config));
+}
+
+Verdict HostForwarder::drop(DropReason reason) {
+  counters_.drop(reason).add();
+  return Verdict::drop(reason);
+}
+
+Verdict HostForwarder::forwarded(const PacketBuf& packet, Verdict verdict) {
+  counters_.txPackets.add();
+  counters_.txBytes.add(packet.size());
+  return verdict;
+}
+
+Verdict HostForwarder::processInbound(PacketBuf& packet, Nanos now) {
+  counters_.rxPackets.add();
+  counters_.rxBytes.add(packet.size());
+  Context ctx;
+  if (auto v = decapStage(packet, ctx)) return *v;
+  if (auto v = matchBackendStage(ctx)) return *v;
+  if (auto v = dnatStage(ctx, now)) return *v;
+  return forwarded(packet, Verdict::forward(Egress::Backend, ctx.backend->ip));
+}
+
+std::optional<Verdict> HostForwarder::decapStage(PacketBuf& packet, Context& ctx) {
+  const auto outer = PacketView::parse(packet.data());
+  if (!outer) return drop(outer.error());
+  ctx.underlay = outer->dst();
+  auto inner = decapsulateIpip(packet, *outer);
+  if (!inner) return drop(inner.error());
+  ctx.view = *inner;
+  packet.resize(ctx.view.size());
+  return std::nullopt;
+}
+
+std::optional<Verdict> HostForwarder::matchBackendStage(Context& ctx) {
+  if (!ctx.view.hasPorts()) return drop(DropReason::UnsupportedProtocol);
+  const auto match = config_->findHostBackend(ctx.underlay, ctx.view.dst(),
+                                              ctx.view.protocolNumber(), ctx.view.dstPort());
+  if (!match) return drop(DropReason::UnknownBackend);
+  ctx.rule = match->rule;
+  ctx.backend = &match->rule->backends[match->backend];
+  return std::nullopt;
+}
+
+std::optional<Verdict> HostForwarder::dnatStage(Context& ctx, Nanos now) {
+  // Floating IP: the backend owns the frontend IP and answers from it; nothing to translate.
+  if (ctx.rule->floatingIp) return std::nullopt;
+  const PacketView& view = ctx.view;
+  const HostFlow reverse{view.dst(), view.dstPort()};
+  const std::uint16_t backendPort = ctx.rule->backendPortFor(view.dstPort());
+  // Keyed as the backend's reply will be: (backend ip:port -> client ip:port).
+  const FlowKey replyKey{ctx.backend->ip, view.src(), backendPort, view.srcPort(),
+                         view.protocolNumber()};
+  if (HostFlow* flow = flows_.find(replyKey, now)) {
+    *flow = reverse;
+    counters_.flowHits.add();
+  } else {
+    flows_.insert(replyKey, reverse, now, ctx.rule->idleTimeout);
+    counters_.flowMisses.add();
+  }
+  rewriteDestination(view, ctx.backend->ip, backendPort);
+  return std::nullopt;
+}
+
+Verdict HostForwarder::processOutbound(PacketBuf& packet, Nanos now) {
+  counters_.rxPackets.add();
+  counters_.rxBytes.add(packet.size());
+  Context ctx;
+  if (auto v = parseOutboundStage(packet, ctx)) return *v;
+  if (auto v = snatStage(ctx, now)) return *v;
+  return forwarded(packet, Verdict::forward(Egress::Underlay, ctx.view.dst()));
+}
+
+std::optional<Verdict> HostForwarder::parseOutboundStage(PacketBuf& packet, Context& ctx) {
+  auto parsed = PacketView::parse(packet.data());
+  if (!parsed) return drop(parsed.error());
+  ctx.view = *parsed;
+  packet.resize(ctx.view.size());
+  if (!ctx.view.hasPorts()) return drop(DropReason::UnsupportedProtocol);
+  return std::nullopt;
+}
+
+std::optional<Verdict> HostForwarder::snatStage(Context& ctx, Nanos now) {
+  const PacketView& view = ctx.view;
+  if (const HostFlow* flow = flows_.find(view.flowKey(), now)) {
+    rewriteSource(view, flow->frontendIp, flow->frontendPort);
+    counters_.flowHits.add();
+    return std::nullopt;
+  }
+  const Rule* rule = config_->findFrontend(view.src(), view.protocolNumber(), view.srcPort());
+  if (rule != nullptr && rule->floatingIp) return std::nullopt;
+  return drop(DropReason::NoReverseFlow);
+}
+
+}  // namespace azlb::dataplane

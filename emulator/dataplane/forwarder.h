@@ -1,0 +1,143 @@
+// The two packet engines: MuxForwarder (frontend packet -> backend choice -> IP-in-IP to the
+// backend's host) and HostForwarder (decap + DNAT to the backend; SNAT of the backend's replies,
+// direct server return). Each is owned and called by one forwarding thread; it keeps its own
+// flow table and counters and reads an immutable ForwardingConfig. No I/O, no clock, no
+// allocation, lock, exception or log per packet.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+
+#include "emulator/dataplane/counters.h"
+#include "emulator/dataplane/flow_table.h"
+#include "emulator/dataplane/forwarding_config.h"
+#include "emulator/dataplane/ipv4_address.h"
+#include "emulator/dataplane/nanos.h"
+#include "emulator/dataplane/packet.h"
+#include "emulator/dataplane/packet_buf.h"
+#include "emulator/dataplane/verdict.h"
+
+namespace azlb::dataplane {
+
+struct MuxOptions {
+  Ipv4Address underlayAddress{};  ///< this MUX: the outer source of every encapsulated packet
+  std::size_t flowCapacity = 262144;
+  std::size_t underlayMtu = 65535;  ///< outer packets larger than this are dropped as TooBig
+  /// Outer IPv4 IDs of packets without DF count up from here (packets with DF get ID 0, RFC
+  /// 6864). Give each forwarding thread of one MUX a different start.
+  std::uint16_t firstIpId = 0;
+};
+
+/// What the MUX flow table remembers about a flow: the backend by stable key, plus a cached
+/// index that is valid while the snapshot it came from is current.
+struct MuxFlow {
+  std::uint64_t backendKey = 0;
+  std::uint64_t configInstance = 0;
+  std::uint32_t rule = 0;
+  std::uint32_t backend = 0;
+};
+
+class MuxForwarder {
+ public:
+  /// Allocates the flow table. A null config means ForwardingConfig::empty().
+  MuxForwarder(const MuxOptions& options, std::shared_ptr<const ForwardingConfig> config);
+
+  /// Swaps the snapshot. Called on the forwarding thread between batches. Flows survive: a flow
+  /// keeps its backend while that backend (by id) is still in its rule, healthy or not.
+  void setConfig(std::shared_ptr<const ForwardingConfig> config);
+  const ForwardingConfig& config() const { return *config_; }
+
+  /// One packet from the frontend side, at packet.data(). Forward: the packet has been
+  /// encapsulated in place (outer src = this MUX, dst = the backend's underlay address), and the
+  /// verdict's nextHop is that address, egress Underlay. Drop: counted per reason; the buffer
+  /// may have been trimmed to the IPv4 total length. Called on the forwarding thread only.
+  Verdict process(PacketBuf& packet, Nanos now);
+
+  /// Removes idle flows, scanning at most `budget`; call between batches.
+  std::size_t expireFlows(Nanos now, std::size_t budget) { return flows_.expireIdle(now, budget); }
+
+  const ForwarderCounters& counters() const { return counters_; }
+  const FlowTableCounters& flowCounters() const { return flows_.counters(); }
+  std::size_t flowCount() const { return flows_.size(); }
+
+ private:
+  struct Context {
+    PacketView view{};
+    const Rule* rule = nullptr;
+    const Backend* backend = nullptr;
+  };
+
+  std::optional<Verdict> parseStage(PacketBuf& packet, Context& ctx);
+  std::optional<Verdict> classifyStage(Context& ctx);
+  std::optional<Verdict> selectBackendStage(Context& ctx, Nanos now);
+  std::optional<Verdict> encapStage(PacketBuf& packet, Context& ctx);
+  Verdict drop(DropReason reason);
+
+  MuxOptions options_;
+  std::shared_ptr<const ForwardingConfig> config_{};
+  FlowTable<MuxFlow> flows_;
+  ForwarderCounters counters_;
+  std::uint16_t nextIpId_{};
+};
+
+struct HostOptions {
+  std::size_t flowCapacity = 262144;  ///< reverse (SNAT) entries
+};
+
+/// What the host agent remembers for a backend's connection: the frontend to SNAT replies to.
+struct HostFlow {
+  Ipv4Address frontendIp{};
+  std::uint16_t frontendPort = 0;
+};
+
+class HostForwarder {
+ public:
+  /// Allocates the reverse flow table. A null config means ForwardingConfig::empty().
+  HostForwarder(const HostOptions& options, std::shared_ptr<const ForwardingConfig> config);
+
+  /// Swaps the snapshot; called on the forwarding thread between batches. Reverse entries stay.
+  void setConfig(std::shared_ptr<const ForwardingConfig> config);
+  const ForwardingConfig& config() const { return *config_; }
+
+  /// One packet from the underlay (IP-in-IP from a MUX). Decapsulates in place, finds the
+  /// backend from (outer destination, inner frontend IP/protocol/port), and unless the rule has
+  /// floating IP rewrites the destination to backend IP:port and records the reverse flow.
+  /// Forward: egress Backend, nextHop = the backend's IP. Called on the forwarding thread only.
+  Verdict processInbound(PacketBuf& packet, Nanos now);
+
+  /// One packet from a local backend. A reply on a recorded flow gets its source rewritten
+  /// back to the frontend IP:port; a reply from a floating-IP frontend passes unchanged (the VM
+  /// already answers from the frontend IP). Both go straight to the router (direct server
+  /// return): egress Underlay, nextHop = the client. Anything else: NoReverseFlow.
+  Verdict processOutbound(PacketBuf& packet, Nanos now);
+
+  std::size_t expireFlows(Nanos now, std::size_t budget) { return flows_.expireIdle(now, budget); }
+
+  const ForwarderCounters& counters() const { return counters_; }
+  const FlowTableCounters& flowCounters() const { return flows_.counters(); }
+  std::size_t flowCount() const { return flows_.size(); }
+
+ private:
+  struct Context {
+    PacketView view{};  // the inner packet on the way in; the backend's packet on the way out
+    Ipv4Address underlay{};
+    const Rule* rule = nullptr;
+    const Backend* backend = nullptr;
+  };
+
+  std::optional<Verdict> decapStage(PacketBuf& packet, Context& ctx);
+  std::optional<Verdict> matchBackendStage(Context& ctx);
+  std::optional<Verdict> dnatStage(Context& ctx, Nanos now);
+  std::optional<Verdict> parseOutboundStage(PacketBuf& packet, Context& ctx);
+  std::optional<Verdict> snatStage(Context& ctx, Nanos now);
+  Verdict drop(DropReason reason);
+  Verdict forwarded(const PacketBuf& packet, Verdict verdict);
+
+  std::shared_ptr<const ForwardingConfig> config_{};
+  FlowTable<HostFlow> flows_;
+  ForwarderCounters counters_;
+};
+
+}  // namespace azlb::dataplane

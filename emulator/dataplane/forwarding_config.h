@@ -1,0 +1,151 @@
+// ForwardingConfig: the immutable snapshot every MUX and host agent forwards with. The
+// controller compiles desired state into a ForwardingConfigSpec; build() validates it, builds
+// the Maglev tables and the lookup indexes, and returns a shared_ptr<const> that forwarding
+// threads swap in between batches. Owns no flows (those live in each forwarder's FlowTable).
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "emulator/common/result.h"
+#include "emulator/dataplane/flow_key.h"
+#include "emulator/dataplane/ipv4_address.h"
+#include "emulator/dataplane/maglev.h"
+#include "emulator/dataplane/nanos.h"
+
+namespace azlb::dataplane {
+
+enum class RuleKind : std::uint8_t {
+  LoadBalancingRule,  ///< Maglev over the healthy backends, flows pinned in the MUX flow table
+  InboundNatRule,     ///< one fixed backend, forwarded whatever its health (as in Azure)
+};
+
+/// A rule's protocol. All (HA ports) matches every TCP and UDP port of the frontend IP and
+/// requires frontendPort == backendPort == 0; the destination port is then left as it is.
+enum class RuleProtocol : std::uint8_t { All = 0, Tcp = 6, Udp = 17 };
+
+struct BackendSpec {
+  /// Stable identity, e.g. the NIC ip configuration's resource id. Hashed into the Maglev key,
+  /// so the same id lands on the same slots in every process and after every rebuild.
+  std::string id{};
+  Ipv4Address ip{};  ///< the backend's own (VNet) address
+  /// The underlay address the MUX sends this backend's packets to (the outer destination). The
+  /// host agent tells backends apart by (this address, frontend), so two backends of one rule
+  /// must not share it: give each backend NIC its own underlay address on its host.
+  Ipv4Address hostIp{};
+  bool healthy = true;  ///< unhealthy backends get no new flows (existing flows stay)
+};
+
+struct RuleSpec {
+  std::string name{};
+  RuleKind kind = RuleKind::LoadBalancingRule;
+  Ipv4Address frontendIp{};
+  RuleProtocol protocol = RuleProtocol::Tcp;
+  std::uint16_t frontendPort = 0;
+  std::uint16_t backendPort = 0;
+  LoadDistribution loadDistribution = LoadDistribution::Default;
+  std::chrono::minutes idleTimeout{4};  ///< idleTimeoutInMinutes; must be > 0
+  bool floatingIp = false;  ///< enableFloatingIP: no DNAT, the backend owns the frontend IP
+  std::vector<BackendSpec> backends{};  ///< InboundNatRule: exactly one
+};
+
+struct ForwardingConfigSpec {
+  std::uint64_t version = 0;  ///< the manager's snapshot version, for status output
+  std::vector<RuleSpec> rules{};
+  std::uint32_t maglevTableSize = 0;  ///< 0: MaglevTable::tableSizeFor(backends); else a prime
+};
+
+struct Backend {
+  std::string id{};
+  std::uint64_t key = 0;  ///< hashString(id)
+  Ipv4Address ip{};
+  Ipv4Address hostIp{};
+  bool healthy = true;
+};
+
+/// One compiled rule. Backends are sorted by key; Maglev slots index into them.
+struct Rule {
+  std::uint32_t index = 0;  ///< position in ForwardingConfig::rules()
+  std::string name{};
+  RuleKind kind = RuleKind::LoadBalancingRule;
+  Ipv4Address frontendIp{};
+  RuleProtocol protocol = RuleProtocol::Tcp;
+  std::uint16_t frontendPort = 0;
+  std::uint16_t backendPort = 0;
+  LoadDistribution loadDistribution = LoadDistribution::Default;
+  Nanos idleTimeout{};
+  bool floatingIp = false;
+  std::vector<Backend> backends{};
+  /// Over the healthy backends; shared between rules with the same backend set. Null for
+  /// inbound NAT rules.
+  std::shared_ptr<const MaglevTable> maglev{};
+
+  /// Index of the backend with this key, or MaglevTable::kNoBackend (binary search, no
+  /// allocation: used when a flow outlives the snapshot it was created under).
+  std::uint32_t findBackend(std::uint64_t key) const;
+  /// The destination port after DNAT for a packet to `frontendPort` (HA ports keep it).
+  std::uint16_t backendPortFor(std::uint16_t packetPort) const {
+    return protocol == RuleProtocol::All ? packetPort : backendPort;
+  }
+};
+
+class ForwardingConfig {
+ public:
+  /// Validates and compiles a spec. Errors name the rule: duplicate frontend (IP, protocol,
+  /// port), port/protocol mismatch (All needs ports 0; Tcp/Udp need ports 1-65535), an inbound
+  /// NAT rule without exactly one backend, a duplicate backend id, two backends of one rule on
+  /// one underlay address, a non-positive idle timeout, Maglev build errors. Allocates; call on
+  /// the control thread.
+  static Result<std::shared_ptr<const ForwardingConfig>> build(const ForwardingConfigSpec& spec);
+  /// A snapshot with no rules (every packet to a frontend is UnknownFrontend).
+  static std::shared_ptr<const ForwardingConfig> empty();
+
+  std::uint64_t version() const { return version_; }
+  /// Unique per snapshot built in this process; flows remember it to know whether their cached
+  /// backend index still applies.
+  std::uint64_t instanceId() const { return instanceId_; }
+  std::span<const Rule> rules() const { return rules_; }
+
+  /// The rule for a packet to (ip, protocol, port): the exact rule, else the frontend IP's HA
+  /// ports rule for TCP/UDP; nullptr if none. Binary search, no allocation.
+  const Rule* findFrontend(Ipv4Address ip, std::uint8_t protocol, std::uint16_t port) const;
+
+  struct HostMatch {
+    const Rule* rule = nullptr;
+    std::uint32_t backend = 0;  ///< index into rule->backends
+  };
+  /// For a host agent: which backend an encapsulated packet is for, from the outer destination
+  /// (underlay address) and the inner destination (frontend). Exact rule, else HA ports.
+  std::optional<HostMatch> findHostBackend(Ipv4Address underlay, Ipv4Address frontendIp,
+                                           std::uint8_t protocol, std::uint16_t port) const;
+
+ private:
+  struct HostKey {
+    std::uint32_t underlay = 0;
+    std::uint64_t frontend = 0;  // packed (ip, protocol, port) as in the frontend index
+    friend auto operator<=>(const HostKey&, const HostKey&) = default;
+  };
+  struct HostEntry {
+    HostKey key;
+    std::uint32_t rule = 0;
+    std::uint32_t backend = 0;
+  };
+
+  ForwardingConfig() = default;
+  const Rule* findFrontendExact(std::uint64_t packed) const;
+  std::optional<HostMatch> findHostExact(const HostKey& key) const;
+
+  std::uint64_t version_ = 0;
+  std::uint64_t instanceId_ = 0;
+  std::vector<Rule> rules_{};
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> frontendIndex_{};  // sorted by key
+  std::vector<HostEntry> hostIndex_{};                                    // sorted by key
+};
+
+}  // namespace azlb::dataplane
