@@ -213,7 +213,9 @@ ApiResponse Service::Impl::deployments(const ApiRequest& req, const std::string&
 
   json paramsEcho = json::object();
   json declared = props["template"].value("parameters", json::object());
-  for (auto& [k, v] : props.value("parameters", json::object()).items()) {
+  // A named copy: items() of the temporary that value() returns would dangle in the loop (C++20).
+  const json sentParams = props.value("parameters", json::object());
+  for (auto& [k, v] : sentParams.items()) {
     std::string t = declared.contains(k) ? declared[k].value("type", "String") : "String";
     if (!t.empty()) t[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(t[0])));
     paramsEcho[k] = {{"type", t}, {"value", v.is_object() ? v.value("value", json()) : v}};

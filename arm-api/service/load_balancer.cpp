@@ -29,6 +29,12 @@ ArmError missingProperty(const std::string& property, const std::string& path) {
                                                                  path + "'.");
 }
 
+/// A required property counts as missing when absent or null (NRP: "expects a value but got null").
+bool present(const json& p, const char* key) {
+  auto it = p.find(key);
+  return it != p.end() && !it->is_null();
+}
+
 std::string itemPath(const char* coll, size_t i) {
   return std::string("properties.") + coll + "[" + std::to_string(i) + "].properties";
 }
@@ -329,8 +335,8 @@ ArmResult<json> normalizeLoadBalancer(Ctx& ctx, const ResourceId& id, const json
                                       {"requestPath", JsonKind::String}});
         !k)
       return armFail(k.error());
-    if (!p.contains("protocol")) return armFail(missingProperty("protocol", path));
-    if (!p.contains("port")) return armFail(missingProperty("port", path));
+    if (!present(p, "protocol")) return armFail(missingProperty("protocol", path));
+    if (!present(p, "port")) return armFail(missingProperty("port", path));
     auto proto = canonicalEnum(p["protocol"].get<std::string>(), {"Http", "Tcp", "Https"}, path + ".protocol");
     if (!proto) return armFail(proto.error());
     p["protocol"] = *proto;
@@ -376,8 +382,8 @@ ArmResult<json> normalizeLoadBalancer(Ctx& ctx, const ResourceId& id, const json
                                       {"backendAddressPools", JsonKind::Array}});
         !k)
       return armFail(k.error());
-    if (!p.contains("protocol")) return armFail(missingProperty("protocol", path));
-    if (!p.contains("frontendPort")) return armFail(missingProperty("frontendPort", path));
+    if (!present(p, "protocol")) return armFail(missingProperty("protocol", path));
+    if (!present(p, "frontendPort")) return armFail(missingProperty("frontendPort", path));
     auto proto = canonicalEnum(p["protocol"].get<std::string>(), {"Tcp", "Udp", "All"}, path + ".protocol");
     if (!proto) return armFail(proto.error());
     p["protocol"] = *proto;
@@ -488,7 +494,7 @@ ArmResult<json> normalizeLoadBalancer(Ctx& ctx, const ResourceId& id, const json
                                       {"enableTcpReset", JsonKind::Boolean}});
         !k)
       return armFail(k.error());
-    if (!p.contains("protocol")) return armFail(missingProperty("protocol", path));
+    if (!present(p, "protocol")) return armFail(missingProperty("protocol", path));
     auto proto = canonicalEnum(p["protocol"].get<std::string>(), {"Tcp", "Udp", "All"}, path + ".protocol");
     if (!proto) return armFail(proto.error());
     p["protocol"] = *proto;
@@ -501,7 +507,7 @@ ArmResult<json> normalizeLoadBalancer(Ctx& ctx, const ResourceId& id, const json
     p["frontendIPConfiguration"] = subRef(**fe);
     auto pool = localRef(p, "backendAddressPool", "backendAddressPools", poolKeys, lbId, natId, path);
     if (!pool) return armFail(pool.error());
-    if (!p.contains("backendPort")) return armFail(missingProperty("backendPort", path));
+    if (!present(p, "backendPort")) return armFail(missingProperty("backendPort", path));
     auto bport = intInRange(p, "backendPort", 0, 1, 65535, path, "Backend port");
     if (!bport) return armFail(bport.error());
     auto idle = intInRange(p, "idleTimeoutInMinutes", 4, 4, 30, path, "Idle timeout");
@@ -509,13 +515,13 @@ ArmResult<json> normalizeLoadBalancer(Ctx& ctx, const ResourceId& id, const json
     p["idleTimeoutInMinutes"] = *idle;
     for (const char* flag : {"enableFloatingIP", "enableTcpReset"})
       if (!p.contains(flag) || p[flag].is_null()) p[flag] = false;
-    bool ranged = p.contains("frontendPortRangeStart") || p.contains("frontendPortRangeEnd");
+    bool ranged = present(p, "frontendPortRangeStart") || present(p, "frontendPortRangeEnd");
     if (ranged) {
       auto start = intInRange(p, "frontendPortRangeStart", 0, 1, 65534, path, "Frontend port range start");
       if (!start) return armFail(start.error());
       auto end = intInRange(p, "frontendPortRangeEnd", 0, 1, 65534, path, "Frontend port range end");
       if (!end) return armFail(end.error());
-      if (!p.contains("frontendPortRangeStart") || !p.contains("frontendPortRangeEnd") || *start > *end)
+      if (!present(p, "frontendPortRangeStart") || !present(p, "frontendPortRangeEnd") || *start > *end)
         return armFail(errors::invalidParameter(
             "Inbound NAT rule " + natId + " needs frontendPortRangeStart <= frontendPortRangeEnd.",
             path + ".frontendPortRangeStart"));
@@ -532,7 +538,9 @@ ArmResult<json> normalizeLoadBalancer(Ctx& ctx, const ResourceId& id, const json
       p["frontendPort"] = 0;
       addPortUse(ports, toLower(**fe), *proto, *start, *end, natId);
     } else {
-      if (!p.contains("frontendPort")) return armFail(missingProperty("frontendPort", path));
+      if (!present(p, "frontendPort")) return armFail(missingProperty("frontendPort", path));
+      p.erase("frontendPortRangeStart");  // null: the rendering reads ranges only from numbers
+      p.erase("frontendPortRangeEnd");
       auto fport = intInRange(p, "frontendPort", 0, 1, 65534, path, "Frontend port");
       if (!fport) return armFail(fport.error());
       if (*pool) p["backendAddressPool"] = subRef(**pool);
@@ -546,7 +554,7 @@ ArmResult<json> normalizeLoadBalancer(Ctx& ctx, const ResourceId& id, const json
     auto& p = np["properties"];
     const std::string path = itemPath("inboundNatPools", i), npId = np["id"];
     for (const char* req : {"protocol", "frontendPortRangeStart", "frontendPortRangeEnd", "backendPort"})
-      if (!p.contains(req)) return armFail(missingProperty(req, path));
+      if (!present(p, req)) return armFail(missingProperty(req, path));
     if (auto k = checkKinds(p, path, {{"protocol", JsonKind::String}}); !k) return armFail(k.error());
     auto proto = canonicalEnum(p["protocol"].get<std::string>(), {"Tcp", "Udp", "All"}, path + ".protocol");
     if (!proto) return armFail(proto.error());
@@ -608,7 +616,7 @@ ArmResult<json> normalizeLoadBalancer(Ctx& ctx, const ResourceId& id, const json
         !k)
       return armFail(k.error());
     for (const char* req : {"protocol", "backendAddressPool", "frontendIPConfigurations"})
-      if (!p.contains(req)) return armFail(missingProperty(req, path));
+      if (!present(p, req)) return armFail(missingProperty(req, path));
     auto proto = canonicalEnum(p["protocol"].get<std::string>(), {"Tcp", "Udp", "All"}, path + ".protocol");
     if (!proto) return armFail(proto.error());
     p["protocol"] = *proto;

@@ -341,7 +341,8 @@ ArmResult<json> normalizeNic(Ctx& ctx, const ResourceId& id, const json& request
       if (oldA && pre && pre->contains(*oldA) && !takenHere.count(*oldA)) {
         ipText = old;
       } else {
-        auto a = pre ? allocatePrivateIp(ctx.tx, subnet->value("id", ""), *pre, id.str(), takenHere)
+        // Owner prefix ends with '/': nic1 must not treat nic10's addresses as its own.
+        auto a = pre ? allocatePrivateIp(ctx.tx, subnet->value("id", ""), *pre, id.str() + "/", takenHere)
                      : std::nullopt;
         if (!a)
           return armFail(errors::badRequest(

@@ -753,6 +753,12 @@ ApiResponse Service::Impl::route(const ApiRequest& req) {
                         std::string& opId) -> ArmResult<bool> {
     Txn tx(state);
     network::Ctx ctx{tx, cfg};
+    // A wrongly typed envelope field is the client's error (400), not a json exception (500).
+    if (auto k = armapi::checkKinds(request, "", {{"location", armapi::JsonKind::String},
+                                                  {"sku", armapi::JsonKind::Object},
+                                                  {"properties", armapi::JsonKind::Object}});
+        !k)
+      return armapi::armFail(k.error());
     std::string loc = normalizeLocation(request.value("location", ""));
     if (!current && loc.empty()) return armapi::armFail(errors::locationRequired());
     if (current) {
