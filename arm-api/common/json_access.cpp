@@ -77,6 +77,12 @@ ArmResult<std::optional<std::string>> refAt(const json& obj, const char* key,
   return std::optional<std::string>{id->get<std::string>()};
 }
 
+std::string stringOr(const json& obj, const char* key, std::string def) {
+  auto it = obj.find(key);
+  if (it == obj.end() || it->is_null()) return def;
+  return it->get<std::string>();
+}
+
 ArmResult<std::string> canonicalEnum(std::string_view value, std::initializer_list<const char*> allowed,
                                      const std::string& path) {
   std::string list;

@@ -31,6 +31,10 @@ ArmResult<json> arrayAt(const json& obj, const char* key, const std::string& pat
 ArmResult<std::optional<std::string>> refAt(const json& obj, const char* key,
                                             const std::string& path);
 
+/// obj[key] as a string, or def when absent or null (JSON null means "not set"). Check the kind
+/// first with checkKinds: a present non-string value throws.
+std::string stringOr(const json& obj, const char* key, std::string def);
+
 /// Matches value case-insensitively against allowed and returns the canonical spelling.
 ArmResult<std::string> canonicalEnum(std::string_view value, std::initializer_list<const char*> allowed,
                                      const std::string& path);

@@ -37,7 +37,7 @@ Result<int> ArmServer::bind() {
   server_->new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
   server_->set_tcp_nodelay(true);  // headers and body go out in separate writes: no Nagle stall
   server_->set_keep_alive_max_count(10000);
-  server_->set_keep_alive_timeout(30);
+  server_->set_keep_alive_timeout(5);  // also bounds how long stop() waits for an idle client
   server_->set_payload_max_length(maxBody);
   server_->set_read_timeout(30, 0);
   server_->set_write_timeout(30, 0);

@@ -1,5 +1,6 @@
 // Microsoft.Network/loadBalancers: validation of the whole body (every child collection), the
 // computed back-references, and inbound NAT port-range mappings.
+#include <map>
 #include <set>
 
 #include "arm-api/service/network_util.h"
@@ -41,8 +42,8 @@ std::string itemPath(const char* coll, size_t i) {
 
 /// Resolves a reference that must point at a child of this load balancer.
 ArmResult<std::optional<std::string>> localRef(const json& p, const char* key, const char* coll,
-                                               const std::set<std::string>& known,
-                                               const std::string& lbId, const std::string& owner,
+                                               const std::map<std::string, std::string>& known,
+                                               const std::string& /*lbId*/, const std::string& owner,
                                                const std::string& path) {
   auto ref = armapi::refAt(p, key, path);
   if (!ref) return armFail(ref.error());
@@ -52,7 +53,8 @@ ArmResult<std::optional<std::string>> localRef(const json& p, const char* key, c
   if (!known.count(k) || !parsed || parsed->segments.size() != 2 ||
       !iequals(parsed->segments[1].first, coll))
     return armFail(errors::invalidResourceReference(**ref, owner));
-  return std::optional<std::string>{lbId + "/" + coll + "/" + parsed->segments[1].second};
+  // The referenced child's own id: a reference written in another casing comes back canonical.
+  return std::optional<std::string>{known.at(k)};
 }
 
 struct PortUse {
@@ -72,9 +74,10 @@ void addPortUse(std::vector<PortUse>& uses, const std::string& fe, const std::st
   }
 }
 
-std::set<std::string> keysOf(const json& items) {
-  std::set<std::string> keys;
-  for (const auto& it : items) keys.insert(toLower(it.value("id", "")));
+/// Lower-case id -> id of each item.
+std::map<std::string, std::string> keysOf(const json& items) {
+  std::map<std::string, std::string> keys;
+  for (const auto& it : items) keys.emplace(toLower(it.value("id", "")), it.value("id", ""));
   return keys;
 }
 
@@ -88,9 +91,11 @@ ArmResult<json> normalizeLoadBalancer(Ctx& ctx, const ResourceId& id, const json
   json props = *propsR;
   auto skuR = objectAt(request, "sku", "");
   if (!skuR) return armFail(skuR.error());
-  auto sku = canonicalEnum(skuR->value("name", "Basic"), {"Basic", "Standard", "Gateway"}, "sku.name");
+  if (auto k = checkKinds(*skuR, "sku", {{"name", JsonKind::String}, {"tier", JsonKind::String}}); !k)
+    return armFail(k.error());
+  auto sku = canonicalEnum(armapi::stringOr(*skuR, "name", "Basic"), {"Basic", "Standard", "Gateway"}, "sku.name");
   if (!sku) return armFail(sku.error());
-  auto tier = canonicalEnum(skuR->value("tier", "Regional"), {"Regional", "Global"}, "sku.tier");
+  auto tier = canonicalEnum(armapi::stringOr(*skuR, "tier", "Regional"), {"Regional", "Global"}, "sku.tier");
   if (!tier) return armFail(tier.error());
   const bool standard = *sku != "Basic";
 
@@ -123,6 +128,7 @@ ArmResult<json> normalizeLoadBalancer(Ctx& ctx, const ResourceId& id, const json
 
   const auto feKeys = keysOf(*fes), poolKeys = keysOf(*pools), probeKeys = keysOf(*probes);
   std::set<uint32_t> takenHere;
+  std::map<std::string, std::string> pipsHere;  // public IP key -> the frontend of this body using it
 
   // Frontends.
   for (size_t i = 0; i < fes->size(); ++i) {
@@ -138,11 +144,11 @@ ArmResult<json> normalizeLoadBalancer(Ctx& ctx, const ResourceId& id, const json
     if (!pipRef) return armFail(pipRef.error());
     auto subnetRef = armapi::refAt(p, "subnet", path);
     if (!subnetRef) return armFail(subnetRef.error());
-    auto version = canonicalEnum(p.value("privateIPAddressVersion", "IPv4"), {"IPv4", "IPv6"},
+    auto version = canonicalEnum(armapi::stringOr(p, "privateIPAddressVersion", "IPv4"), {"IPv4", "IPv6"},
                                  path + ".privateIPAddressVersion");
     if (!version) return armFail(version.error());
     p["privateIPAddressVersion"] = *version;
-    auto method = canonicalEnum(p.value("privateIPAllocationMethod", "Dynamic"), {"Static", "Dynamic"},
+    auto method = canonicalEnum(armapi::stringOr(p, "privateIPAllocationMethod", "Dynamic"), {"Static", "Dynamic"},
                                 path + ".privateIPAllocationMethod");
     if (!method) return armFail(method.error());
     p["privateIPAllocationMethod"] = *method;
@@ -164,11 +170,16 @@ ArmResult<json> normalizeLoadBalancer(Ctx& ctx, const ResourceId& id, const json
             "PublicIPAndLBSkuDoNotMatch",
             *sku + " sku load balancer " + lbId + " cannot reference " + pipSku + " sku publicIP " +
                 pip->id + "."));
-      for (const auto& user : publicIpUsers(ctx.tx, toLower(pip->id)))
-        if (!iequals(user, feId))
-          return armFail(errors::badRequest(
-              "PublicIPAddressInUse", "Resource " + feId + " is referencing public IP address " +
-                                          pip->id + " that is already allocated to resource " + user + "."));
+      // Users inside the stored version of this load balancer are replaced by this PUT; two
+      // frontends of the new body are not.
+      std::string user;
+      for (const auto& u : publicIpUsers(ctx.tx, toLower(pip->id)))
+        if (!armapi::istartsWith(u, lbId + "/")) user = u;
+      if (auto [it, fresh] = pipsHere.emplace(toLower(pip->id), feId); !fresh) user = it->second;
+      if (!user.empty())
+        return armFail(errors::badRequest(
+            "PublicIPAddressInUse", "Resource " + feId + " is referencing public IP address " + pip->id +
+                                        " that is already allocated to resource " + user + "."));
       p["publicIPAddress"] = subRef(pip->id);
       p.erase("privateIPAddress");
       // A Dynamic (Basic) public IP gets its address when a frontend first uses it.
@@ -197,7 +208,7 @@ ArmResult<json> normalizeLoadBalancer(Ctx& ctx, const ResourceId& id, const json
       p["subnet"] = subRef(subnetId);
       auto pre = subnetPrefix(*subnet);
       if (*method == "Static") {
-        std::string ipText = p.value("privateIPAddress", "");
+        std::string ipText = armapi::stringOr(p, "privateIPAddress", "");
         auto a = parseIpv4(ipText);
         if (!a)
           return armFail(errors::badRequest("PrivateIPAddressInvalid",
@@ -263,7 +274,8 @@ ArmResult<json> normalizeLoadBalancer(Ctx& ctx, const ResourceId& id, const json
       json a = (*addrs)[j];
       const std::string apath = path + ".loadBalancerBackendAddresses[" + std::to_string(j) + "]";
       if (!a.is_object()) return armFail(missingProperty("name", apath));
-      std::string name = a.value("name", "");
+      if (auto k = checkKinds(a, apath, {{"name", JsonKind::String}}); !k) return armFail(k.error());
+      std::string name = armapi::stringOr(a, "name", "");
       if (name.empty()) return armFail(missingProperty("name", apath));
       if (!names.insert(toLower(name)).second)
         return armFail(errors::badRequest("InvalidRequestFormat",
@@ -273,10 +285,14 @@ ArmResult<json> normalizeLoadBalancer(Ctx& ctx, const ResourceId& id, const json
       auto apR = objectAt(a, "properties", apath);
       if (!apR) return armFail(apR.error());
       json ap = *apR;
+      if (auto k = checkKinds(ap, apath + ".properties",
+                              {{"ipAddress", JsonKind::String}, {"adminState", JsonKind::String}});
+          !k)
+        return armFail(k.error());
       ap.erase("networkInterfaceIPConfiguration");
       ap.erase("inboundNatRulesPortMapping");
       const std::string owner = poolId + "/loadBalancerBackendAddresses/" + name;
-      std::string ipText = ap.value("ipAddress", "");
+      std::string ipText = armapi::stringOr(ap, "ipAddress", "");
       auto ip = parseIpv4(ipText);
       if (!ipText.empty() && !ip)
         return armFail(errors::invalidParameter("Backend address '" + name + "' has an invalid IPv4 "
@@ -311,7 +327,7 @@ ArmResult<json> normalizeLoadBalancer(Ctx& ctx, const ResourceId& id, const json
         ap["subnet"] = subRef(subnet->value("id", ""));
       }
       if (ap.contains("adminState")) {
-        auto st = canonicalEnum(ap.value("adminState", "None"), {"None", "Up", "Down", "Drain"},
+        auto st = canonicalEnum(armapi::stringOr(ap, "adminState", "None"), {"None", "Up", "Down", "Drain"},
                                 apath + ".properties.adminState");
         if (!st) return armFail(st.error());
         ap["adminState"] = *st;
@@ -355,7 +371,7 @@ ArmResult<json> normalizeLoadBalancer(Ctx& ctx, const ResourceId& id, const json
       auto th = intInRange(p, "probeThreshold", 1, 1, 2147483647, path, "Probe threshold");
       if (!th) return armFail(th.error());
     }
-    std::string reqPath = p.value("requestPath", "");
+    std::string reqPath = armapi::stringOr(p, "requestPath", "");
     if (*proto == "Tcp" && p.contains("requestPath") && !p["requestPath"].is_null())
       return armFail(errors::invalidParameter("Probe " + probeId + " has protocol Tcp; requestPath is "
                                               "only allowed for Http and Https probes.", path + ".requestPath"));
@@ -395,7 +411,7 @@ ArmResult<json> normalizeLoadBalancer(Ctx& ctx, const ResourceId& id, const json
     auto idle = intInRange(p, "idleTimeoutInMinutes", 4, 4, 30, path, "Idle timeout");
     if (!idle) return armFail(idle.error());
     p["idleTimeoutInMinutes"] = *idle;
-    auto dist = canonicalEnum(p.value("loadDistribution", "Default"), {"Default", "SourceIP", "SourceIPProtocol"},
+    auto dist = canonicalEnum(armapi::stringOr(p, "loadDistribution", "Default"), {"Default", "SourceIP", "SourceIPProtocol"},
                               path + ".loadDistribution");
     if (!dist) return armFail(dist.error());
     p["loadDistribution"] = *dist;
@@ -716,7 +732,7 @@ std::vector<NatMapping> natRangeMappings(const Txn& tx, const json& lb, const st
   };
   std::vector<Backend> backends;
   for (const auto& a : (*pool)["properties"].value("loadBalancerBackendAddresses", json::array()))
-    backends.push_back({a.value("name", ""), a["properties"].value("ipAddress", "")});
+    backends.push_back({a.value("name", ""), armapi::stringOr(a["properties"], "ipAddress", "")});
   auto nicCfgs = nicConfigsReferencing(tx, "loadBalancerBackendAddressPools", toLower(poolId));
   std::sort(nicCfgs.begin(), nicCfgs.end());
   for (const auto& cfgId : nicCfgs) {
@@ -837,7 +853,8 @@ ArmResult<json> queryInboundNatRulePortMapping(const Txn& tx, const Resource& lb
                                                std::string_view poolName, const json& request) {
   const json* pool = childByName(lb.body, "backendAddressPools", poolName);
   if (!pool) return armFail(errors::childNotFound(lb.id + "/backendAddressPools/" + std::string(poolName)));
-  std::string ip = request.is_object() ? request.value("ipAddress", "") : "";
+  if (auto k = armapi::checkKinds(request, "", {{"ipAddress", JsonKind::String}}); !k) return armFail(k.error());
+  std::string ip = request.is_object() ? armapi::stringOr(request, "ipAddress", "") : "";
   std::string cfg;
   if (request.is_object() && request.contains("ipConfiguration") && request["ipConfiguration"].is_object())
     cfg = request["ipConfiguration"].value("id", "");

@@ -1,4 +1,6 @@
 // Public IP addresses, virtual networks (+ subnets) and network interfaces.
+#include <cctype>
+#include <map>
 #include <set>
 
 #include "arm-api/service/network_util.h"
@@ -21,7 +23,14 @@ ArmResult<bool> checkDeleteLoadBalancer(const Txn&, const Resource&);
 
 namespace {
 
-std::string location(const json& body) { return body.value("location", ""); }
+/// The location as stored: "West US" -> "westus"; an update without one keeps the resource's.
+std::string location(const json& request, const Resource* existing) {
+  std::string out;
+  for (char c : armapi::stringOr(request, "location", ""))
+    if (c != ' ') out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (out.empty() && existing) out = existing->body.value("location", "");
+  return out;
+}
 
 // ---------------------------------------------------------------------------------------------
 // publicIPAddresses
@@ -42,14 +51,16 @@ ArmResult<json> normalizePublicIp(Ctx& ctx, const ResourceId& id, const json& re
     return armFail(k.error());
   auto skuR = objectAt(request, "sku", "");
   if (!skuR) return armFail(skuR.error());
-  auto skuName = canonicalEnum(skuR->value("name", "Basic"), {"Basic", "Standard"}, "sku.name");
+  if (auto k = checkKinds(*skuR, "sku", {{"name", JsonKind::String}, {"tier", JsonKind::String}}); !k)
+    return armFail(k.error());
+  auto skuName = canonicalEnum(armapi::stringOr(*skuR, "name", "Basic"), {"Basic", "Standard"}, "sku.name");
   if (!skuName) return armFail(skuName.error());
-  auto tier = canonicalEnum(skuR->value("tier", "Regional"), {"Regional", "Global"}, "sku.tier");
+  auto tier = canonicalEnum(armapi::stringOr(*skuR, "tier", "Regional"), {"Regional", "Global"}, "sku.tier");
   if (!tier) return armFail(tier.error());
-  auto version = canonicalEnum(props.value("publicIPAddressVersion", "IPv4"), {"IPv4", "IPv6"},
+  auto version = canonicalEnum(armapi::stringOr(props, "publicIPAddressVersion", "IPv4"), {"IPv4", "IPv6"},
                                "properties.publicIPAddressVersion");
   if (!version) return armFail(version.error());
-  auto method = canonicalEnum(props.value("publicIPAllocationMethod",
+  auto method = canonicalEnum(armapi::stringOr(props, "publicIPAllocationMethod",
                                           *skuName == "Standard" ? "Static" : "Dynamic"),
                               {"Static", "Dynamic"}, "properties.publicIPAllocationMethod");
   if (!method) return armFail(method.error());
@@ -75,12 +86,14 @@ ArmResult<json> normalizePublicIp(Ctx& ctx, const ResourceId& id, const json& re
   props["publicIPAddressVersion"] = *version;
   props["idleTimeoutInMinutes"] = *idle;
   if (!props.contains("ipTags")) props["ipTags"] = json::array();
-  if (props.contains("dnsSettings")) {
+  if (props.contains("dnsSettings") && props["dnsSettings"].is_object()) {
     auto& dns = props["dnsSettings"];
-    std::string label = dns.value("domainNameLabel", "");
+    if (auto k = checkKinds(dns, "properties.dnsSettings", {{"domainNameLabel", JsonKind::String}}); !k)
+      return armFail(k.error());
+    std::string label = armapi::stringOr(dns, "domainNameLabel", "");
     dns.erase("fqdn");
     if (!label.empty())
-      dns["fqdn"] = toLower(label) + "." + location(request) + ".cloudapp.azure.com";
+      dns["fqdn"] = toLower(label) + "." + location(request, existing) + ".cloudapp.azure.com";
   }
 
   // Keep the address a resource already has; Static IPv4 gets one now, Dynamic when attached.
@@ -167,9 +180,14 @@ ArmResult<json> normalizeVnet(Ctx& ctx, const ResourceId& id, const json& reques
                                     "privateEndpoints", "purpose"});
   if (!subnets) return armFail(subnets.error());
   std::vector<std::pair<std::string, armapi::Ipv4Prefix>> seen;
+  size_t subnetIndex = 0;
   for (auto& s : *subnets) {
     auto& sp = s["properties"];
     std::string name = s["name"];
+    if (auto k = checkKinds(sp, "properties.subnets[" + std::to_string(subnetIndex++) + "].properties",
+                            {{"addressPrefix", JsonKind::String}, {"addressPrefixes", JsonKind::Array}});
+        !k)
+      return armFail(k.error());
     auto pre = subnetPrefix(s);
     if (!pre)
       return armFail(errors::badRequest(
@@ -290,6 +308,7 @@ ArmResult<json> normalizeNic(Ctx& ctx, const ResourceId& id, const json& request
         "Network interface " + id.str() + " must have at least one IP configuration.",
         "properties.ipConfigurations"));
   std::set<uint32_t> takenHere;
+  std::map<std::string, std::string> pipsHere;  // public IP key -> the ipConfiguration of this body using it
   std::string vnetKey;
   bool anyPrimary = false;
   for (auto& c : *configs) anyPrimary = anyPrimary || c["properties"].value("primary", false);
@@ -325,12 +344,12 @@ ArmResult<json> normalizeNic(Ctx& ctx, const ResourceId& id, const json& request
               " reference subnets of different virtual networks."));
     p["subnet"] = subRef(subnet->value("id", ""));
     auto pre = subnetPrefix(*subnet);
-    auto method = canonicalEnum(p.value("privateIPAllocationMethod", "Dynamic"), {"Static", "Dynamic"},
+    auto method = canonicalEnum(armapi::stringOr(p, "privateIPAllocationMethod", "Dynamic"), {"Static", "Dynamic"},
                                 path + ".privateIPAllocationMethod");
     if (!method) return armFail(method.error());
     p["privateIPAllocationMethod"] = *method;
     p["privateIPAddressVersion"] = "IPv4";
-    std::string ipText = p.value("privateIPAddress", "");
+    std::string ipText = armapi::stringOr(p, "privateIPAddress", "");
     if (*method == "Dynamic") {
       // Keep the address this ipConfiguration already had while it still fits the subnet.
       std::string old;
@@ -384,8 +403,13 @@ ArmResult<json> normalizeNic(Ctx& ctx, const ResourceId& id, const json& request
       const char* coll = std::string(field) == "loadBalancerBackendAddressPools" ? "backendAddressPools"
                                                                                   : "inboundNatRules";
       json refs = json::array();
+      size_t refIndex = 0;
       for (const auto& ref : p.value(field, json::array())) {
-        std::string rid = ref.is_object() ? ref.value("id", "") : "";
+        // A holder keyed "field[i]" makes refAt's type errors name the exact path.
+        const std::string key = std::string(field) + "[" + std::to_string(refIndex++) + "]";
+        auto parsed = armapi::refAt(json{{key, ref}}, key.c_str(), path);
+        if (!parsed) return armFail(parsed.error());
+        std::string rid = parsed->value_or("");
         const json* target = findChildById(ctx.tx, rid, coll);
         if (!target) return armFail(errors::invalidResourceReference(rid, c.value("id", "")));
         refs.push_back(subRef(target->value("id", "")));
@@ -398,11 +422,16 @@ ArmResult<json> normalizeNic(Ctx& ctx, const ResourceId& id, const json& request
       const Resource* pip = ctx.tx.find(refKey(**pipRef));
       if (!pip || !iequals(pip->type, "Microsoft.Network/publicIPAddresses"))
         return armFail(errors::invalidResourceReference(**pipRef, c.value("id", "")));
-      for (const auto& user : publicIpUsers(ctx.tx, toLower(pip->id)))
-        if (!iequals(user, c.value("id", "")))
-          return armFail(errors::badRequest(
-              "PublicIPAddressInUse", "Resource " + c.value("id", "") + " is referencing public IP address " +
-                                          pip->id + " that is already allocated to resource " + user + "."));
+      // Users inside the stored version of this NIC are replaced by this PUT; two ipConfigurations
+      // of the new body are not.
+      std::string user;
+      for (const auto& u : publicIpUsers(ctx.tx, toLower(pip->id)))
+        if (!armapi::istartsWith(u, id.str() + "/")) user = u;
+      if (auto [it, fresh] = pipsHere.emplace(toLower(pip->id), c.value("id", "")); !fresh) user = it->second;
+      if (!user.empty())
+        return armFail(errors::badRequest(
+            "PublicIPAddressInUse", "Resource " + c.value("id", "") + " is referencing public IP address " +
+                                        pip->id + " that is already allocated to resource " + user + "."));
       p["publicIPAddress"] = subRef(pip->id);
     }
   }
@@ -417,7 +446,7 @@ ArmResult<json> normalizeNic(Ctx& ctx, const ResourceId& id, const json& request
   if (!props.contains("enableIPForwarding")) props["enableIPForwarding"] = false;
   if (!props.contains("dnsSettings"))
     props["dnsSettings"] = json{{"dnsServers", json::array()}, {"appliedDnsServers", json::array()}};
-  props["nicType"] = props.value("nicType", "Standard");
+  if (!props.contains("nicType") || props["nicType"].is_null()) props["nicType"] = "Standard";
   json out = json::object();
   out["properties"] = props;
   return out;

@@ -759,7 +759,7 @@ ApiResponse Service::Impl::route(const ApiRequest& req) {
                                                   {"properties", armapi::JsonKind::Object}});
         !k)
       return armapi::armFail(k.error());
-    std::string loc = normalizeLocation(request.value("location", ""));
+    std::string loc = normalizeLocation(armapi::stringOr(request, "location", ""));
     if (!current && loc.empty()) return armapi::armFail(errors::locationRequired());
     if (current) {
       std::string old = current->body.value("location", "");

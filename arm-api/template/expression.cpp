@@ -19,7 +19,9 @@ struct EvalFailure {
   TemplateError error;
 };
 
-[[noreturn]] void fail(std::string message) { throw EvalFailure{invalidTemplate(std::move(message))}; }
+[[noreturn]] void fail(std::string message) {
+  throw EvalFailure{invalidTemplate(std::move(message))};
+}
 
 [[noreturn]] void failWith(TemplateError error) { throw EvalFailure{std::move(error)}; }
 
@@ -199,8 +201,8 @@ std::string providerPath(const Call& c, std::size_t typeIndex) {
 /// Index of the first argument that is a resource type (contains '/'), or error.
 std::size_t typeArgIndex(const Call& c, std::size_t maxLeading) {
   for (std::size_t i = 0; i < c.size(); ++i) {
-    if (c.args[i].is_string() && c.args[i].get_ref<const std::string&>().find('/') !=
-                                     std::string::npos) {
+    if (c.args[i].is_string() &&
+        c.args[i].get_ref<const std::string&>().find('/') != std::string::npos) {
       if (i > maxLeading) break;
       return i;
     }
@@ -281,7 +283,8 @@ std::string composite(const Call& c) {
       continue;
     }
     std::size_t close = fmt.find('}', i);
-    if (close == std::string::npos) c.error("the format string '" + fmt + "' has an unmatched '{'.");
+    if (close == std::string::npos)
+      c.error("the format string '" + fmt + "' has an unmatched '{'.");
     std::string_view item(fmt.data() + i + 1, close - i - 1);
     std::string_view spec;
     if (auto colon = item.find(':'); colon != std::string_view::npos) {
@@ -385,7 +388,8 @@ std::optional<std::string> base64Decode(std::string_view in) {
 // The built-in functions
 
 json fnConcat(Call& c) {
-  bool anyArray = std::any_of(c.args.begin(), c.args.end(), [](const json& a) { return a.is_array(); });
+  bool anyArray =
+      std::any_of(c.args.begin(), c.args.end(), [](const json& a) { return a.is_array(); });
   if (anyArray) {
     json out = json::array();
     for (std::size_t i = 0; i < c.size(); ++i) {
@@ -499,7 +503,8 @@ json fnContains(Call& c) {
     return false;
   }
   if (container.is_array()) {
-    return std::any_of(container.begin(), container.end(), [&](const json& e) { return e == item; });
+    return std::any_of(container.begin(), container.end(),
+                       [&](const json& e) { return e == item; });
   }
   if (container.is_string()) {
     if (item.is_object() || item.is_array()) c.typeError(1, "String");
@@ -527,7 +532,8 @@ json fnUnion(Call& c) {
 }
 
 json fnCreateObject(Call& c) {
-  if (c.size() % 2 != 0) c.error("the function requires an even number of arguments (key, value pairs).");
+  if (c.size() % 2 != 0)
+    c.error("the function requires an even number of arguments (key, value pairs).");
   json out = json::object();
   for (std::size_t i = 0; i < c.size(); i += 2) out[c.str(i)] = c.args[i + 1];
   return out;
@@ -598,10 +604,11 @@ json fnSubstring(Call& c) {
   auto len = static_cast<std::int64_t>(s.size());
   std::int64_t count = c.size() > 2 ? c.integer(2) : len - start;
   if (start < 0 || count < 0 || start > len || count > len - start) {
-    c.error("The index and length parameters must refer to a location within the string. The index "
-            "parameter: '" + std::to_string(start) + "', the length parameter: '" +
-            std::to_string(count) + "', the length of the string parameter: '" +
-            std::to_string(len) + "'.");
+    c.error(
+        "The index and length parameters must refer to a location within the string. The index "
+        "parameter: '" +
+        std::to_string(start) + "', the length parameter: '" + std::to_string(count) +
+        "', the length of the string parameter: '" + std::to_string(len) + "'.");
   }
   return s.substr(static_cast<std::size_t>(start), static_cast<std::size_t>(count));
 }
@@ -878,13 +885,30 @@ const std::unordered_map<std::string, FunctionSpec>& functionTable() {
 /// Real ARM functions this engine recognises but cannot evaluate (they need live secrets, the
 /// clock, or features the emulator does not model). Any name starting with "list" is included.
 bool isUnsupportedFunction(std::string_view lowerName) {
-  static constexpr std::array<std::string_view, 24> kNames = {
-      "pickzones",     "environment",      "newguid",          "utcnow",
-      "datetimeadd",   "datetimefromepoch", "datetimetoepoch", "managementgroup",
-      "managementgroupresourceid", "tenant", "providers",      "uri",
-      "uricomponent",  "uricomponenttostring", "datauri",      "datauritostring",
-      "base64tojson",  "intersection",     "filter",           "map",
-      "reduce",        "sort",             "toobject",         "flatten"};
+  static constexpr std::array<std::string_view, 24> kNames = {"pickzones",
+                                                              "environment",
+                                                              "newguid",
+                                                              "utcnow",
+                                                              "datetimeadd",
+                                                              "datetimefromepoch",
+                                                              "datetimetoepoch",
+                                                              "managementgroup",
+                                                              "managementgroupresourceid",
+                                                              "tenant",
+                                                              "providers",
+                                                              "uri",
+                                                              "uricomponent",
+                                                              "uricomponenttostring",
+                                                              "datauri",
+                                                              "datauritostring",
+                                                              "base64tojson",
+                                                              "intersection",
+                                                              "filter",
+                                                              "map",
+                                                              "reduce",
+                                                              "sort",
+                                                              "toobject",
+                                                              "flatten"};
   if (lowerName.substr(0, 4) == "list") return true;
   return std::find(kNames.begin(), kNames.end(), lowerName) != kNames.end();
 }
@@ -913,8 +937,9 @@ class Parser {
     fail("The language expression '" + inner() + "' is not valid: " + detail);
   }
   [[noreturn]] void unexpected() const {
-    if (pos_ >= end_) syntaxError("the expression ended unexpectedly at position '" +
-                                  std::to_string(column()) + "'.");
+    if (pos_ >= end_)
+      syntaxError("the expression ended unexpectedly at position '" + std::to_string(column()) +
+                  "'.");
     syntaxError("the character '" + std::string(1, full_[pos_]) + "' at position '" +
                 std::to_string(column()) + "' is not expected.");
   }
@@ -941,8 +966,8 @@ class Parser {
         std::size_t start = pos_;
         while (pos_ < end_ && isPropertyChar(full_[pos_])) ++pos_;
         if (pos_ == start) unexpected();
-        ExprNode prop{ExprNode::Kind::Property, std::string(full_.substr(start, pos_ - start)), 0,
-                      {}, at};
+        ExprNode prop{
+            ExprNode::Kind::Property, std::string(full_.substr(start, pos_ - start)), 0, {}, at};
         prop.args.push_back(std::move(node));
         node = std::move(prop);
       } else if (peek('[')) {
@@ -970,7 +995,8 @@ class Parser {
     std::size_t at = column();
     if (c == '\'') return parseString();
     if (std::isdigit(static_cast<unsigned char>(c)) ||
-        (c == '-' && pos_ + 1 < end_ && std::isdigit(static_cast<unsigned char>(full_[pos_ + 1])))) {
+        (c == '-' && pos_ + 1 < end_ &&
+         std::isdigit(static_cast<unsigned char>(full_[pos_ + 1])))) {
       std::size_t start = pos_;
       ++pos_;
       while (pos_ < end_ && std::isdigit(static_cast<unsigned char>(full_[pos_]))) ++pos_;
@@ -1040,7 +1066,7 @@ class Parser {
 
   static constexpr int kMaxDepth = 200;
   std::string_view full_;
-  std::size_t end_;   // index of the closing ']'
+  std::size_t end_;  // index of the closing ']'
   std::size_t pos_ = 1;
   int depth_ = 0;
 };
@@ -1059,12 +1085,12 @@ void checkFunctions(const ExprNode& node) {
   const FunctionSpec& spec = it->second;
   std::size_t n = node.args.size();
   if (n < spec.minArgs || n > spec.maxArgs) {
-    std::string expected = spec.minArgs == spec.maxArgs
-                               ? std::to_string(spec.minArgs)
-                               : (spec.maxArgs == kUnbounded
-                                      ? "at least " + std::to_string(spec.minArgs)
-                                      : "between " + std::to_string(spec.minArgs) + " and " +
-                                            std::to_string(spec.maxArgs));
+    std::string expected =
+        spec.minArgs == spec.maxArgs
+            ? std::to_string(spec.minArgs)
+            : (spec.maxArgs == kUnbounded ? "at least " + std::to_string(spec.minArgs)
+                                          : "between " + std::to_string(spec.minArgs) + " and " +
+                                                std::to_string(spec.maxArgs));
     fail("The template language function '" + node.text + "' expects " + expected +
          " argument(s). The function was invoked with " + std::to_string(n) + " argument(s).");
   }
@@ -1084,8 +1110,8 @@ const json* findProperty(const json& obj, const std::string& name) {
 
 json propertyOf(const json& target, const std::string& name) {
   if (!target.is_object()) {
-    fail("The language expression property '" + name + "' can't be evaluated, the value is of type '" +
-         typeName(target) + "', not 'Object'.");
+    fail("The language expression property '" + name +
+         "' can't be evaluated, the value is of type '" + typeName(target) + "', not 'Object'.");
   }
   if (const json* v = findProperty(target, name)) return *v;
   std::string available;
@@ -1119,7 +1145,8 @@ json evalNode(const ExprNode& node, ExpressionHost& host) {
         }
         return target[static_cast<std::size_t>(i)];
       }
-      if (target.is_object() && index.is_string()) return propertyOf(target, index.get<std::string>());
+      if (target.is_object() && index.is_string())
+        return propertyOf(target, index.get<std::string>());
       fail("The language expression index can't be applied to a value of type '" +
            typeName(target) + "' with an index of type '" + typeName(index) + "'.");
     }
@@ -1140,8 +1167,10 @@ json evalNode(const ExprNode& node, ExpressionHost& host) {
     if (node.args.size() != 3) fail("The template language function 'if' expects 3 argument(s).");
     json cond = evalNode(node.args[0], host);
     if (!cond.is_boolean()) {
-      fail("The template language function 'if' expects its parameter 1 to be of type 'Boolean'. "
-           "The provided value is of type '" + typeName(cond) + "'.");
+      fail(
+          "The template language function 'if' expects its parameter 1 to be of type 'Boolean'. "
+          "The provided value is of type '" +
+          typeName(cond) + "'.");
     }
     return evalNode(node.args[cond.get<bool>() ? 1 : 2], host);
   }
@@ -1254,9 +1283,11 @@ std::string uniqueString(const std::vector<std::string>& parts) {
 
 std::string deterministicGuid(const std::vector<std::string>& parts) {
   std::string joined = joinParts(parts);
-  std::uint64_t lanes[2] = {hash64(joined, 0x6775696400000001ULL), hash64(joined, 0x6775696400000002ULL)};
+  std::uint64_t lanes[2] = {hash64(joined, 0x6775696400000001ULL),
+                            hash64(joined, 0x6775696400000002ULL)};
   std::array<std::uint8_t, 16> b{};
-  for (int i = 0; i < 16; ++i) b[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(lanes[i / 8] >> (56 - 8 * (i % 8)));
+  for (int i = 0; i < 16; ++i)
+    b[static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(lanes[i / 8] >> (56 - 8 * (i % 8)));
   b[6] = static_cast<std::uint8_t>((b[6] & 0x0F) | 0x50);  // version 5 (name based)
   b[8] = static_cast<std::uint8_t>((b[8] & 0x3F) | 0x80);  // RFC 4122 variant
   static constexpr char kHex[] = "0123456789abcdef";
@@ -1290,8 +1321,7 @@ std::string typeName(const json& value) {
 }
 
 bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
            return std::tolower(static_cast<unsigned char>(x)) ==
                   std::tolower(static_cast<unsigned char>(y));
          });

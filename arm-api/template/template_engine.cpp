@@ -89,9 +89,9 @@ struct TypeInfo {
   std::string_view valueName;   // messages: the typeName() a matching value has
 };
 constexpr TypeInfo kTypes[] = {
-    {"string", "String", "String"},          {"securestring", "SecureString", "String"},
-    {"int", "Int", "Integer"},               {"bool", "Bool", "Boolean"},
-    {"object", "Object", "Object"},          {"secureobject", "SecureObject", "Object"},
+    {"string", "String", "String"}, {"securestring", "SecureString", "String"},
+    {"int", "Int", "Integer"},      {"bool", "Bool", "Boolean"},
+    {"object", "Object", "Object"}, {"secureobject", "SecureObject", "Object"},
     {"array", "Array", "Array"},
 };
 
@@ -106,9 +106,7 @@ const TypeInfo* findType(const json& declaredType) {
 
 bool isSecure(const TypeInfo& t) { return t.lower.substr(0, 6) == "secure"; }
 
-bool valueMatches(const TypeInfo& t, const json& v) {
-  return typeName(v) == t.valueName;
-}
+bool valueMatches(const TypeInfo& t, const json& v) { return typeName(v) == t.valueName; }
 
 struct LoopFrame {
   std::string name;
@@ -128,7 +126,8 @@ struct ParamDecl {
 struct ResourceDecl {
   json body;  // as written, minus the nested "resources"
   std::optional<std::size_t> parent;
-  std::string label;  // the name as written, for messages
+  std::string label;                                 // the name as written, for messages
+  std::optional<std::vector<ExprNode>> expressions;  // parsed lazily for implicit dependencies
 };
 
 struct Instance {
@@ -160,9 +159,10 @@ struct Deployment::Impl final : ExpressionHost {
   TemplateResult<json> reference(const std::string& nameOrId, bool full) override {
     return hostGuard([&]() -> json {
       if (!allowReference_) {
-        fail("The template function 'reference' is not expected at this location. It can only be "
-             "used in resource properties and outputs. Please see https://aka.ms/arm-functions "
-             "for usage details.");
+        fail(
+            "The template function 'reference' is not expected at this location. It can only be "
+            "used in resource properties and outputs. Please see https://aka.ms/arm-functions "
+            "for usage details.");
       }
       std::string id = resolveReferenceTarget(nameOrId);
       if (!ctx_.reference) fail("The template function 'reference' is not available here.");
@@ -178,16 +178,17 @@ struct Deployment::Impl final : ExpressionHost {
         fail("The template function 'copyIndex' refers to the copy loop '" + loopName +
              "', which is not in scope at this location.");
       }
-      fail("The template function 'copyIndex' is not expected at this location. The function can "
-           "only be used in a resource with copy specified. Please see "
-           "https://aka.ms/arm-resource-iteration for usage details.");
+      fail(
+          "The template function 'copyIndex' is not expected at this location. The function can "
+          "only be used in a resource with copy specified. Please see "
+          "https://aka.ms/arm-resource-iteration for usage details.");
     });
   }
   std::string subscriptionId() const override { return ctx_.subscriptionId; }
   std::string resourceGroupName() const override { return ctx_.resourceGroupName; }
   json resourceGroup() const override {
-    return {{"id", "/subscriptions/" + ctx_.subscriptionId + "/resourceGroups/" +
-                       ctx_.resourceGroupName},
+    return {{"id",
+             "/subscriptions/" + ctx_.subscriptionId + "/resourceGroups/" + ctx_.resourceGroupName},
             {"name", ctx_.resourceGroupName},
             {"type", "Microsoft.Resources/resourceGroups"},
             {"location", ctx_.resourceGroupLocation},
@@ -324,7 +325,8 @@ struct Deployment::Impl final : ExpressionHost {
     }
     if (p->resolved) return *p->resolved;
     if (p->resolving) {
-      fail("The template parameter '" + p->name + "' has a circular reference in its default value.");
+      fail("The template parameter '" + p->name +
+           "' has a circular reference in its default value.");
     }
     p->resolving = true;
     try {
@@ -361,12 +363,13 @@ struct Deployment::Impl final : ExpressionHost {
            "'.");
     }
     if (const json* allowed = findKey(p.decl, "allowedValues")) {
-      if (!allowed->is_array()) fail("The 'allowedValues' of template parameter '" + p.name + "' must be an array.");
+      if (!allowed->is_array())
+        fail("The 'allowedValues' of template parameter '" + p.name + "' must be an array.");
       auto isAllowed = [&](const json& v) {
         return std::find(allowed->begin(), allowed->end(), v) != allowed->end();
       };
-      bool ok = value.is_array() ? std::all_of(value.begin(), value.end(), isAllowed)
-                                 : isAllowed(value);
+      bool ok =
+          value.is_array() ? std::all_of(value.begin(), value.end(), isAllowed) : isAllowed(value);
       if (!ok) {
         std::string list;
         for (const auto& a : *allowed) list += (list.empty() ? "" : ", ") + displayValue(a);
@@ -377,7 +380,9 @@ struct Deployment::Impl final : ExpressionHost {
     auto limit = [&](std::string_view key) -> std::optional<std::int64_t> {
       const json* v = findKey(p.decl, key);
       if (!v) return std::nullopt;
-      if (!v->is_number_integer()) fail("The '" + std::string(key) + "' of template parameter '" + p.name + "' must be an integer.");
+      if (!v->is_number_integer())
+        fail("The '" + std::string(key) + "' of template parameter '" + p.name +
+             "' must be an integer.");
       return v->get<std::int64_t>();
     };
     if (value.is_number_integer()) {
@@ -392,8 +397,8 @@ struct Deployment::Impl final : ExpressionHost {
       }
     }
     if (value.is_string() || value.is_array()) {
-      auto len = static_cast<std::int64_t>(value.is_string() ? value.get_ref<const std::string&>().size()
-                                                             : value.size());
+      auto len = static_cast<std::int64_t>(
+          value.is_string() ? value.get_ref<const std::string&>().size() : value.size());
       if (auto lo = limit("minLength"); lo && len < *lo) {
         fail("The provided value for the template parameter '" + p.name +
              "' is not valid. Its length must be at least " + std::to_string(*lo) + ".");
@@ -409,8 +414,9 @@ struct Deployment::Impl final : ExpressionHost {
 
   json resolveVariable(const std::string& name) {
     if (inParameterDefault_) {
-      fail("The template function 'variables' is not expected at this location: parameter default "
-           "values cannot use variables.");
+      fail(
+          "The template function 'variables' is not expected at this location: parameter default "
+          "values cannot use variables.");
     }
     std::string key = toLowerAscii(name);
     if (auto hit = varCache_.find(key); hit != varCache_.end()) return hit->second;
@@ -504,15 +510,17 @@ struct Deployment::Impl final : ExpressionHost {
     if (!templ_.is_object()) fail(validationFailed("The template must be a JSON object."));
     const json* resources = findKey(templ_, "resources");
     if (resources && resources->is_object()) {
-      fail(validationFailed("Templates with symbolic resource names (languageVersion 2.0) are not "
-                            "supported by the azlb emulator."));
+      fail(
+          validationFailed("Templates with symbolic resource names (languageVersion 2.0) are not "
+                           "supported by the azlb emulator."));
     }
     if (!resources || !resources->is_array()) {
       fail(validationFailed("The template must contain a 'resources' array."));
     }
     if (const json* fns = findKey(templ_, "functions"); fns && !fns->empty()) {
-      fail(validationFailed("User-defined template functions are not supported by the azlb "
-                            "emulator."));
+      fail(
+          validationFailed("User-defined template functions are not supported by the azlb "
+                           "emulator."));
     }
     withContext("Deployment template validation failed: '", "'", [&] {
       checkSyntax(*resources);
@@ -549,7 +557,9 @@ struct Deployment::Impl final : ExpressionHost {
     }
     for (const auto& r : resources) {
       const json* n = findKey(r, "name");
-      check("The template resource '" + (n ? displayValue(*n) : std::string("?")) + "' is not valid: ", r);
+      check("The template resource '" + (n ? displayValue(*n) : std::string("?")) +
+                "' is not valid: ",
+            r);
     }
     if (const json* os = findKey(templ_, "outputs"); os && os->is_object()) {
       for (auto it = os->begin(); it != os->end(); ++it) {
@@ -592,7 +602,8 @@ struct Deployment::Impl final : ExpressionHost {
       }
       const json* value = findKey(*it, "value");
       if (!value) {
-        fail("The deployment parameter '" + it.key() + "' must be an object with a 'value' property.");
+        fail("The deployment parameter '" + it.key() +
+             "' must be an object with a 'value' property.");
       }
       p->given = *value;
     }
@@ -604,7 +615,8 @@ struct Deployment::Impl final : ExpressionHost {
       fail("The template parameters '" + names +
            "' in the parameters file are not valid; they are not present in the original template "
            "and can therefore not be provided at deployment time. The only supported parameters "
-           "for this template are '" + supported + "'.");
+           "for this template are '" +
+           supported + "'.");
     }
   }
 
@@ -612,7 +624,7 @@ struct Deployment::Impl final : ExpressionHost {
     for (const auto& r : resources) {
       if (!r.is_object()) fail("Each template resource must be a JSON object.");
       const json* n = findKey(r, "name");
-      ResourceDecl d{json::object(), parent, n ? displayValue(*n) : std::string("?")};
+      ResourceDecl d{json::object(), parent, n ? displayValue(*n) : std::string("?"), std::nullopt};
       for (auto it = r.begin(); it != r.end(); ++it) {
         if (!equalsIgnoreCase(it.key(), "resources")) d.body[it.key()] = *it;
       }
@@ -620,7 +632,8 @@ struct Deployment::Impl final : ExpressionHost {
       std::size_t self = decls_.size() - 1;
       if (const json* nested = findKey(r, "resources")) {
         if (!nested->is_array()) {
-          fail("The template resource '" + decls_[self].label + "' has a 'resources' property that is not an array.");
+          fail("The template resource '" + decls_[self].label +
+               "' has a 'resources' property that is not an array.");
         }
         flatten(*nested, self);
       }
@@ -685,14 +698,15 @@ struct Deployment::Impl final : ExpressionHost {
           if (const json* cond = findKey(d.body, "condition")) {
             json c = evalValue(*cond);
             if (!c.is_boolean()) {
-              fail("The resource condition must be a boolean; got a value of type '" +
-                   typeName(c) + "'.");
+              fail("The resource condition must be a boolean; got a value of type '" + typeName(c) +
+                   "'.");
             }
             in.enabled = in.enabled && c.get<bool>();
           }
           if (const json* deps = findKey(d.body, "dependsOn")) {
             if (!deps->is_array()) fail("The 'dependsOn' property must be an array.");
-            for (const auto& dep : *deps) in.dependsOn.push_back(evalString(dep, "dependsOn entry"));
+            for (const auto& dep : *deps)
+              in.dependsOn.push_back(evalString(dep, "dependsOn entry"));
           }
           instances_.push_back(std::move(in));
           if (copyName.empty()) firstInstance[di] = instances_.size() - 1;
@@ -704,8 +718,9 @@ struct Deployment::Impl final : ExpressionHost {
   std::string resourceIdFor(const std::string& type, const std::string& name) const {
     std::vector<std::string> types = splitSlash(type);
     std::vector<std::string> names = splitSlash(name);
-    bool badSegment = std::any_of(types.begin(), types.end(), [](const auto& s) { return s.empty(); }) ||
-                      std::any_of(names.begin(), names.end(), [](const auto& s) { return s.empty(); });
+    bool badSegment =
+        std::any_of(types.begin(), types.end(), [](const auto& s) { return s.empty(); }) ||
+        std::any_of(names.begin(), names.end(), [](const auto& s) { return s.empty(); });
     if (types.size() < 2 || names.size() + 1 != types.size() || badSegment) {
       fail("The template resource '" + name + "' for type '" + type +
            "' has incorrect segment lengths. A nested resource type must have identical number of "
@@ -738,7 +753,8 @@ struct Deployment::Impl final : ExpressionHost {
         std::vector<std::size_t> hits = matchInstances(dep, true);
         if (hits.empty() && !loopNames_.count(toLowerAscii(dep))) {  // a zero-count loop is fine
           fail("The template resource '" + in.name + "' of type '" + in.type + "' depends on '" +
-               dep + "', which is not defined in the template. Please see "
+               dep +
+               "', which is not defined in the template. Please see "
                "https://aka.ms/arm-syntax-resources#dependson for usage details.");
         }
         in.deps.insert(hits.begin(), hits.end());
@@ -752,10 +768,12 @@ struct Deployment::Impl final : ExpressionHost {
   /// (they use reference() or property-loop indexes) add nothing.
   void addReferenceDependencies(std::size_t i) {
     Instance& in = instances_[i];
-    const ResourceDecl& d = decls_[in.decl];
-    std::vector<ExprNode> parsed;
-    collectExpressions(d.body, true, parsed);
-    for (const auto& expr : parsed) {
+    ResourceDecl& d = decls_[in.decl];
+    if (!d.expressions) {  // parsed once per declaration, not per copy instance
+      d.expressions.emplace();
+      collectExpressions(d.body, true, *d.expressions);
+    }
+    for (const auto& expr : *d.expressions) {
       std::vector<const ExprNode*> calls;
       collectCalls(expr, "reference", calls);
       for (const ExprNode* call : calls) {
@@ -800,8 +818,9 @@ struct Deployment::Impl final : ExpressionHost {
       if (!it->is_object()) fail(prefix + "the output must be an object.");
       const json* type = findKey(*it, "type");
       if (!type || !findType(*type)) {
-        fail(prefix + "the output 'type' must be one of 'string, securestring, int, bool, object, "
-                      "secureobject, array'.");
+        fail(prefix +
+             "the output 'type' must be one of 'string, securestring, int, bool, object, "
+             "secureobject, array'.");
       }
       const json* copy = findKey(*it, "copy");
       if (!findKey(*it, "value") && !copy) fail(prefix + "the output has no 'value'.");
@@ -971,7 +990,8 @@ auto boundary(F&& f) -> Result<decltype(f()), TemplateError> {
   } catch (const EngineFailure& e) {
     return unexpected(e.error);
   } catch (const json::exception& e) {
-    return unexpected(invalidTemplate(std::string("The template could not be processed: ") + e.what()));
+    return unexpected(
+        invalidTemplate(std::string("The template could not be processed: ") + e.what()));
   }
 }
 

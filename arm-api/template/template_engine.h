@@ -6,10 +6,9 @@
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "arm-api/template/expression.h"
 #include "emulator/common/result.h"

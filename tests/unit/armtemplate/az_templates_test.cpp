@@ -1,7 +1,6 @@
 // The deployment bodies `az network lb create` sends (tests/fixtures/templates/), run through the
 // engine the way the deployment service will: create, evaluate and deploy in order, outputs.
 #include <catch2/catch.hpp>
-
 #include <fstream>
 #include <map>
 #include <sstream>
@@ -17,7 +16,8 @@ using azlb::armtemplate::TemplateError;
 namespace {
 
 const std::string kNet =
-    "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg1/providers/Microsoft.Network";
+    "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg1/providers/"
+    "Microsoft.Network";
 
 std::string fixturePath(const std::string& name) {
 #ifdef AZLB_SOURCE_DIR
@@ -60,7 +60,8 @@ Run runDeployment(const json& body) {
     if (it == store.end()) return azlb::unexpected(TemplateError{"ResourceNotFound", id});
     return full ? it->second : it->second["properties"];
   };
-  auto d = Deployment::create(body["properties"]["template"], body["properties"]["parameters"], ctx);
+  auto d =
+      Deployment::create(body["properties"]["template"], body["properties"]["parameters"], ctx);
   if (!d) FAIL(d.error().message);
   for (std::size_t i = 0; i < d->resourceCount(); ++i) {
     auto r = d->evaluateResource(i);
@@ -94,11 +95,12 @@ TEST_CASE("az network lb create with an existing public IP: the captured templat
   expected.erase("dependsOn");
   CHECK(lb.resource == expected);
   CHECK(lb.resource["apiVersion"] == "2022-07-01");
-  CHECK(lb.resource["properties"]["frontendIPConfigurations"][0]["properties"]["publicIPAddress"]["id"] ==
-        kNet + "/publicIPAddresses/pip1");
+  CHECK(lb.resource["properties"]["frontendIPConfigurations"][0]["properties"]["publicIPAddress"]
+                   ["id"] == kNet + "/publicIPAddresses/pip1");
 
   // outputs.loadBalancer = reference('lb1'): the LB's properties object, type "Object".
-  CHECK(run.asked == std::vector<std::pair<std::string, bool>>{{kNet + "/loadBalancers/lb1", false}});
+  CHECK(run.asked ==
+        std::vector<std::pair<std::string, bool>>{{kNet + "/loadBalancers/lb1", false}});
   REQUIRE(run.outputs.contains("loadBalancer"));
   CHECK(run.outputs["loadBalancer"]["type"] == "Object");
   json props = templ["resources"][0]["properties"];
@@ -109,11 +111,13 @@ TEST_CASE("az network lb create with an existing public IP: the captured templat
 TEST_CASE("az network lb create with a new public IP: the PIP deploys first") {
   Run run = runDeployment(loadDeploymentBody("az-lb-create-new-pip.deployment.json"));
   REQUIRE(run.planned.size() == 2);
-  // az writes the dependency as Microsoft.Network/publicIpAddresses/...: matched case-insensitively.
+  // az writes the dependency as Microsoft.Network/publicIpAddresses/...: matched
+  // case-insensitively.
   CHECK(run.planned[0].id == kNet + "/publicIPAddresses/PublicIPlb2");
   CHECK(run.planned[0].resource["properties"] == json{{"publicIPAllocationMethod", "Static"}});
   CHECK(run.planned[1].id == kNet + "/loadBalancers/lb2");
-  CHECK(run.asked == std::vector<std::pair<std::string, bool>>{{kNet + "/loadBalancers/lb2", false}});
+  CHECK(run.asked ==
+        std::vector<std::pair<std::string, bool>>{{kNet + "/loadBalancers/lb2", false}});
   CHECK(run.outputs["loadBalancer"]["value"]["backendAddressPools"][0]["name"] == "lb2bepool");
 }
 
@@ -127,6 +131,6 @@ TEST_CASE("az network lb create with a new VNet: the VNet deploys first") {
   CHECK(run.planned[0].id == kNet + "/virtualNetworks/vnet2");
   CHECK(run.planned[0].resource["apiVersion"] == "2015-06-15");
   CHECK(run.planned[1].id == kNet + "/loadBalancers/lb3");
-  CHECK(run.outputs["loadBalancer"]["value"]["frontendIPConfigurations"][0]["properties"]["subnet"]["id"] ==
-        kNet + "/virtualNetworks/vnet2/subnets/default");
+  CHECK(run.outputs["loadBalancer"]["value"]["frontendIPConfigurations"][0]["properties"]["subnet"]
+                   ["id"] == kNet + "/virtualNetworks/vnet2/subnets/default");
 }

@@ -1,12 +1,11 @@
 // The ARM expression language on its own: parsing, escapes, every built-in this emulator
 // promises, and the error messages, against a small fake host.
-#include <catch2/catch.hpp>
+#include "arm-api/template/expression.h"
 
 #include <algorithm>
+#include <catch2/catch.hpp>
 #include <map>
 #include <set>
-
-#include "arm-api/template/expression.h"
 
 using azlb::armtemplate::evaluateJson;
 using azlb::armtemplate::evaluateString;
@@ -35,25 +34,29 @@ struct FakeHost : ExpressionHost {
     return params[name];
   }
   TemplateResult<json> variable(const std::string& name) override {
-    if (!vars.contains(name)) return azlb::unexpected(TemplateError{"InvalidTemplate", "no variable " + name});
+    if (!vars.contains(name))
+      return azlb::unexpected(TemplateError{"InvalidTemplate", "no variable " + name});
     return vars[name];
   }
   TemplateResult<json> reference(const std::string& nameOrId, bool full) override {
     referencesAsked.emplace_back(nameOrId, full);
     if (nameOrId == "missing") {
-      return azlb::unexpected(TemplateError{"ResourceNotFound", "The Resource 'missing' was not found."});
+      return azlb::unexpected(
+          TemplateError{"ResourceNotFound", "The Resource 'missing' was not found."});
     }
     return json{{"ipAddress", "20.1.2.3"}, {"full", full}};
   }
   TemplateResult<std::int64_t> copyIndex(const std::string& loopName) override {
     auto it = loops.find(loopName);
-    if (it == loops.end()) return azlb::unexpected(TemplateError{"InvalidTemplate", "copyIndex outside a loop"});
+    if (it == loops.end())
+      return azlb::unexpected(TemplateError{"InvalidTemplate", "copyIndex outside a loop"});
     return it->second;
   }
   std::string subscriptionId() const override { return "sub-1"; }
   std::string resourceGroupName() const override { return "rg1"; }
   json resourceGroup() const override {
-    return {{"id", "/subscriptions/sub-1/resourceGroups/rg1"}, {"name", "rg1"}, {"location", "westus"}};
+    return {
+        {"id", "/subscriptions/sub-1/resourceGroups/rg1"}, {"name", "rg1"}, {"location", "westus"}};
   }
   json subscription() const override { return {{"subscriptionId", "sub-1"}}; }
   json deployment() const override { return {{"name", "deploy-1"}}; }
@@ -127,14 +130,17 @@ TEST_CASE("property access and indexing apply to call results, in any nesting") 
 
 TEST_CASE("a missing property names the ones that exist") {
   std::string msg = evalError("[parameters('obj').a.nope]");
-  CHECK(msg == "The language expression property 'nope' doesn't exist, available properties are 'b'.");
+  CHECK(msg ==
+        "The language expression property 'nope' doesn't exist, available properties are 'b'.");
 }
 
 TEST_CASE("an array index out of range is reported with the index") {
   CHECK(evalError("[createArray(1, 2)[2]]") ==
         "The language expression property array index '2' is out of bounds.");
-  CHECK_THAT(evalError("[createArray(1, 2)['x']]"), Catch::Contains("array index must be an integer"));
-  CHECK_THAT(evalError("['abc'[0]]"), Catch::Contains("can't be applied to a value of type 'String'"));
+  CHECK_THAT(evalError("[createArray(1, 2)['x']]"),
+             Catch::Contains("array index must be an integer"));
+  CHECK_THAT(evalError("['abc'[0]]"),
+             Catch::Contains("can't be applied to a value of type 'String'"));
 }
 
 TEST_CASE("syntax errors are InvalidTemplate with the position") {
@@ -142,7 +148,8 @@ TEST_CASE("syntax errors are InvalidTemplate with the position") {
         "The language expression 'concat('abc)' is not valid: the string literal starting at "
         "position '7' is not terminated.");
   CHECK_THAT(parseError("[concat('a']]"), Catch::Contains("']' at position '10' is not expected"));
-  CHECK_THAT(parseError("[concat('a') x]"), Catch::Contains("'x' at position '12' is not expected"));
+  CHECK_THAT(parseError("[concat('a') x]"),
+             Catch::Contains("'x' at position '12' is not expected"));
   CHECK_THAT(parseError("[concat('a']"), Catch::Contains("ended unexpectedly at position '10'"));
   CHECK_THAT(parseError("[concat('a',]"), Catch::Contains("ended unexpectedly"));
   CHECK_THAT(parseError("[abc]"), Catch::Contains("'abc' at position '0' must be a function call"));
@@ -164,7 +171,8 @@ TEST_CASE("unknown functions and wrong argument counts fail at parse time") {
 }
 
 TEST_CASE("listKeys and other unsupported functions parse but fail when evaluated") {
-  REQUIRE(parseExpression("[listKeys(resourceId('Microsoft.Storage/storageAccounts', 's'), '2019-06-01')]"));
+  REQUIRE(parseExpression(
+      "[listKeys(resourceId('Microsoft.Storage/storageAccounts', 's'), '2019-06-01')]"));
   CHECK(evalError("[listKeys('x', '2019-06-01')]") ==
         "The template function 'listKeys' is not supported by the azlb emulator.");
   CHECK_THAT(evalError("[utcNow()]"), Catch::Contains("not supported"));
@@ -183,7 +191,8 @@ TEST_CASE("format fills numbered placeholders with .NET-style specifiers and esc
   CHECK(eval("[format('{0}-{1}-{0}', 'a', 2)]") == "a-2-a");
   CHECK(eval("[format('{0:D3}|{1,4}|{1,-4}|{{x}}', 7, 'ab')]") == "007|  ab|ab  |{x}");
   CHECK(eval("[format('{0:x}', 255)]") == "ff");
-  CHECK_THAT(evalError("[format('{1}', 'only')]"), Catch::Contains("'{1}' has no matching argument"));
+  CHECK_THAT(evalError("[format('{1}', 'only')]"),
+             Catch::Contains("'{1}' has no matching argument"));
   CHECK_THAT(evalError("[format('{0', 'a')]"), Catch::Contains("unmatched '{'"));
 }
 
@@ -196,7 +205,8 @@ TEST_CASE("integer arithmetic, including negatives, division by zero and overflo
   CHECK(eval("[add(-1, parameters('count'))]") == 2);
   CHECK_THAT(evalError("[div(1, 0)]"), Catch::Contains("divide by zero"));
   CHECK_THAT(evalError("[mul(9223372036854775807, 2)]"), Catch::Contains("out of the range"));
-  CHECK_THAT(evalError("[add('1', 2)]"), Catch::Contains("expects its parameter 1 to be of type 'Integer'"));
+  CHECK_THAT(evalError("[add('1', 2)]"),
+             Catch::Contains("expects its parameter 1 to be of type 'Integer'"));
 }
 
 TEST_CASE("comparison and logic") {
@@ -229,11 +239,12 @@ TEST_CASE("collection functions") {
   CHECK(eval("[length('héllo')]") == 5);  // characters, not UTF-8 bytes
   CHECK(eval("[length(createArray(1, 2, 3))]") == 3);
   CHECK(eval("[length(createObject('a', 1))]") == 1);
-  CHECK(eval("[contains(createObject('Key', 1), 'KEY')]") == true);  // object keys: case-insensitive
-  CHECK(eval("[contains('OneTwo', 'two')]") == false);               // substrings: case-sensitive
+  CHECK(eval("[contains(createObject('Key', 1), 'KEY')]") ==
+        true);                                          // object keys: case-insensitive
+  CHECK(eval("[contains('OneTwo', 'two')]") == false);  // substrings: case-sensitive
   CHECK(eval("[contains(createArray('a', 2), 2)]") == true);
-  CHECK(eval("[union(createObject('a', 1, 'n', createObject('x', 1)), createObject('b', 2, 'n', createObject('y', 2)))]") ==
-        json{{"a", 1}, {"b", 2}, {"n", {{"x", 1}, {"y", 2}}}});
+  CHECK(eval("[union(createObject('a', 1, 'n', createObject('x', 1)), createObject('b', 2, 'n', "
+             "createObject('y', 2)))]") == json{{"a", 1}, {"b", 2}, {"n", {{"x", 1}, {"y", 2}}}});
   CHECK(eval("[union(createArray(1, 2), createArray(2, 3))]") == json::array({1, 2, 3}));
   CHECK(eval("[createObject('a', 1, 'b', createArray('x'))]") == json{{"a", 1}, {"b", {"x"}}});
   CHECK_THAT(evalError("[createObject('a')]"), Catch::Contains("even number"));
@@ -279,11 +290,13 @@ TEST_CASE("string functions") {
   CHECK(eval("[base64('ab')]") == "YWI=");
 }
 
-TEST_CASE("uniqueString is deterministic, 13 base-32 characters, and pinned to its documented hash") {
+TEST_CASE(
+    "uniqueString is deterministic, 13 base-32 characters, and pinned to its documented hash") {
   std::string a = eval("[uniqueString('sub-1', 'rg1')]").get<std::string>();
   CHECK(a == eval("[uniqueString('sub-1', 'rg1')]").get<std::string>());
   CHECK(a.size() == 13);
-  CHECK(std::all_of(a.begin(), a.end(), [](char c) { return (c >= 'a' && c <= 'z') || (c >= '2' && c <= '7'); }));
+  CHECK(std::all_of(a.begin(), a.end(),
+                    [](char c) { return (c >= 'a' && c <= 'z') || (c >= '2' && c <= '7'); }));
   CHECK(a != eval("[uniqueString('sub-1', 'rg2')]").get<std::string>());
   CHECK(a != eval("[uniqueString('sub-1rg1')]").get<std::string>());
   // FNV-1a 64 + SplitMix64 over "sub-1-rg1": changing the algorithm would rename every
@@ -307,7 +320,7 @@ TEST_CASE("guid is deterministic and GUID-shaped (version 5, RFC 4122 variant)")
       CHECK(((g[i] >= '0' && g[i] <= '9') || (g[i] >= 'a' && g[i] <= 'f')));
     }
   }
-  CHECK(g[14] == '5');                                      // version 5
+  CHECK(g[14] == '5');                                          // version 5
   CHECK(std::string("89ab").find(g[19]) != std::string::npos);  // RFC 4122 variant
   CHECK(g == eval("[guid('a', 'b')]").get<std::string>());
   CHECK(g != eval("[guid('a', 'c')]").get<std::string>());
@@ -320,15 +333,21 @@ TEST_CASE("resourceId builds resource-group ids, for child types too") {
         "/subscriptions/sub-1/resourceGroups/rg1/providers/Microsoft.Network/loadBalancers/lb1/"
         "backendAddressPools/be1");
   CHECK(eval("[resourceId('other-rg', 'Microsoft.Network/publicIPAddresses', 'pip1')]") ==
-        "/subscriptions/sub-1/resourceGroups/other-rg/providers/Microsoft.Network/publicIPAddresses/pip1");
-  CHECK(eval("[resourceId('sub-2', 'rg9', 'Microsoft.Network/virtualNetworks/subnets', 'v', 's')]") ==
-        "/subscriptions/sub-2/resourceGroups/rg9/providers/Microsoft.Network/virtualNetworks/v/subnets/s");
+        "/subscriptions/sub-1/resourceGroups/other-rg/providers/Microsoft.Network/"
+        "publicIPAddresses/pip1");
+  CHECK(
+      eval("[resourceId('sub-2', 'rg9', 'Microsoft.Network/virtualNetworks/subnets', 'v', 's')]") ==
+      "/subscriptions/sub-2/resourceGroups/rg9/providers/Microsoft.Network/virtualNetworks/v/"
+      "subnets/s");
   FakeHost host;
   host.loops[""] = 4;
-  CHECK(eval("[resourceId('Microsoft.Network/publicIPAddresses', concat('pip', copyIndex()))]", host) ==
-        "/subscriptions/sub-1/resourceGroups/rg1/providers/Microsoft.Network/publicIPAddresses/pip4");
-  CHECK_THAT(evalError("[resourceId('Microsoft.Network/loadBalancers/backendAddressPools', 'lb1')]"),
-             Catch::Contains("requires 2 resource name segment(s), but 1 were given"));
+  CHECK(
+      eval("[resourceId('Microsoft.Network/publicIPAddresses', concat('pip', copyIndex()))]",
+           host) ==
+      "/subscriptions/sub-1/resourceGroups/rg1/providers/Microsoft.Network/publicIPAddresses/pip4");
+  CHECK_THAT(
+      evalError("[resourceId('Microsoft.Network/loadBalancers/backendAddressPools', 'lb1')]"),
+      Catch::Contains("requires 2 resource name segment(s), but 1 were given"));
   CHECK_THAT(evalError("[resourceId('lb', 'lb1')]"),
              Catch::Contains("multi-segmented argument which must be resource type"));
 }
@@ -340,7 +359,8 @@ TEST_CASE("subscription, tenant and extension resource ids") {
         "/subscriptions/sub-9/providers/Microsoft.Resources/resourceGroups/rg2");
   CHECK(eval("[tenantResourceId('Microsoft.Management/managementGroups', 'mg')]") ==
         "/providers/Microsoft.Management/managementGroups/mg");
-  CHECK(eval("[extensionResourceId('/subscriptions/s/resourceGroups/r', 'Microsoft.Authorization/locks', 'l')]") ==
+  CHECK(eval("[extensionResourceId('/subscriptions/s/resourceGroups/r', "
+             "'Microsoft.Authorization/locks', 'l')]") ==
         "/subscriptions/s/resourceGroups/r/providers/Microsoft.Authorization/locks/l");
 }
 

@@ -1,10 +1,9 @@
 // Deployment: parameters, variables, copy loops, dependsOn ordering, conditions, nested
 // resources, outputs and reference() through a recording fake of the ARM store.
-#include <catch2/catch.hpp>
-
-#include <map>
-
 #include "arm-api/template/template_engine.h"
+
+#include <catch2/catch.hpp>
+#include <map>
 
 using azlb::armtemplate::Context;
 using azlb::armtemplate::Deployment;
@@ -40,7 +39,8 @@ struct FakeArm {
       asked.emplace_back(id, full);
       auto it = resources.find(lower(id));
       if (it == resources.end()) {
-        return azlb::unexpected(TemplateError{"ResourceNotFound", "The Resource '" + id + "' was not found."});
+        return azlb::unexpected(
+            TemplateError{"ResourceNotFound", "The Resource '" + id + "' was not found."});
       }
       return full ? it->second : it->second["properties"];
     };
@@ -87,7 +87,8 @@ json resource(const std::string& type, const std::string& name, json extra = jso
 }
 
 json templateOf(json resources, json extra = json::object()) {
-  json t = {{"$schema", "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"},
+  json t = {{"$schema",
+             "https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#"},
             {"contentVersion", "1.0.0.0"},
             {"resources", std::move(resources)}};
   t.update(extra);
@@ -171,11 +172,10 @@ TEST_CASE("a hand-written LB template: parameters, variables, functions and copy
   Deployment d = create(json::parse(kHandWritten), arm, {{"pipCount", {{"value", 3}}}});
   REQUIRE(d.resourceCount() == 4);
   // The LB is declared first but depends on the whole pip loop.
-  CHECK(d.resourceIds() == std::vector<std::string>{
-                               kNet + "/publicIPAddresses/web-lb-pip-0",
-                               kNet + "/publicIPAddresses/web-lb-pip-1",
-                               kNet + "/publicIPAddresses/web-lb-pip-2",
-                               kNet + "/loadBalancers/web-lb"});
+  CHECK(d.resourceIds() == std::vector<std::string>{kNet + "/publicIPAddresses/web-lb-pip-0",
+                                                    kNet + "/publicIPAddresses/web-lb-pip-1",
+                                                    kNet + "/publicIPAddresses/web-lb-pip-2",
+                                                    kNet + "/loadBalancers/web-lb"});
   auto planned = deployAll(d, arm);
 
   const PlannedResource& pip1 = planned[1];
@@ -202,7 +202,8 @@ TEST_CASE("a hand-written LB template: parameters, variables, functions and copy
   CHECK(props["backendAddressPools"][0]["name"] == "web-lb-pool-tenant-1");
   const json& rule = props["loadBalancingRules"][0]["properties"];
   CHECK(rule["backendPort"] == 8080);
-  CHECK(rule["frontendIPConfiguration"]["id"] == kNet + "/loadBalancers/web-lb/frontendIPConfigurations/fe0");
+  CHECK(rule["frontendIPConfiguration"]["id"] ==
+        kNet + "/loadBalancers/web-lb/frontendIPConfigurations/fe0");
   CHECK(rule["backendAddressPool"]["id"] ==
         kNet + "/loadBalancers/web-lb/backendAddressPools/web-lb-pool-tenant-1");
 
@@ -213,9 +214,11 @@ TEST_CASE("a hand-written LB template: parameters, variables, functions and copy
         json{{"type", "Array"}, {"value", {"web-lb-pip-0", "web-lb-pip-1", "web-lb-pip-2"}}});
   CHECK((*outputs)["count"] == json{{"type", "Int"}, {"value", 3}});
   CHECK((*outputs)["rg"]["type"] == "Object");
-  CHECK((*outputs)["rg"]["value"] ==
-        json{{"id", kRg}, {"name", "rg1"}, {"type", "Microsoft.Resources/resourceGroups"},
-             {"location", "westus"}, {"properties", {{"provisioningState", "Succeeded"}}}});
+  CHECK((*outputs)["rg"]["value"] == json{{"id", kRg},
+                                          {"name", "rg1"},
+                                          {"type", "Microsoft.Resources/resourceGroups"},
+                                          {"location", "westus"},
+                                          {"properties", {{"provisioningState", "Succeeded"}}}});
   CHECK((*outputs)["sub"]["value"] == std::string("/subscriptions/") + kSub);
   CHECK(arm.asked.empty());  // nothing in this template calls reference()
 }
@@ -224,12 +227,14 @@ TEST_CASE("parameter validation: bounds, allowed values, types, unknown and miss
   json templ = json::parse(kHandWritten);
   auto msg = [&](json params) { return createError(templ, params).message; };
   CHECK_THAT(msg({{"pipCount", {{"value", 9}}}}), Catch::Contains("must be at most 5"));
-  CHECK_THAT(msg({{"sku", {{"value", "Premium"}}}}),
-             Catch::Contains("The provided value 'Premium' for the template parameter 'sku' is not "
-                             "valid. Expected a value from the allowed values: 'Basic, Standard'."));
-  CHECK_THAT(msg({{"pipCount", {{"value", "3"}}}}),
-             Catch::Contains("Template parameter 'pipCount' was provided an invalid value. Expected "
-                             "a value of type 'Integer', but received a value of type 'String'."));
+  CHECK_THAT(
+      msg({{"sku", {{"value", "Premium"}}}}),
+      Catch::Contains("The provided value 'Premium' for the template parameter 'sku' is not "
+                      "valid. Expected a value from the allowed values: 'Basic, Standard'."));
+  CHECK_THAT(
+      msg({{"pipCount", {{"value", "3"}}}}),
+      Catch::Contains("Template parameter 'pipCount' was provided an invalid value. Expected "
+                      "a value of type 'Integer', but received a value of type 'String'."));
   CHECK_THAT(msg({{"nope", {{"value", 1}}}, {"alsoNope", {{"value", 1}}}}),
              Catch::Contains("The template parameters 'alsoNope, nope' in the parameters file are "
                              "not valid"));
@@ -246,28 +251,29 @@ TEST_CASE("parameter validation: bounds, allowed values, types, unknown and miss
         "Deployment template validation failed: 'The value for the template parameter 'lbName' is "
         "not provided. Please see https://aka.ms/arm-create-parameter-file for usage details.'");
   CHECK(Deployment::create(required, {{"lbName", {{"value", "x"}}}}, arm.context()));
-  CHECK_THAT(createError(templateOf(json::array(), {{"parameters", {{"p", {{"type", "text"}}}}}})).message,
-             Catch::Contains("has an invalid type 'text'"));
+  CHECK_THAT(
+      createError(templateOf(json::array(), {{"parameters", {{"p", {{"type", "text"}}}}}})).message,
+      Catch::Contains("has an invalid type 'text'"));
 }
 
 TEST_CASE("dependsOn orders resources whatever the declaration order, in every reference form") {
   json templ = templateOf({
       resource("Microsoft.Network/loadBalancers", "lb1",
-               {{"dependsOn", {"[resourceId('Microsoft.Network/publicIPAddresses', 'pip1')]",
-                               "Microsoft.Network/virtualNetworks/vnet1"}}}),
+               {{"dependsOn",
+                 {"[resourceId('Microsoft.Network/publicIPAddresses', 'pip1')]",
+                  "Microsoft.Network/virtualNetworks/vnet1"}}}),
       resource("Microsoft.Network/networkInterfaces", "nic1", {{"dependsOn", {"lb1"}}}),
-      resource("Microsoft.Network/publicIPAddresses", "pip1", {{"dependsOn", {kNet + "/virtualNetworks/VNET1"}}}),
+      resource("Microsoft.Network/publicIPAddresses", "pip1",
+               {{"dependsOn", {kNet + "/virtualNetworks/VNET1"}}}),
       resource("Microsoft.Network/virtualNetworks", "vnet1"),
       resource("Microsoft.Network/networkSecurityGroups", "nsg1"),
   });
   FakeArm arm;
   Deployment d = create(templ, arm);
-  CHECK(d.resourceIds() == std::vector<std::string>{
-                               kNet + "/virtualNetworks/vnet1",
-                               kNet + "/publicIPAddresses/pip1",
-                               kNet + "/loadBalancers/lb1",
-                               kNet + "/networkInterfaces/nic1",
-                               kNet + "/networkSecurityGroups/nsg1"});
+  CHECK(d.resourceIds() ==
+        std::vector<std::string>{kNet + "/virtualNetworks/vnet1", kNet + "/publicIPAddresses/pip1",
+                                 kNet + "/loadBalancers/lb1", kNet + "/networkInterfaces/nic1",
+                                 kNet + "/networkSecurityGroups/nsg1"});
   auto planned = deployAll(d, arm);
   CHECK(planned[2].name == "lb1");
   CHECK_FALSE(planned[2].resource.contains("dependsOn"));
@@ -288,22 +294,29 @@ TEST_CASE("a dependency cycle is InvalidTemplate naming the resources in it") {
       resource("Microsoft.Network/publicIPAddresses", "free"),
       resource("Microsoft.Network/loadBalancers", "lb1", {{"dependsOn", {"pip1"}}}),
       resource("Microsoft.Network/publicIPAddresses", "pip1", {{"dependsOn", {"nic1"}}}),
-      resource("Microsoft.Network/networkInterfaces", "nic1", {{"dependsOn", {"Microsoft.Network/loadBalancers/lb1"}}}),
+      resource("Microsoft.Network/networkInterfaces", "nic1",
+               {{"dependsOn", {"Microsoft.Network/loadBalancers/lb1"}}}),
   });
   TemplateError e = createError(templ);
   CHECK(e.code == "InvalidTemplate");
-  CHECK_THAT(e.message, Catch::StartsWith("Deployment template validation failed: 'Circular dependency detected on resource: "));
-  CHECK_THAT(e.message, Catch::Contains("'" + kNet + "/loadBalancers/lb1' -> '" + kNet +
-                                        "/publicIPAddresses/pip1' -> '" + kNet +
-                                        "/networkInterfaces/nic1' -> '" + kNet + "/loadBalancers/lb1'"));
+  CHECK_THAT(
+      e.message,
+      Catch::StartsWith(
+          "Deployment template validation failed: 'Circular dependency detected on resource: "));
+  CHECK_THAT(e.message,
+             Catch::Contains("'" + kNet + "/loadBalancers/lb1' -> '" + kNet +
+                             "/publicIPAddresses/pip1' -> '" + kNet +
+                             "/networkInterfaces/nic1' -> '" + kNet + "/loadBalancers/lb1'"));
   CHECK_THAT(e.message, !Catch::Contains("free"));
 
-  json self = templateOf({resource("Microsoft.Network/loadBalancers", "lb1", {{"dependsOn", {"lb1"}}})});
+  json self =
+      templateOf({resource("Microsoft.Network/loadBalancers", "lb1", {{"dependsOn", {"lb1"}}})});
   CHECK_THAT(createError(self).message, Catch::Contains("Circular dependency"));
 }
 
 TEST_CASE("dependsOn naming nothing in the template is InvalidTemplate") {
-  json templ = templateOf({resource("Microsoft.Network/loadBalancers", "lb1", {{"dependsOn", {"x"}}})});
+  json templ =
+      templateOf({resource("Microsoft.Network/loadBalancers", "lb1", {{"dependsOn", {"x"}}})});
   TemplateError e = createError(templ);
   CHECK(e.code == "InvalidTemplate");
   CHECK(e.message ==
@@ -313,65 +326,81 @@ TEST_CASE("dependsOn naming nothing in the template is InvalidTemplate") {
 }
 
 TEST_CASE("bad expressions are rejected at validation, naming the resource or output") {
-  json unterminated = templateOf({resource("Microsoft.Network/loadBalancers", "lb1",
-                                           {{"location", "[concat('westus)]"}})});
+  json unterminated = templateOf(
+      {resource("Microsoft.Network/loadBalancers", "lb1", {{"location", "[concat('westus)]"}})});
   TemplateError e = createError(unterminated);
   CHECK(e.code == "InvalidTemplate");
   CHECK_THAT(e.message, Catch::StartsWith("Deployment template validation failed: 'The template "
                                           "resource 'lb1' is not valid: The language expression"));
   CHECK_THAT(e.message, Catch::Contains("is not terminated"));
 
-  json unknown = templateOf(json::array(), {{"outputs", {{"o", {{"type", "string"}, {"value", "[foo('x')]"}}}}}});
-  CHECK(createError(unknown).message ==
-        "Deployment template validation failed: 'The template output 'o' is not valid: The template "
-        "function 'foo' is not valid. Please see https://aka.ms/arm-functions for usage details.'");
+  json unknown = templateOf(json::array(),
+                            {{"outputs", {{"o", {{"type", "string"}, {"value", "[foo('x')]"}}}}}});
+  CHECK(
+      createError(unknown).message ==
+      "Deployment template validation failed: 'The template output 'o' is not valid: The template "
+      "function 'foo' is not valid. Please see https://aka.ms/arm-functions for usage details.'");
 
   json inVariable = templateOf(json::array(), {{"variables", {{"v", "[toLower()]"}}}});
-  CHECK_THAT(createError(inVariable).message,
-             Catch::Contains("The template variable 'v' is not valid: The template language function "
-                             "'toLower' expects 1 argument(s)"));
+  CHECK_THAT(
+      createError(inVariable).message,
+      Catch::Contains("The template variable 'v' is not valid: The template language function "
+                      "'toLower' expects 1 argument(s)"));
 }
 
 TEST_CASE("structural template errors") {
   CHECK_THAT(createError(json{{"contentVersion", "1.0.0.0"}}).message,
              Catch::Contains("must contain a 'resources' array"));
-  CHECK_THAT(createError(templateOf({{{"type", "Microsoft.Network/loadBalancers"}, {"name", "lb1"}}})).message,
-             Catch::Contains("The template resource 'lb1' is not valid: The resource is missing the "
-                             "required property 'apiVersion'."));
-  CHECK_THAT(createError(templateOf({resource("Microsoft.Network/virtualNetworks/subnets", "sub1")})).message,
-             Catch::Contains("has incorrect segment lengths"));
+  CHECK_THAT(
+      createError(templateOf({{{"type", "Microsoft.Network/loadBalancers"}, {"name", "lb1"}}}))
+          .message,
+      Catch::Contains("The template resource 'lb1' is not valid: The resource is missing the "
+                      "required property 'apiVersion'."));
+  CHECK_THAT(
+      createError(templateOf({resource("Microsoft.Network/virtualNetworks/subnets", "sub1")}))
+          .message,
+      Catch::Contains("has incorrect segment lengths"));
   CHECK_THAT(createError(templateOf({resource("Microsoft.Network/loadBalancers", "lb1"),
-                                     resource("Microsoft.Network/loadBalancers", "LB1")})).message,
+                                     resource("Microsoft.Network/loadBalancers", "LB1")}))
+                 .message,
              Catch::Contains("is defined multiple times in a template"));
   CHECK_THAT(createError(templateOf({resource("Microsoft.Network/loadBalancers", "lb",
-                                              {{"copy", {{"name", "l"}, {"count", 801}}}})})).message,
+                                              {{"copy", {{"name", "l"}, {"count", 801}}}})}))
+                 .message,
              Catch::Contains("must be between 0 and 800"));
-  CHECK_THAT(createError(templateOf({resource("Microsoft.Network/loadBalancers", "[concat('lb', copyIndex())]")})).message,
+  CHECK_THAT(createError(templateOf({resource("Microsoft.Network/loadBalancers",
+                                              "[concat('lb', copyIndex())]")}))
+                 .message,
              Catch::Contains("The function can only be used in a resource with copy specified"));
 }
 
 TEST_CASE("condition false drops a resource, and dependsOn on it is still valid") {
-  json templ = templateOf(
-      {resource("Microsoft.Network/publicIPAddresses", "pip1", {{"condition", "[parameters('withPip')]"}}),
-       resource("Microsoft.Network/loadBalancers", "lb1", {{"dependsOn", {"pip1"}}})},
-      {{"parameters", {{"withPip", {{"type", "bool"}, {"defaultValue", false}}}}}});
+  json templ =
+      templateOf({resource("Microsoft.Network/publicIPAddresses", "pip1",
+                           {{"condition", "[parameters('withPip')]"}}),
+                  resource("Microsoft.Network/loadBalancers", "lb1", {{"dependsOn", {"pip1"}}})},
+                 {{"parameters", {{"withPip", {{"type", "bool"}, {"defaultValue", false}}}}}});
   FakeArm arm;
   Deployment without = create(templ, arm);
   CHECK(without.resourceIds() == std::vector<std::string>{kNet + "/loadBalancers/lb1"});
   Deployment with = create(templ, arm, {{"withPip", {{"value", true}}}});
   CHECK(with.resourceCount() == 2);
-  CHECK_THAT(createError(templateOf({resource("Microsoft.Network/loadBalancers", "lb1", {{"condition", "yes"}})})).message,
+  CHECK_THAT(createError(templateOf({resource("Microsoft.Network/loadBalancers", "lb1",
+                                              {{"condition", "yes"}})}))
+                 .message,
              Catch::Contains("condition must be a boolean"));
 }
 
 TEST_CASE("copy count zero and copy counts from parameters") {
-  json templ = templateOf({resource("Microsoft.Network/publicIPAddresses", "[format('pip{0}', copyIndex(1))]",
-                                    {{"copy", {{"name", "pips"}, {"count", "[parameters('n')]"}}}})},
-                          {{"parameters", {{"n", {{"type", "int"}}}}}});
+  json templ = templateOf(
+      {resource("Microsoft.Network/publicIPAddresses", "[format('pip{0}', copyIndex(1))]",
+                {{"copy", {{"name", "pips"}, {"count", "[parameters('n')]"}}}})},
+      {{"parameters", {{"n", {{"type", "int"}}}}}});
   FakeArm arm;
   CHECK(create(templ, arm, {{"n", {{"value", 0}}}}).resourceCount() == 0);
   Deployment d = create(templ, arm, {{"n", {{"value", 2}}}});
-  CHECK(d.resourceIds() == std::vector<std::string>{kNet + "/publicIPAddresses/pip1", kNet + "/publicIPAddresses/pip2"});
+  CHECK(d.resourceIds() == std::vector<std::string>{kNet + "/publicIPAddresses/pip1",
+                                                    kNet + "/publicIPAddresses/pip2"});
 }
 
 TEST_CASE("nested resources are flattened after their parent with full type, name and id") {
@@ -380,9 +409,13 @@ TEST_CASE("nested resources are flattened after their parent with full type, nam
                {{"dependsOn", {"Microsoft.Network/virtualNetworks/subnets/vnet1/sub1"}}}),
       resource("Microsoft.Network/virtualNetworks", "vnet1",
                {{"properties", {{"addressSpace", {{"addressPrefixes", {"10.0.0.0/16"}}}}}},
-                {"resources", {{{"type", "subnets"}, {"name", "sub1"}, {"apiVersion", "2022-05-01"},
-                                {"properties", {{"addressPrefix", "10.0.1.0/24"}}}}}}}),
-      resource("Microsoft.Network/virtualNetworks/subnets", "vnet1/sub2", {{"dependsOn", {"vnet1"}}}),
+                {"resources",
+                 {{{"type", "subnets"},
+                   {"name", "sub1"},
+                   {"apiVersion", "2022-05-01"},
+                   {"properties", {{"addressPrefix", "10.0.1.0/24"}}}}}}}),
+      resource("Microsoft.Network/virtualNetworks/subnets", "vnet1/sub2",
+               {{"dependsOn", {"vnet1"}}}),
   });
   FakeArm arm;
   Deployment d = create(templ, arm);
@@ -402,26 +435,36 @@ TEST_CASE("outputs call reference() through the callback with resolved ids and t
   json templ = templateOf(
       {resource("Microsoft.Network/publicIPAddresses", "pip1",
                 {{"properties", {{"publicIPAllocationMethod", "Static"}}}}),
-       resource("Microsoft.Network/loadBalancers", "lb1", {{"properties", {{"probes", json::array()}}}})},
+       resource("Microsoft.Network/loadBalancers", "lb1",
+                {{"properties", {{"probes", json::array()}}}})},
       {{"outputs",
         {{"lb", {{"type", "object"}, {"value", "[reference('lb1')]"}}},
-         {"full", {{"type", "object"}, {"value", "[reference(resourceId('Microsoft.Network/publicIPAddresses', 'pip1'), '2022-05-01', 'Full')]"}}},
-         {"method", {{"type", "string"}, {"value", "[reference('Microsoft.Network/publicIPAddresses/pip1').publicIPAllocationMethod]"}}},
+         {"full",
+          {{"type", "object"},
+           {"value",
+            "[reference(resourceId('Microsoft.Network/publicIPAddresses', 'pip1'), '2022-05-01', "
+            "'Full')]"}}},
+         {"method",
+          {{"type", "string"},
+           {"value",
+            "[reference('Microsoft.Network/publicIPAddresses/pip1').publicIPAllocationMethod]"}}},
          {"secret", {{"type", "securestring"}, {"value", "s3cret"}}},
          {"flag", {{"type", "bool"}, {"value", "[true()]"}}},
-         {"skipped", {{"type", "string"}, {"condition", false}, {"value", "[reference('nope')]"}}}}}});
+         {"skipped",
+          {{"type", "string"}, {"condition", false}, {"value", "[reference('nope')]"}}}}}});
   FakeArm arm;
   Deployment d = create(templ, arm);
   deployAll(d, arm);
   auto out = d.evaluateOutputs();
   REQUIRE(out);
   // Outputs are evaluated in name order (JSON objects are unordered).
-  CHECK(arm.asked == std::vector<std::pair<std::string, bool>>{
-                         {kNet + "/publicIPAddresses/pip1", true},
-                         {kNet + "/loadBalancers/lb1", false},
-                         {kNet + "/publicIPAddresses/pip1", false}});
-  CHECK((*out)["lb"] == json{{"type", "Object"},
-                             {"value", {{"probes", json::array()}, {"provisioningState", "Succeeded"}}}});
+  CHECK(arm.asked ==
+        std::vector<std::pair<std::string, bool>>{{kNet + "/publicIPAddresses/pip1", true},
+                                                  {kNet + "/loadBalancers/lb1", false},
+                                                  {kNet + "/publicIPAddresses/pip1", false}});
+  CHECK((*out)["lb"] ==
+        json{{"type", "Object"},
+             {"value", {{"probes", json::array()}, {"provisioningState", "Succeeded"}}}});
   CHECK((*out)["full"]["value"]["id"] == kNet + "/publicIPAddresses/pip1");
   CHECK((*out)["full"]["value"]["type"] == "Microsoft.Network/publicIPAddresses");
   CHECK((*out)["method"] == json{{"type", "String"}, {"value", "Static"}});
@@ -432,11 +475,13 @@ TEST_CASE("outputs call reference() through the callback with resolved ids and t
 
 TEST_CASE("output errors: wrong type, unknown reference name, and the callback's own error code") {
   auto outputsOf = [](json outputs) {
-    return templateOf({resource("Microsoft.Network/loadBalancers", "lb1")}, {{"outputs", std::move(outputs)}});
+    return templateOf({resource("Microsoft.Network/loadBalancers", "lb1")},
+                      {{"outputs", std::move(outputs)}});
   };
   {
     FakeArm arm;
-    Deployment d = create(outputsOf({{"o", {{"type", "string"}, {"value", "[createArray()]"}}}}), arm);
+    Deployment d =
+        create(outputsOf({{"o", {{"type", "string"}, {"value", "[createArray()]"}}}}), arm);
     auto out = d.evaluateOutputs();
     REQUIRE_FALSE(out);
     CHECK(out.error().message ==
@@ -445,7 +490,8 @@ TEST_CASE("output errors: wrong type, unknown reference name, and the callback's
   }
   {
     FakeArm arm;
-    Deployment d = create(outputsOf({{"o", {{"type", "object"}, {"value", "[reference('lb2')]"}}}}), arm);
+    Deployment d =
+        create(outputsOf({{"o", {{"type", "object"}, {"value", "[reference('lb2')]"}}}}), arm);
     auto out = d.evaluateOutputs();
     REQUIRE_FALSE(out);
     CHECK(out.error().code == "InvalidTemplate");
@@ -456,20 +502,28 @@ TEST_CASE("output errors: wrong type, unknown reference name, and the callback's
   }
   {
     FakeArm arm;  // lb1 never deployed: the callback answers ResourceNotFound
-    Deployment d = create(outputsOf({{"o", {{"type", "object"}, {"value", "[reference('lb1')]"}}}}), arm);
+    Deployment d =
+        create(outputsOf({{"o", {{"type", "object"}, {"value", "[reference('lb1')]"}}}}), arm);
     auto out = d.evaluateOutputs();
     REQUIRE_FALSE(out);
     CHECK(out.error().code == "ResourceNotFound");
-    CHECK_THAT(out.error().message, Catch::Contains("The Resource '" + kNet + "/loadBalancers/lb1' was not found."));
+    CHECK_THAT(out.error().message,
+               Catch::Contains("The Resource '" + kNet + "/loadBalancers/lb1' was not found."));
   }
 }
 
-TEST_CASE("reference() in resource properties adds an implicit dependency and reads the earlier resource") {
+TEST_CASE(
+    "reference() in resource properties adds an implicit dependency and reads the earlier "
+    "resource") {
   json templ = templateOf({
       resource("Microsoft.Network/networkInterfaces", "nic1",
-               {{"properties", {{"note", "[reference('pip1').publicIPAllocationMethod]"},
-                                {"pipId", "[reference(resourceId('Microsoft.Network/publicIPAddresses', 'pip2'), '2022-05-01', 'Full').id]"}}}}),
-      resource("Microsoft.Network/publicIPAddresses", "pip1", {{"properties", {{"publicIPAllocationMethod", "Static"}}}}),
+               {{"properties",
+                 {{"note", "[reference('pip1').publicIPAllocationMethod]"},
+                  {"pipId",
+                   "[reference(resourceId('Microsoft.Network/publicIPAddresses', 'pip2'), "
+                   "'2022-05-01', 'Full').id]"}}}}),
+      resource("Microsoft.Network/publicIPAddresses", "pip1",
+               {{"properties", {{"publicIPAllocationMethod", "Static"}}}}),
       resource("Microsoft.Network/publicIPAddresses", "pip2", {{"properties", json::object()}}),
   });
   FakeArm arm;
@@ -484,30 +538,37 @@ TEST_CASE("reference() in resource properties adds an implicit dependency and re
 }
 
 TEST_CASE("reference() is refused where ARM refuses it") {
-  json inVariable = templateOf({resource("Microsoft.Network/loadBalancers", "lb1", {{"tags", {{"x", "[variables('v')]"}}}})},
-                               {{"variables", {{"v", "[reference('lb1').x]"}}}});
+  json inVariable = templateOf(
+      {resource("Microsoft.Network/loadBalancers", "lb1", {{"tags", {{"x", "[variables('v')]"}}}})},
+      {{"variables", {{"v", "[reference('lb1').x]"}}}});
   FakeArm arm;
   Deployment d = create(inVariable, arm);
   auto r = d.evaluateResource(0);
   REQUIRE_FALSE(r);
   CHECK_THAT(r.error().message,
-             Catch::StartsWith("Unable to process template language expressions for resource '" + kNet + "/loadBalancers/lb1'. '"));
-  CHECK_THAT(r.error().message, Catch::Contains("The template function 'reference' is not expected at this location"));
+             Catch::StartsWith("Unable to process template language expressions for resource '" +
+                               kNet + "/loadBalancers/lb1'. '"));
+  CHECK_THAT(r.error().message,
+             Catch::Contains("The template function 'reference' is not expected at this location"));
   CHECK(arm.asked.empty());
 
   json inName = templateOf({resource("Microsoft.Network/loadBalancers", "[reference('x').name]")});
-  CHECK_THAT(createError(inName).message, Catch::Contains("'reference' is not expected at this location"));
+  CHECK_THAT(createError(inName).message,
+             Catch::Contains("'reference' is not expected at this location"));
 }
 
 TEST_CASE("variables are evaluated lazily, once, and cycles are reported") {
-  json templ = templateOf({resource("Microsoft.Network/loadBalancers", "[variables('name')]")},
-                          {{"variables", {{"name", "[concat('lb', variables('n'))]"},
-                                          {"n", "[string(length(createArray(1, 2)))]"},
-                                          {"unused", "[parameters('doesNotExist')]"},
-                                          {"a", "[variables('b')]"},
-                                          {"b", "[variables('a')]"},
-                                          {"copy", {{{"name", "disks"}, {"count", 2}, {"input", {{"lun", "[copyIndex('disks')]"}}}}}}}},
-                           {"outputs", {{"disks", {{"type", "array"}, {"value", "[variables('disks')]"}}}}}});
+  json templ = templateOf(
+      {resource("Microsoft.Network/loadBalancers", "[variables('name')]")},
+      {{"variables",
+        {{"name", "[concat('lb', variables('n'))]"},
+         {"n", "[string(length(createArray(1, 2)))]"},
+         {"unused", "[parameters('doesNotExist')]"},
+         {"a", "[variables('b')]"},
+         {"b", "[variables('a')]"},
+         {"copy",
+          {{{"name", "disks"}, {"count", 2}, {"input", {{"lun", "[copyIndex('disks')]"}}}}}}}},
+       {"outputs", {{"disks", {{"type", "array"}, {"value", "[variables('disks')]"}}}}}});
   FakeArm arm;
   Deployment d = create(templ, arm);  // 'unused' and the a/b cycle are never evaluated
   CHECK(d.resourceIds() == std::vector<std::string>{kNet + "/loadBalancers/lb2"});
@@ -520,23 +581,30 @@ TEST_CASE("variables are evaluated lazily, once, and cycles are reported") {
   Deployment c = create(cyclic, arm);
   auto bad = c.evaluateOutputs();
   REQUIRE_FALSE(bad);
-  CHECK_THAT(bad.error().message, Catch::Contains("The template variable 'a' has a circular reference."));
+  CHECK_THAT(bad.error().message,
+             Catch::Contains("The template variable 'a' has a circular reference."));
 }
 
 TEST_CASE("copyIndex outside a copy loop fails when the resource is evaluated") {
-  json templ = templateOf({resource("Microsoft.Network/loadBalancers", "lb1", {{"tags", {{"i", "[string(copyIndex())]"}}}})});
+  json templ = templateOf({resource("Microsoft.Network/loadBalancers", "lb1",
+                                    {{"tags", {{"i", "[string(copyIndex())]"}}}})});
   FakeArm arm;
   Deployment d = create(templ, arm);
   auto r = d.evaluateResource(0);
   REQUIRE_FALSE(r);
   CHECK(r.error().code == "InvalidTemplate");
-  CHECK_THAT(r.error().message, Catch::Contains("The template function 'copyIndex' is not expected at this location."));
+  CHECK_THAT(
+      r.error().message,
+      Catch::Contains("The template function 'copyIndex' is not expected at this location."));
   CHECK_FALSE(d.evaluateResource(1));  // out of range
 }
 
 TEST_CASE("deployment() and null parameters") {
-  json templ = templateOf(json::array(), {{"outputs", {{"name", {{"type", "string"}, {"value", "[deployment().name]"}}},
-                                                       {"mode", {{"type", "string"}, {"value", "[deployment().properties.mode]"}}}}}});
+  json templ =
+      templateOf(json::array(),
+                 {{"outputs",
+                   {{"name", {{"type", "string"}, {"value", "[deployment().name]"}}},
+                    {"mode", {{"type", "string"}, {"value", "[deployment().properties.mode]"}}}}}});
   FakeArm arm;
   auto d = Deployment::create(templ, nullptr, arm.context());
   REQUIRE(d);

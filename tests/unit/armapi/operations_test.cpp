@@ -1,0 +1,166 @@
+// Long-running operations with a ChangeListener that records ChangeSets and completes them only
+// when the test says so: InProgress until Service::completeOperation, then Succeeded or Failed
+// (the error lands on the operation, Failed on the resource).
+#include <catch2/catch.hpp>
+
+#include <mutex>
+
+#include "tests/unit/armapi/service_fixture.h"
+
+using namespace azlb::armtest;
+using azlb::armservice::ChangeSet;
+
+namespace {
+
+class RecordingListener : public azlb::armservice::ChangeListener {
+ public:
+  void onChange(const ChangeSet& change) override {
+    std::lock_guard lk(mu_);
+    changes_.push_back(change);
+  }
+  std::vector<ChangeSet> changes() {
+    std::lock_guard lk(mu_);
+    return changes_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::vector<ChangeSet> changes_;
+};
+
+std::string operationPath(const std::string& opId) {
+  return std::string("/subscriptions/") + kSub + "/providers/Microsoft.Network/locations/westus/operations/" + opId;
+}
+std::string resultPath(const std::string& opId) {
+  return std::string("/subscriptions/") + kSub + "/providers/Microsoft.Network/locations/westus/operationResults/" + opId;
+}
+
+}  // namespace
+
+TEST_CASE("operations stay InProgress until the listener completes them", "[operations]") {
+  ServiceFixture f;
+  RecordingListener listener;
+  f.service().setListener(&listener);
+
+  auto put = f.put(pipId("pip1"), {{"location", "westus"}, {"sku", {{"name", "Standard"}}}});
+  REQUIRE(put.status == 201);
+  const std::string opId = put.asyncOperationId();
+  auto changes = listener.changes();
+  REQUIRE(changes.size() == 1);
+  CHECK(changes[0].operationId == opId);
+  CHECK(changes[0].resourceIds == std::vector<std::string>{pipId("pip1")});
+
+  auto status = f.get(operationPath(opId));
+  REQUIRE(status.status == 200);
+  CHECK(status.body["status"] == "InProgress");
+  CHECK(status.header("Retry-After") == "1");
+  CHECK(f.mustGet(pipId("pip1"))["properties"]["provisioningState"] == "Updating");
+  CHECK(f.service().waitOperation(opId, std::chrono::milliseconds(0)) == "InProgress");
+
+  f.service().completeOperation(opId, std::nullopt);
+  CHECK(f.service().waitOperation(opId, std::chrono::milliseconds(0)) == "Succeeded");
+  auto done = f.get(operationPath(opId));
+  CHECK(done.body["status"] == "Succeeded");
+  CHECK(done.body.contains("endTime"));
+  CHECK_FALSE(done.body.contains("error"));
+  CHECK(f.mustGet(pipId("pip1"))["properties"]["provisioningState"] == "Succeeded");
+}
+
+TEST_CASE("completeOperation with an error fails the operation and the resource", "[operations]") {
+  ServiceFixture f;
+  f.putPip("pip1");
+  RecordingListener listener;
+  f.service().setListener(&listener);
+
+  auto put = f.put(lbId("lb1"), publicLb("pip1"));
+  REQUIRE(put.status == 201);
+  const std::string opId = put.asyncOperationId();
+  CHECK(f.get(operationPath(opId)).body["status"] == "InProgress");
+  auto lb = f.mustGet(lbId("lb1"));
+  CHECK(lb["properties"]["provisioningState"] == "Updating");
+  CHECK(childOf(lb, "frontendIPConfigurations", "fe")["properties"]["provisioningState"] == "Updating");
+
+  azlb::armapi::ArmError err{500, "DataPlaneApplyFailed", "Could not program the frontend.", {}, {}};
+  f.service().completeOperation(opId, err);
+  auto status = f.get(operationPath(opId));
+  REQUIRE(status.status == 200);
+  CHECK(status.body["status"] == "Failed");
+  CHECK(status.body["error"]["code"] == "DataPlaneApplyFailed");
+  CHECK(status.body["error"]["message"] == "Could not program the frontend.");
+  auto failed = f.mustGet(lbId("lb1"));
+  CHECK(failed["properties"]["provisioningState"] == "Failed");
+  CHECK(childOf(failed, "frontendIPConfigurations", "fe")["properties"]["provisioningState"] == "Failed");
+  CHECK(f.service().waitOperation(opId, std::chrono::milliseconds(0)) == "Failed");
+
+  // A terminal operation stays as it is.
+  f.service().completeOperation(opId, std::nullopt);
+  CHECK(f.get(operationPath(opId)).body["status"] == "Failed");
+  CHECK(f.mustGet(lbId("lb1"))["properties"]["provisioningState"] == "Failed");
+
+  // A later successful PUT brings the resource back.
+  auto again = f.put(lbId("lb1"), publicLb("pip1"));
+  REQUIRE(again.status == 200);
+  f.service().completeOperation(again.asyncOperationId(), std::nullopt);
+  CHECK(f.mustGet(lbId("lb1"))["properties"]["provisioningState"] == "Succeeded");
+
+  // Unknown ids are ignored.
+  f.service().completeOperation("no-such-operation", err);
+  CHECK(f.service().waitOperation("no-such-operation", std::chrono::milliseconds(0)) == "NotFound");
+}
+
+TEST_CASE("a resource leaves Updating only when its last operation completes", "[operations]") {
+  ServiceFixture f;
+  RecordingListener listener;
+  f.service().setListener(&listener);
+  auto first = f.put(pipId("pip1"), {{"location", "westus"}, {"sku", {{"name", "Standard"}}}});
+  auto second = f.put(pipId("pip1"), {{"location", "westus"}, {"sku", {{"name", "Standard"}}}});
+  REQUIRE(first.status == 201);
+  REQUIRE(second.status == 200);
+  f.service().completeOperation(first.asyncOperationId(), std::nullopt);
+  CHECK(f.mustGet(pipId("pip1"))["properties"]["provisioningState"] == "Updating");
+  f.service().completeOperation(second.asyncOperationId(), std::nullopt);
+  CHECK(f.mustGet(pipId("pip1"))["properties"]["provisioningState"] == "Succeeded");
+  CHECK(listener.changes().size() == 2);
+}
+
+TEST_CASE("a DELETE's Location answers 202 while in progress, then 204 or the error", "[operations]") {
+  ServiceFixture f;
+  f.putPip("pip1");
+  f.putPip("pip2");
+  RecordingListener listener;
+  f.service().setListener(&listener);
+
+  auto d = f.del(pipId("pip1"));
+  REQUIRE(d.status == 202);
+  const std::string opId = d.asyncOperationId();
+  REQUIRE(listener.changes().size() == 1);
+  CHECK(listener.changes()[0].resourceIds == std::vector<std::string>{pipId("pip1")});
+  auto running = f.get(resultPath(opId));
+  CHECK(running.status == 202);
+  CHECK_FALSE(running.header("Location").empty());
+  CHECK(f.get(pipId("pip1")).status == 404);  // gone from the API at once
+  f.service().completeOperation(opId, std::nullopt);
+  CHECK(f.get(resultPath(opId)).status == 204);
+
+  auto d2 = f.del(pipId("pip2"));
+  REQUIRE(d2.status == 202);
+  f.service().completeOperation(d2.asyncOperationId(),
+                                azlb::armapi::ArmError{500, "DataPlaneApplyFailed", "Teardown failed.", {}, {}});
+  auto failed = f.get(resultPath(d2.asyncOperationId()));
+  CHECK(failed.status == 400);
+  CHECK(failed.code() == "DataPlaneApplyFailed");
+  CHECK(f.get(operationPath(d2.asyncOperationId())).body["status"] == "Failed");
+}
+
+TEST_CASE("operations left in progress are completed when the listener goes away", "[operations]") {
+  ServiceFixture f;
+  RecordingListener listener;
+  f.service().setListener(&listener);
+  auto put = f.put(pipId("pip1"), {{"location", "westus"}, {"sku", {{"name", "Standard"}}}});
+  REQUIRE(put.status == 201);
+  CHECK(f.get(operationPath(put.asyncOperationId())).body["status"] == "InProgress");
+  // Re-registering (here: no listener) re-announces what is pending; without a data plane it completes.
+  f.service().setListener(nullptr);
+  CHECK(f.get(operationPath(put.asyncOperationId())).body["status"] == "Succeeded");
+  CHECK(f.mustGet(pipId("pip1"))["properties"]["provisioningState"] == "Succeeded");
+}
