@@ -1,0 +1,191 @@
+#include "emulator/runtime/control_protocol.h"
+
+#include <cerrno>
+
+#include <nlohmann/json.hpp>
+
+namespace azlb::runtime {
+
+using nlohmann::json;
+
+void LineBuffer::append(std::string_view bytes) {
+  // Compact once the consumed front outweighs what is left, so the buffer stays O(line).
+  if (start_ > 0 && start_ >= buffer_.size() - start_) {
+    buffer_.erase(0, start_);
+    start_ = 0;
+  }
+  buffer_.append(bytes);
+}
+
+std::optional<std::string> LineBuffer::next() {
+  const std::size_t from = start_ + scanned_;
+  const std::size_t nl = buffer_.find('\n', from);
+  if (nl == std::string::npos) {
+    scanned_ = buffer_.size() - start_;
+    return std::nullopt;
+  }
+  std::size_t end = nl;
+  if (end > start_ && buffer_[end - 1] == '\r') --end;
+  std::string line = buffer_.substr(start_, end - start_);
+  start_ = nl + 1;
+  scanned_ = 0;
+  if (start_ == buffer_.size()) {
+    buffer_.clear();
+    start_ = 0;
+  }
+  return line;
+}
+
+namespace {
+
+Result<json> parseObject(std::string_view line, const char* what) {
+  json j = json::parse(line.begin(), line.end(), nullptr, /*allow_exceptions=*/false);
+  if (j.is_discarded()) return fail(std::string(what) + ": not JSON", EINVAL);
+  if (!j.is_object()) return fail(std::string(what) + ": not a JSON object", EINVAL);
+  auto type = j.find("type");
+  if (type == j.end() || !type->is_string()) {
+    return fail(std::string(what) + ": no string \"type\"", EINVAL);
+  }
+  return j;
+}
+
+std::uint64_t lookup(const std::vector<std::pair<std::string, std::uint64_t>>& list,
+                     std::string_view name) {
+  for (const auto& [key, value] : list) {
+    if (key == name) return value;
+  }
+  return 0;
+}
+
+Result<std::vector<std::pair<std::string, std::uint64_t>>> countsFrom(const json& j,
+                                                                      const char* field) {
+  std::vector<std::pair<std::string, std::uint64_t>> out;
+  auto it = j.find(field);
+  if (it == j.end()) return out;
+  if (!it->is_object()) {
+    return fail(std::string("status: counters.") + field + " is not an object", EINVAL);
+  }
+  for (const auto& [key, value] : it->items()) {
+    if (!value.is_number_unsigned()) {
+      return fail(std::string("status: counters.") + field + "." + key + " is not a count", EINVAL);
+    }
+    out.emplace_back(key, value.get<std::uint64_t>());
+  }
+  return out;
+}
+
+}  // namespace
+
+Result<ControlRequest> parseControlRequest(std::string_view line) {
+  try {
+    auto j = parseObject(line, "control request");
+    if (!j) return unexpected(j.error());
+    const std::string type = (*j)["type"].get<std::string>();
+    if (type == "status") return ControlRequest{StatusRequest{}};
+    if (type == "snapshot") {
+      auto snapshot = snapshotFromJson(*j);
+      if (!snapshot) return fail(snapshot.error().message(), EINVAL);
+      return ControlRequest{SnapshotRequest{std::move(*snapshot)}};
+    }
+    return fail("control request: unknown type \"" + type + "\" (expected snapshot or status)",
+                EINVAL);
+  } catch (const std::exception& e) {  // bad_alloc and friends: never cross the boundary
+    return fail(std::string("control request: ") + e.what(), EINVAL);
+  }
+}
+
+std::uint64_t StatusReport::dropped(std::string_view reason) const { return lookup(drops, reason); }
+
+std::uint64_t StatusReport::droppedTotal() const {
+  std::uint64_t total = 0;
+  for (const auto& entry : drops) total += entry.second;
+  return total;
+}
+
+std::uint64_t StatusReport::path(std::string_view name) const { return lookup(paths, name); }
+
+std::string ackLine(std::uint64_t version) {
+  return json{{"type", "ack"}, {"version", version}}.dump() + "\n";
+}
+
+std::string errorLine(std::string_view message) {
+  // Replace invalid UTF-8 (an errno text or a path could carry some) instead of throwing.
+  return json{{"type", "error"}, {"message", std::string(message)}}.dump(
+             -1, ' ', false, json::error_handler_t::replace) +
+         "\n";
+}
+
+std::string statusLine(const StatusReport& r) {
+  json drops = json::object();
+  for (const auto& [name, count] : r.drops) drops[name] = count;
+  json paths = json::object();
+  for (const auto& [name, count] : r.paths) paths[name] = count;
+  json counters = {{"rxPackets", r.rxPackets}, {"rxBytes", r.rxBytes},
+                   {"txPackets", r.txPackets}, {"txBytes", r.txBytes},
+                   {"flowHits", r.flowHits},   {"flowMisses", r.flowMisses},
+                   {"flows", r.flows},         {"drops", drops},
+                   {"paths", paths}};
+  return json{{"type", "status"},
+              {"role", r.role},
+              {"index", r.index},
+              {"version", r.version},
+              {"appliedVersion", r.appliedVersion},
+              {"counters", counters}}
+             .dump(-1, ' ', false, json::error_handler_t::replace) +
+         "\n";
+}
+
+std::string snapshotLine(const Snapshot& snapshot) {
+  return toJson(snapshot).dump(-1, ' ', false, json::error_handler_t::replace) + "\n";
+}
+
+std::string statusRequestLine() { return "{\"type\":\"status\"}\n"; }
+
+Result<ControlResponse> parseControlResponse(std::string_view line) {
+  try {
+    auto parsed = parseObject(line, "control response");
+    if (!parsed) return unexpected(parsed.error());
+    const json& j = *parsed;
+    const std::string type = j["type"].get<std::string>();
+    if (type == "ack") {
+      auto v = j.find("version");
+      if (v == j.end() || !v->is_number_unsigned()) {
+        return fail("ack: no unsigned \"version\"", EINVAL);
+      }
+      return ControlResponse{AckResponse{v->get<std::uint64_t>()}};
+    }
+    if (type == "error") {
+      auto m = j.find("message");
+      if (m == j.end() || !m->is_string()) return fail("error: no string \"message\"", EINVAL);
+      return ControlResponse{ErrorResponse{m->get<std::string>()}};
+    }
+    if (type == "status") {
+      StatusReport r;
+      r.role = j.value("role", "");
+      r.index = j.value("index", 0U);
+      r.version = j.value("version", std::uint64_t{0});
+      r.appliedVersion = j.value("appliedVersion", std::uint64_t{0});
+      auto c = j.find("counters");
+      if (c == j.end() || !c->is_object()) return fail("status: no \"counters\" object", EINVAL);
+      r.rxPackets = c->value("rxPackets", std::uint64_t{0});
+      r.rxBytes = c->value("rxBytes", std::uint64_t{0});
+      r.txPackets = c->value("txPackets", std::uint64_t{0});
+      r.txBytes = c->value("txBytes", std::uint64_t{0});
+      r.flowHits = c->value("flowHits", std::uint64_t{0});
+      r.flowMisses = c->value("flowMisses", std::uint64_t{0});
+      r.flows = c->value("flows", std::uint64_t{0});
+      auto drops = countsFrom(*c, "drops");
+      if (!drops) return unexpected(drops.error());
+      r.drops = std::move(*drops);
+      auto paths = countsFrom(*c, "paths");
+      if (!paths) return unexpected(paths.error());
+      r.paths = std::move(*paths);
+      return ControlResponse{std::move(r)};
+    }
+    return fail("control response: unknown type \"" + type + "\"", EINVAL);
+  } catch (const std::exception& e) {  // a wrongly typed field (json::type_error) lands here
+    return fail(std::string("control response: ") + e.what(), EINVAL);
+  }
+}
+
+}  // namespace azlb::runtime

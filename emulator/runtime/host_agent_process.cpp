@@ -1,0 +1,281 @@
+// `azlb host-agent`: the host agent process. Its host TUN receives the host's underlay range
+// (IP-in-IP from MUXes and from other hosts' VMs); a TUN in each (host, VNet) namespace receives
+// whatever the VMs send off their own links. HostSwitch decides; this file owns the plumbing
+// (TUNs, routes) that each snapshot asks for and hands the forwarding thread a new state.
+#include <atomic>
+#include <cstdio>
+#include <map>
+#include <span>
+#include <utility>
+#include <variant>
+#include <vector>
+
+#include "emulator/runtime/config_mailbox.h"
+#include "emulator/runtime/control_protocol.h"
+#include "emulator/runtime/control_server.h"
+#include "emulator/runtime/host_switch.h"
+#include "emulator/runtime/packet_pump.h"
+#include "emulator/runtime/process_loop.h"
+#include "emulator/runtime/process_support.h"
+#include "emulator/runtime/processes.h"
+#include "netns/address.h"
+#include "netns/netlink.h"
+
+namespace azlb::runtime {
+
+namespace {
+
+using dataplane::Nanos;
+
+constexpr std::size_t kExpireBudget = 4096;
+
+/// What the forwarding thread forwards with: the plan and the fds of its ports (port 0 = host
+/// TUN, 1 + i = host.vnetNamespaces[i]). Owns the TUN devices, so a TUN dropped from the
+/// snapshot closes when the last state using it is reclaimed on the control thread.
+struct HostAgentState {
+  std::shared_ptr<const HostPlan> plan;
+  std::vector<int> fds;
+  std::vector<std::shared_ptr<netns::TunDevice>> tuns;
+};
+
+class HostEngine {
+ public:
+  HostEngine(const HostSwitchOptions& options, std::shared_ptr<const HostAgentState> initial,
+             ConfigMailbox<HostAgentState>& mailbox)
+      : switch_(options, initial->plan), current_(std::move(initial)), mailbox_(mailbox) {}
+
+  // --- forwarding thread ---
+  bool refresh(Nanos /*now*/) {
+    auto next = mailbox_.take();
+    if (!next) return false;
+    switch_.setPlan(next->plan);
+    appliedVersion_.store(next->plan->version(), std::memory_order_relaxed);
+    mailbox_.retire(std::exchange(current_, std::move(next)));
+    return true;
+  }
+  std::span<const int> ports() const { return current_->fds; }
+  std::uint32_t process(std::uint32_t inPort, dataplane::PacketBuf& packet, Nanos now) {
+    const std::uint32_t out = switch_.process(inPort, packet, now);
+    return out == kNoPort ? kDropPacket : out;
+  }
+  void batchDone() { flows_.store(switch_.forwarder().flowCount(), std::memory_order_relaxed); }
+  void housekeeping(Nanos now) {
+    switch_.expireFlows(now, kExpireBudget);
+    flows_.store(switch_.forwarder().flowCount(), std::memory_order_relaxed);
+  }
+  PumpCounters& pumpCounters() { return pump_; }
+
+  // --- any thread ---
+  StatusReport status() const {
+    StatusReport r;
+    r.role = "host-agent";
+    r.appliedVersion = appliedVersion_.load(std::memory_order_relaxed);
+    r.rxPackets = pump_.rxPackets.value();
+    r.rxBytes = pump_.rxBytes.value();
+    r.txPackets = pump_.txPackets.value();
+    r.txBytes = pump_.txBytes.value();
+    const auto& f = switch_.forwarder().counters();
+    const auto& s = switch_.counters();
+    r.flowHits = f.flowHits.value();
+    r.flowMisses = f.flowMisses.value();
+    r.flows = flows_.load(std::memory_order_relaxed);
+    for (std::size_t i = 0; i < dataplane::kDropReasonCount; ++i) {
+      r.drops.emplace_back(dataplane::dropReasonName(static_cast<dataplane::DropReason>(i)),
+                           f.drops[i].value() + s.drops[i].value());
+    }
+    for (std::size_t i = 0; i < kHostDropReasonCount; ++i) {
+      r.drops.emplace_back(hostDropReasonName(static_cast<HostDropReason>(i)),
+                           s.hostDrops[i].value());
+    }
+    r.drops.emplace_back("writeFailed", pump_.writeFailed.value());
+    r.drops.emplace_back("readFailed", pump_.readFailed.value());
+    r.paths = {{"lbInbound", s.lbInbound.value()},
+               {"dsrOutbound", s.dsrOutbound.value()},
+               {"vnetEncap", s.vnetEncap.value()},
+               {"vnetDecap", s.vnetDecap.value()}};
+    return r;
+  }
+
+ private:
+  HostSwitch switch_;
+  std::shared_ptr<const HostAgentState> current_;
+  ConfigMailbox<HostAgentState>& mailbox_;
+  PumpCounters pump_;
+  std::atomic<std::uint64_t> appliedVersion_{0};
+  std::atomic<std::uint64_t> flows_{0};
+};
+
+/// The control thread's record of the plumbing it made: TUNs in the VNet namespaces (by
+/// namespace + TUN name, with the namespace's identity) and the underlay route.
+class HostPlumbing {
+ public:
+  HostPlumbing(const netns::NetNamespace& hostNs, std::shared_ptr<netns::TunDevice> hostTun,
+               unsigned tunMtu)
+      : hostNs_(hostNs), hostTun_(std::move(hostTun)), tunMtu_(tunMtu) {}
+
+  std::shared_ptr<const HostAgentState> initialState(std::uint32_t hostIndex) const {
+    auto state = std::make_shared<HostAgentState>();
+    state->plan = HostPlan::empty(hostIndex);
+    state->fds = {hostTun_->fd()};
+    state->tuns = {hostTun_};
+    return state;
+  }
+
+  /// Makes the TUNs and routes `snapshot` needs and returns the state to forward with. On error
+  /// nothing that was in use changes (new TUNs made so far are closed again).
+  Result<std::shared_ptr<const HostAgentState>> apply(const Snapshot& snapshot,
+                                                     std::shared_ptr<const HostPlan> plan) {
+    auto state = std::make_shared<HostAgentState>();
+    state->plan = std::move(plan);
+    state->fds = {hostTun_->fd()};
+    state->tuns = {hostTun_};
+    std::map<Key, VnetTun> next;
+    for (const auto& spec : snapshot.host.vnetNamespaces) {
+      auto tun = ensureVnetTun(spec);
+      if (!tun) return unexpected(tun.error());
+      state->fds.push_back(tun->device->fd());
+      state->tuns.push_back(tun->device);
+      next.emplace(Key{spec.name, spec.tun}, std::move(*tun));
+    }
+    if (snapshot.host.underlayRange != routedRange_) {
+      if (!snapshot.host.underlayRange.empty()) {
+        auto range = netns_model::parseIpv4Prefix(snapshot.host.underlayRange);
+        if (!range) return fail("host.underlayRange " + snapshot.host.underlayRange, EINVAL);
+        auto rtnl = netns::Rtnl::openIn(hostNs_);
+        if (!rtnl) return unexpected(rtnl.error());
+        const std::vector<netns_model::Nexthop> intoTun{
+            {.gateway = std::nullopt, .dev = hostTun_->name()}};
+        if (auto ok = rtnl->addRoute(*range, intoTun); !ok) return unexpected(ok.error());
+      }
+      if (!routedRange_.empty()) {
+        // The old range's route goes; the TUN stays, so nothing else to undo.
+        if (auto old = netns_model::parseIpv4Prefix(routedRange_)) {
+          if (auto rtnl = netns::Rtnl::openIn(hostNs_)) (void)rtnl->deleteRoute(*old);
+        }
+      }
+      routedRange_ = snapshot.host.underlayRange;
+    }
+    // TUNs no longer listed stay open only through the old state until it is reclaimed.
+    vnetTuns_ = std::move(next);
+    return std::shared_ptr<const HostAgentState>(std::move(state));
+  }
+
+ private:
+  struct Key {
+    std::string ns;
+    std::string tun;
+    friend auto operator<=>(const Key&, const Key&) = default;
+  };
+  struct VnetTun {
+    std::shared_ptr<netns::TunDevice> device;
+    std::uint64_t nsId = 0;
+  };
+
+  Result<VnetTun> ensureVnetTun(const VnetNamespace& spec) {
+    auto ns = netns::NetNamespace::open(spec.name);
+    if (!ns) return fail("vnet namespace " + spec.name + ": " + ns.error().message(),
+                         ns.error().code.value());
+    const std::uint64_t nsId = namespaceId(ns->fd());
+    VnetTun tun;
+    auto existing = vnetTuns_.find(Key{spec.name, spec.tun});
+    // Reuse the TUN unless the namespace behind the name is a new one (the manager recreated it).
+    if (existing != vnetTuns_.end() && existing->second.nsId == nsId) {
+      tun = existing->second;
+    } else {
+      auto made = createForwardingTun(*ns, spec.tun, tunMtu_);
+      if (!made) return fail("vnet namespace " + spec.name + ": " + made.error().message(),
+                             made.error().code.value());
+      tun.device = std::make_shared<netns::TunDevice>(std::move(*made));
+      tun.nsId = nsId;
+    }
+    // (Re)assert the default route into the TUN: idempotent, and it heals a deleted route.
+    auto rtnl = netns::Rtnl::openIn(*ns);
+    if (!rtnl) return unexpected(rtnl.error());
+    const std::vector<netns_model::Nexthop> intoTun{{.gateway = std::nullopt, .dev = spec.tun}};
+    const netns_model::Ipv4Prefix everything{netns_model::Ipv4Address{0}, 0};
+    if (auto ok = rtnl->addRoute(everything, intoTun); !ok) {
+      return fail("vnet namespace " + spec.name + ": default route into " + spec.tun + ": " +
+                      ok.error().message(),
+                  ok.error().code.value());
+    }
+    return tun;
+  }
+
+  const netns::NetNamespace& hostNs_;
+  std::shared_ptr<netns::TunDevice> hostTun_;
+  unsigned tunMtu_;
+  std::map<Key, VnetTun> vnetTuns_;
+  std::string routedRange_;
+};
+
+}  // namespace
+
+int runHostAgent(const HostAgentProcessOptions& options) {
+  const std::string what = "azlb host-agent " + std::to_string(options.index);
+  auto report = [&](const Error& e) {
+    std::fprintf(stderr, "%s: %s\n", what.c_str(), explain(e).c_str());
+    return 1;
+  };
+  if (options.socketPath.empty() || options.tunName.empty()) {
+    std::fprintf(stderr, "%s: --socket and --tun are required\n", what.c_str());
+    return 2;
+  }
+
+  auto signals = terminationSignalFd();  // before any thread starts
+  if (!signals) return report(signals.error());
+  auto wake = WakeFd::create();
+  if (!wake) return report(wake.error());
+  auto ns = netns::NetNamespace::current();
+  if (!ns) return report(ns.error());
+  // The socket first: a second agent started by mistake stops here, before touching the TUNs.
+  auto server = ControlServer::listen(options.socketPath);
+  if (!server) return report(server.error());
+  auto hostTun = createForwardingTun(*ns, options.tunName, options.tunMtu);
+  if (!hostTun) return report(hostTun.error());
+
+  HostPlumbing plumbing(*ns, std::make_shared<netns::TunDevice>(std::move(*hostTun)),
+                        options.tunMtu);
+  ConfigMailbox<HostAgentState> mailbox;
+  HostEngine engine(HostSwitchOptions{.flowCapacity = options.flowCapacity,
+                                      .underlayMtu = options.underlayMtu},
+                    plumbing.initialState(options.index), mailbox);
+  std::uint64_t acceptedVersion = 0;
+
+  auto handle = [&](std::string_view line) -> std::string {
+    auto request = parseControlRequest(line);
+    if (!request) return errorLine(request.error().message());
+    if (std::holds_alternative<StatusRequest>(*request)) {
+      StatusReport r = engine.status();
+      r.index = options.index;
+      r.version = acceptedVersion;
+      return statusLine(r);
+    }
+    const Snapshot& snapshot = std::get<SnapshotRequest>(*request).snapshot;
+    auto plan = HostPlan::build(snapshot, options.index);
+    if (!plan) return errorLine(plan.error().message());
+    auto state = plumbing.apply(snapshot, std::move(*plan));
+    if (!state) return errorLine(state.error().message());
+    const std::uint64_t ticket = mailbox.post(std::move(*state));
+    wake->wake();
+    acceptedVersion = snapshot.version;
+    if (!mailbox.waitTaken(ticket, std::chrono::seconds(2))) {
+      std::fprintf(stderr, "%s: forwarding thread has not taken snapshot %llu within 2 s\n",
+                   what.c_str(), static_cast<unsigned long long>(snapshot.version));
+    }
+    std::fprintf(stderr, "%s: snapshot %llu applied (%zu rules, %zu vms, %zu vnet namespaces)\n",
+                 what.c_str(), static_cast<unsigned long long>(snapshot.version),
+                 snapshot.forwarding.rules.size(), snapshot.vms.size(),
+                 snapshot.host.vnetNamespaces.size());
+    return ackLine(snapshot.version);
+  };
+
+  std::fprintf(stderr, "%s: host TUN %s, control socket %s\n", what.c_str(),
+               options.tunName.c_str(), options.socketPath.c_str());
+  return runProcessLoop(what, engine,
+                        PumpOptions{.batchSize = options.batchSize,
+                                    .packetCapacity = dataplane::PacketBuf::kDefaultCapacity,
+                                    .tick = std::chrono::milliseconds(100)},
+                        *server, signals->get(), *wake, handle, [&] { mailbox.reclaim(); });
+}
+
+}  // namespace azlb::runtime

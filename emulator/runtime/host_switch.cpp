@@ -1,0 +1,254 @@
+#include "emulator/runtime/host_switch.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <map>
+#include <set>
+#include <utility>
+
+#include "emulator/dataplane/encap.h"
+#include "emulator/dataplane/packet.h"
+#include "netns/address.h"
+
+namespace azlb::runtime {
+
+using dataplane::DropReason;
+using dataplane::Ipv4Address;
+using dataplane::Nanos;
+using dataplane::PacketBuf;
+using dataplane::PacketView;
+
+namespace {
+
+std::uint64_t vnetIpKey(std::uint32_t vnet, Ipv4Address ip) {
+  return (std::uint64_t{vnet} << 32U) | ip.value;
+}
+
+}  // namespace
+
+Result<std::shared_ptr<const HostPlan>> HostPlan::build(const Snapshot& snapshot,
+                                                       std::uint32_t hostIndex) {
+  if (snapshot.host.index != hostIndex) {
+    return fail("snapshot is for host " + std::to_string(snapshot.host.index) +
+                    ", this agent serves host " + std::to_string(hostIndex),
+                EINVAL);
+  }
+  if (!snapshot.host.underlayRange.empty()) {
+    auto range = netns_model::parseIpv4Prefix(snapshot.host.underlayRange);
+    if (!range || snapshot.host.underlayRange.find('/') == std::string::npos) {
+      return fail("host.underlayRange \"" + snapshot.host.underlayRange + "\" is not a CIDR prefix",
+                  EINVAL);
+    }
+  }
+  auto forwarding = dataplane::ForwardingConfig::build(snapshot.forwarding);
+  if (!forwarding) return unexpected(forwarding.error());
+
+  std::shared_ptr<HostPlan> plan(new HostPlan());
+  plan->version_ = snapshot.version;
+  plan->hostIndex_ = hostIndex;
+  plan->forwarding_ = std::move(*forwarding);
+
+  std::map<std::string, std::uint32_t> vnetIds;
+  auto intern = [&](const std::string& vnet) {
+    return vnetIds.emplace(vnet, static_cast<std::uint32_t>(vnetIds.size())).first->second;
+  };
+
+  std::map<std::string, std::uint32_t> portOfNamespace;
+  std::set<std::string> tunNames;
+  for (const auto& ns : snapshot.host.vnetNamespaces) {
+    if (ns.name.empty() || ns.tun.empty() || ns.vnet.empty()) {
+      return fail("host.vnetNamespaces: an entry has an empty name, tun or vnet", EINVAL);
+    }
+    if (ns.tun.size() > 15) {
+      return fail("vnet namespace " + ns.name + ": tun name " + ns.tun +
+                      " is longer than 15 characters",
+                  EINVAL);
+    }
+    const auto port = static_cast<std::uint32_t>(1 + plan->portVnet_.size());
+    if (!portOfNamespace.emplace(ns.name, port).second) {
+      return fail("host.vnetNamespaces lists " + ns.name + " twice", EINVAL);
+    }
+    if (!tunNames.insert(ns.tun).second) {
+      return fail("host.vnetNamespaces uses tun name " + ns.tun + " twice", EINVAL);
+    }
+    plan->portVnet_.push_back(intern(ns.vnet));
+  }
+
+  for (auto m : snapshot.muxUnderlays) plan->muxes_.push_back(m.value);
+  std::sort(plan->muxes_.begin(), plan->muxes_.end());
+  plan->muxes_.erase(std::unique(plan->muxes_.begin(), plan->muxes_.end()), plan->muxes_.end());
+
+  for (const auto& vm : snapshot.vms) {
+    if (vm.vnet.empty()) return fail("vm " + vm.id + ": empty vnet", EINVAL);
+    Vm record{.ip = vm.ip, .underlay = vm.underlay, .vnet = intern(vm.vnet), .host = vm.host,
+              .port = kNoPort};
+    if (plan->isMux(vm.underlay)) {
+      return fail("vm " + vm.id + ": underlay " + vm.underlay.toString() + " is a MUX's address",
+                  EINVAL);
+    }
+    if (vm.host == hostIndex) {
+      auto port = portOfNamespace.find(vm.hostNamespace);
+      if (port == portOfNamespace.end()) {
+        return fail("vm " + vm.id + " is on this host but its hostNamespace \"" + vm.hostNamespace +
+                        "\" is not in host.vnetNamespaces",
+                    EINVAL);
+      }
+      if (plan->portVnet_[port->second - 1] != record.vnet) {
+        return fail("vm " + vm.id + " is in vnet " + vm.vnet + " but namespace " +
+                        vm.hostNamespace + " serves another vnet",
+                    EINVAL);
+      }
+      record.port = port->second;
+    }
+    plan->vms_.push_back(record);
+  }
+  std::sort(plan->vms_.begin(), plan->vms_.end(),
+            [](const Vm& a, const Vm& b) { return a.underlay < b.underlay; });
+  for (std::size_t i = 0; i + 1 < plan->vms_.size(); ++i) {
+    if (plan->vms_[i].underlay == plan->vms_[i + 1].underlay) {
+      return fail("two vms share the underlay address " + plan->vms_[i].underlay.toString(),
+                  EINVAL);
+    }
+  }
+  for (std::size_t i = 0; i < plan->vms_.size(); ++i) {
+    plan->byVnetIp_.emplace_back(vnetIpKey(plan->vms_[i].vnet, plan->vms_[i].ip),
+                                 static_cast<std::uint32_t>(i));
+  }
+  std::sort(plan->byVnetIp_.begin(), plan->byVnetIp_.end());
+  for (std::size_t i = 0; i + 1 < plan->byVnetIp_.size(); ++i) {
+    if (plan->byVnetIp_[i].first == plan->byVnetIp_[i + 1].first) {
+      return fail("two vms of one vnet share the address " +
+                      plan->vms_[plan->byVnetIp_[i].second].ip.toString(),
+                  EINVAL);
+    }
+  }
+  return std::shared_ptr<const HostPlan>(std::move(plan));
+}
+
+std::shared_ptr<const HostPlan> HostPlan::empty(std::uint32_t hostIndex) {
+  std::shared_ptr<HostPlan> plan(new HostPlan());
+  plan->hostIndex_ = hostIndex;
+  plan->forwarding_ = dataplane::ForwardingConfig::empty();
+  return plan;
+}
+
+bool HostPlan::isMux(Ipv4Address underlay) const {
+  return std::binary_search(muxes_.begin(), muxes_.end(), underlay.value);
+}
+
+const HostPlan::Vm* HostPlan::findByUnderlay(Ipv4Address underlay) const {
+  auto it = std::lower_bound(vms_.begin(), vms_.end(), underlay,
+                             [](const Vm& vm, Ipv4Address a) { return vm.underlay < a; });
+  return it != vms_.end() && it->underlay == underlay ? &*it : nullptr;
+}
+
+const HostPlan::Vm* HostPlan::findInVnet(std::uint32_t vnet, Ipv4Address ip) const {
+  const std::uint64_t key = vnetIpKey(vnet, ip);
+  auto it = std::lower_bound(
+      byVnetIp_.begin(), byVnetIp_.end(), key,
+      [](const std::pair<std::uint64_t, std::uint32_t>& e, std::uint64_t k) {
+        return e.first < k;
+      });
+  return it != byVnetIp_.end() && it->first == key ? &vms_[it->second] : nullptr;
+}
+
+std::optional<std::uint32_t> HostPlan::vnetOfPort(std::uint32_t port) const {
+  if (port == kHostPort || port > portVnet_.size()) return std::nullopt;
+  return portVnet_[port - 1];
+}
+
+HostSwitch::HostSwitch(const HostSwitchOptions& options, std::shared_ptr<const HostPlan> plan)
+    : options_(options),
+      plan_(std::move(plan)),
+      forwarder_(dataplane::HostOptions{.flowCapacity = options.flowCapacity},
+                 plan_->forwarding()) {}
+
+void HostSwitch::setPlan(std::shared_ptr<const HostPlan> plan) {
+  plan_ = std::move(plan);
+  forwarder_.setConfig(plan_->forwarding());
+}
+
+std::uint32_t HostSwitch::drop(DropReason reason) {
+  counters_.drops[static_cast<std::size_t>(reason)].add();
+  return kNoPort;
+}
+
+std::uint32_t HostSwitch::drop(HostDropReason reason) {
+  counters_.hostDrop(reason).add();
+  return kNoPort;
+}
+
+std::uint32_t HostSwitch::process(std::uint32_t inPort, PacketBuf& packet, Nanos now) {
+  return inPort == kHostPort ? fromUnderlay(packet, now) : fromVnet(inPort, packet, now);
+}
+
+std::uint32_t HostSwitch::fromUnderlay(PacketBuf& packet, Nanos now) {
+  const auto outer = PacketView::parse(packet.data());
+  if (!outer) return drop(outer.error());
+  if (outer->protocol() != dataplane::IpProtocol::IpInIp) return drop(DropReason::NotEncapsulated);
+  const HostPlan& plan = *plan_;
+  const HostPlan::Vm* target = plan.findByUnderlay(outer->dst());
+  if (target == nullptr || target->port == kNoPort) {
+    return drop(HostDropReason::UnknownUnderlayDestination);
+  }
+
+  if (plan.isMux(outer->src())) {
+    // Load-balanced traffic: decap + DNAT in the forwarder, then into the backend's namespace.
+    const auto verdict = forwarder_.processInbound(packet, now);
+    if (verdict.isDrop()) return kNoPort;  // counted by the forwarder
+    counters_.lbInbound.add();
+    return target->port;
+  }
+
+  const HostPlan::Vm* source = plan.findByUnderlay(outer->src());
+  if (source == nullptr) return drop(HostDropReason::UnknownUnderlaySource);
+  if (source->vnet != target->vnet) return drop(HostDropReason::VnetMismatch);
+  const auto inner = dataplane::decapsulateIpip(packet, *outer);
+  if (!inner) return drop(inner.error());
+  // The inner packet must really be between the two VMs the PAs stand for; anything else is a
+  // VM pretending to be another one (or another VNet's address).
+  if (inner->src() != source->ip || inner->dst() != target->ip) {
+    return drop(HostDropReason::SpoofedAddress);
+  }
+  packet.resize(inner->size());
+  counters_.vnetDecap.add();
+  return target->port;
+}
+
+std::uint32_t HostSwitch::fromVnet(std::uint32_t inPort, PacketBuf& packet, Nanos now) {
+  const HostPlan& plan = *plan_;
+  const auto vnet = plan.vnetOfPort(inPort);
+  // Not reachable: the pump only reads ports of the current plan.
+  if (!vnet) return drop(HostDropReason::UnknownUnderlaySource);
+  const auto view = PacketView::parse(packet.data());
+  if (!view) return drop(view.error());
+
+  if (const HostPlan::Vm* target = plan.findInVnet(*vnet, view->dst())) {
+    // A VM of our VNet: encapsulate PA to PA. Only a VM of this namespace may send it, from its
+    // own address (the outer source names it to the other host).
+    const HostPlan::Vm* source = plan.findInVnet(*vnet, view->src());
+    if (source == nullptr || source->port != inPort) return drop(HostDropReason::SpoofedAddress);
+    if (target->host == plan.hostIndex()) return drop(HostDropReason::LocalDestination);
+    packet.resize(view->size());
+    const dataplane::EncapParams params{
+        .outerSrc = source->underlay,
+        .outerDst = target->underlay,
+        .id = view->dontFragment() ? std::uint16_t{0} : nextIpId_++,
+        .ttl = 64,
+        .maxOuterSize = options_.underlayMtu,
+    };
+    if (auto failed = dataplane::encapsulateIpip(packet, params)) return drop(*failed);
+    counters_.vnetEncap.add();
+    return kHostPort;
+  }
+
+  // Anything else is a reply on a load-balanced flow (or from a floating-IP frontend), sent
+  // straight to the router: direct server return. Addresses outside the VNet that match no flow
+  // (another VNet's VMs included) are dropped by the forwarder as NoReverseFlow.
+  const auto verdict = forwarder_.processOutbound(packet, now);
+  if (verdict.isDrop()) return kNoPort;
+  counters_.dsrOutbound.add();
+  return kHostPort;
+}
+
+}  // namespace azlb::runtime

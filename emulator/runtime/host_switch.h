@@ -1,0 +1,165 @@
+// The host agent's packet switch: decides, for each packet read from the host TUN (underlay) or
+// from a (host, VNet) namespace's TUN, what to do and which TUN it leaves by. Inbound LB traffic
+// (outer source = a MUX) goes through HostForwarder::processInbound to the backend VM's
+// namespace; VM replies through processOutbound straight to the router (DSR); VM-to-VM traffic
+// within one VNet across hosts is IP-in-IP between the two VMs' underlay addresses (PAs).
+// Pure: no I/O, no clock, no allocation, lock or exception per packet. Ports are plain indexes
+// the runtime maps to TUN fds: port 0 is the host TUN, port 1 + i is host.vnetNamespaces[i].
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "emulator/common/result.h"
+#include "emulator/dataplane/counters.h"
+#include "emulator/dataplane/forwarder.h"
+#include "emulator/dataplane/forwarding_config.h"
+#include "emulator/dataplane/ipv4_address.h"
+#include "emulator/dataplane/nanos.h"
+#include "emulator/dataplane/packet_buf.h"
+#include "emulator/runtime/snapshot.h"
+
+namespace azlb::runtime {
+
+inline constexpr std::uint32_t kHostPort = 0;
+inline constexpr std::uint32_t kNoPort = 0xFFFFFFFFU;
+
+/// Why the host agent dropped a packet outside HostForwarder (whose drops are DropReasons).
+enum class HostDropReason : std::uint8_t {
+  UnknownUnderlaySource,       ///< outer source is neither a MUX nor a VM's underlay address
+  UnknownUnderlayDestination,  ///< outer destination is no VM on this host
+  VnetMismatch,                ///< VM-to-VM packet between the PAs of two different VNets
+  SpoofedAddress,              ///< inner addresses are not those of the VMs behind the PAs
+  LocalDestination,            ///< a VM's packet to a VM of the same host and VNet reached us
+  Count,
+};
+inline constexpr std::size_t kHostDropReasonCount = static_cast<std::size_t>(HostDropReason::Count);
+
+constexpr std::string_view hostDropReasonName(HostDropReason reason) {
+  switch (reason) {
+    case HostDropReason::UnknownUnderlaySource:
+      return "unknownUnderlaySource";
+    case HostDropReason::UnknownUnderlayDestination:
+      return "unknownUnderlayDestination";
+    case HostDropReason::VnetMismatch:
+      return "vnetMismatch";
+    case HostDropReason::SpoofedAddress:
+      return "spoofedAddress";
+    case HostDropReason::LocalDestination:
+      return "localDestination";
+    case HostDropReason::Count:
+      break;
+  }
+  return "unknown";
+}
+
+/// A host agent's compiled view of one snapshot: its forwarding config plus the VM tables the
+/// switch searches (sorted vectors, binary search). Immutable; built on the control thread.
+class HostPlan {
+ public:
+  struct Vm {
+    dataplane::Ipv4Address ip{};
+    dataplane::Ipv4Address underlay{};
+    std::uint32_t vnet = 0;  // interned VNet id
+    std::uint32_t host = 0;
+    std::uint32_t port = kNoPort;  // this host's VMs: the port of their namespace
+  };
+
+  /// Validates `snapshot` for host agent `hostIndex` and compiles it. Errors (EINVAL) name the
+  /// object: a snapshot for another host, a bad underlayRange, duplicate or empty namespace or
+  /// TUN names, a VM of this host whose hostNamespace is not listed or serves another VNet, two
+  /// VMs with one underlay address or with one address in one VNet, a VM on a MUX's address,
+  /// and every ForwardingConfig::build error.
+  static Result<std::shared_ptr<const HostPlan>> build(const Snapshot& snapshot,
+                                                      std::uint32_t hostIndex);
+  /// No rules, no VMs, no VNet namespaces (before the first snapshot).
+  static std::shared_ptr<const HostPlan> empty(std::uint32_t hostIndex);
+
+  std::uint64_t version() const { return version_; }
+  std::uint32_t hostIndex() const { return hostIndex_; }
+  const std::shared_ptr<const dataplane::ForwardingConfig>& forwarding() const {
+    return forwarding_;
+  }
+  /// Ports: 1 (host TUN) + one per VNet namespace.
+  std::size_t portCount() const { return 1 + portVnet_.size(); }
+
+  bool isMux(dataplane::Ipv4Address underlay) const;
+  const Vm* findByUnderlay(dataplane::Ipv4Address underlay) const;
+  const Vm* findInVnet(std::uint32_t vnet, dataplane::Ipv4Address ip) const;
+  /// The VNet a port's namespace serves; nullopt for the host port or an unknown port.
+  std::optional<std::uint32_t> vnetOfPort(std::uint32_t port) const;
+
+ private:
+  HostPlan() = default;
+
+  std::uint64_t version_ = 0;
+  std::uint32_t hostIndex_ = 0;
+  std::shared_ptr<const dataplane::ForwardingConfig> forwarding_;
+  std::vector<std::uint32_t> muxes_;   // sorted underlay addresses
+  std::vector<Vm> vms_;                // sorted by underlay
+  std::vector<std::pair<std::uint64_t, std::uint32_t>> byVnetIp_;  // (vnet << 32 | ip) -> vms_
+  std::vector<std::uint32_t> portVnet_;  // [port - 1] -> vnet
+};
+
+/// Drops and path counts of one HostSwitch. Single writer (the forwarding thread).
+struct HostSwitchCounters {
+  /// Drops of packets HostForwarder never saw (parse and decap failures on the VNet paths).
+  std::array<dataplane::Counter, dataplane::kDropReasonCount> drops{};
+  std::array<dataplane::Counter, kHostDropReasonCount> hostDrops{};
+  dataplane::Counter lbInbound;    ///< MUX -> VM (decap + DNAT)
+  dataplane::Counter dsrOutbound;  ///< VM -> client, SNAT back to the frontend (DSR)
+  dataplane::Counter vnetEncap;    ///< VM -> VM of the same VNet on another host, sent
+  dataplane::Counter vnetDecap;    ///< VM -> VM of the same VNet from another host, delivered
+
+  dataplane::Counter& hostDrop(HostDropReason r) { return hostDrops[static_cast<std::size_t>(r)]; }
+  std::uint64_t hostDropped(HostDropReason r) const {
+    return hostDrops[static_cast<std::size_t>(r)].value();
+  }
+};
+
+struct HostSwitchOptions {
+  std::size_t flowCapacity = 262144;  ///< HostForwarder reverse (SNAT) entries
+  std::size_t underlayMtu = 65535;    ///< VM-to-VM outer packets above this are dropped (TooBig)
+};
+
+class HostSwitch {
+ public:
+  /// Allocates the forwarder's flow table. `plan` must not be null.
+  HostSwitch(const HostSwitchOptions& options, std::shared_ptr<const HostPlan> plan);
+
+  /// Swaps the plan (and the forwarder's config) between batches. Reverse flows survive.
+  void setPlan(std::shared_ptr<const HostPlan> plan);
+  const std::shared_ptr<const HostPlan>& plan() const { return plan_; }
+
+  /// One packet read from `inPort`. Returns the port to write it to, rewritten in place, or
+  /// kNoPort when it is dropped (counted per reason here or in the forwarder). Called on the
+  /// forwarding thread only.
+  std::uint32_t process(std::uint32_t inPort, dataplane::PacketBuf& packet, dataplane::Nanos now);
+
+  std::size_t expireFlows(dataplane::Nanos now, std::size_t budget) {
+    return forwarder_.expireFlows(now, budget);
+  }
+  const dataplane::HostForwarder& forwarder() const { return forwarder_; }
+  const HostSwitchCounters& counters() const { return counters_; }
+  HostSwitchCounters& counters() { return counters_; }
+
+ private:
+  std::uint32_t fromUnderlay(dataplane::PacketBuf& packet, dataplane::Nanos now);
+  std::uint32_t fromVnet(std::uint32_t inPort, dataplane::PacketBuf& packet, dataplane::Nanos now);
+  std::uint32_t drop(dataplane::DropReason reason);
+  std::uint32_t drop(HostDropReason reason);
+
+  HostSwitchOptions options_;
+  std::shared_ptr<const HostPlan> plan_;
+  dataplane::HostForwarder forwarder_;
+  HostSwitchCounters counters_;
+  std::uint16_t nextIpId_ = 0;
+};
+
+}  // namespace azlb::runtime

@@ -1,0 +1,47 @@
+// What the two data-plane processes (`azlb mux`, `azlb host-agent`) share outside the packet
+// path: termination signals as an fd, an eventfd to wake the forwarding thread, TUN set-up in a
+// namespace (MTU, up, forwarding sysctls) and start-up error texts that say how to fix them.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+#include "emulator/common/result.h"
+#include "netns/fd.h"
+#include "netns/namespace.h"
+#include "netns/tun.h"
+
+namespace azlb::runtime {
+
+/// Blocks SIGTERM, SIGINT and SIGHUP for the whole process (call before starting any thread)
+/// and returns a signalfd that becomes readable when one arrives. Also ignores SIGPIPE.
+Result<netns::Fd> terminationSignalFd();
+
+/// A nonblocking eventfd: wake() makes it readable (the forwarding thread polls it).
+class WakeFd {
+ public:
+  static Result<WakeFd> create();
+  int fd() const { return fd_.get(); }
+  void wake() const;
+
+ private:
+  explicit WakeFd(netns::Fd fd) : fd_(std::move(fd)) {}
+  netns::Fd fd_;
+};
+
+/// Creates TUN `name` in `ns`, sets its MTU, disables IPv6 on it (best effort: its router
+/// solicitations would only be counted as drops) and brings it up, then sets the sysctls a
+/// forwarding namespace needs: ip_forward=1, rp_filter=0 on all, default and the TUN (the
+/// kernel applies the maximum). Errors name the step.
+Result<netns::TunDevice> createForwardingTun(const netns::NetNamespace& ns, const std::string& name,
+                                            unsigned mtu);
+
+/// The error's message plus how to fix it when the cause is known (missing privileges, no
+/// /dev/net/tun, a name in use).
+std::string explain(const Error& error);
+
+/// The inode of a namespace fd (identifies the namespace itself, whatever its name); 0 on error.
+std::uint64_t namespaceId(int nsFd);
+
+}  // namespace azlb::runtime

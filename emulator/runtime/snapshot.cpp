@@ -1,0 +1,213 @@
+#include "emulator/runtime/snapshot.h"
+
+#include <cstddef>
+#include <limits>
+#include <optional>
+#include <utility>
+
+namespace azlb::runtime {
+
+using dataplane::Ipv4Address;
+using nlohmann::json;
+
+namespace {
+
+std::string ip(Ipv4Address a) { return a.toString(); }
+
+const char* protocolName(dataplane::RuleProtocol p) {
+  switch (p) {
+    case dataplane::RuleProtocol::Tcp: return "Tcp";
+    case dataplane::RuleProtocol::Udp: return "Udp";
+    case dataplane::RuleProtocol::All: return "All";
+  }
+  return "Tcp";
+}
+
+const char* distributionName(dataplane::LoadDistribution d) {
+  switch (d) {
+    case dataplane::LoadDistribution::Default: return "Default";
+    case dataplane::LoadDistribution::SourceIP: return "SourceIP";
+    case dataplane::LoadDistribution::SourceIPProtocol: return "SourceIPProtocol";
+  }
+  return "Default";
+}
+
+// Unsigned integer field in [0, max]: nlohmann's get<> would silently wrap -1 or truncate 70000.
+template <typename T>
+Result<T> uintField(const json& obj, const char* key, const std::string& where,
+                    std::optional<T> def = std::nullopt) {
+  auto it = obj.find(key);
+  if (it == obj.end()) {
+    if (def) return *def;
+    return fail("snapshot: " + where + key + " is missing");
+  }
+  // Parsed text stores non-negative integers as unsigned; values built in memory from signed
+  // types (e.g. minutes::rep) are signed.
+  const bool nonNegative = it->is_number_unsigned() ||
+                           (it->is_number_integer() && it->get<std::int64_t>() >= 0);
+  if (!nonNegative || it->get<std::uint64_t>() > std::numeric_limits<T>::max()) {
+    return fail("snapshot: " + where + key + " must be an integer 0.." +
+                std::to_string(std::numeric_limits<T>::max()));
+  }
+  return static_cast<T>(it->get<std::uint64_t>());
+}
+
+// One of a fixed set of names; anything else is an error (no silent default).
+template <typename E, std::size_t N>
+Result<E> enumField(const json& obj, const char* key, const std::string& where,
+                    const std::pair<const char*, E> (&names)[N], std::optional<E> def) {
+  auto it = obj.find(key);
+  if (it == obj.end()) {
+    if (def) return *def;
+    return fail("snapshot: " + where + key + " is missing");
+  }
+  if (it->is_string()) {
+    for (const auto& [name, value] : names) {
+      if (it->get<std::string>() == name) return value;
+    }
+  }
+  std::string allowed;
+  for (const auto& entry : names) allowed += std::string(allowed.empty() ? "" : ", ") + entry.first;
+  return fail("snapshot: " + where + key + " must be one of " + allowed);
+}
+
+constexpr std::pair<const char*, dataplane::RuleKind> kKinds[] = {
+    {"LoadBalancingRule", dataplane::RuleKind::LoadBalancingRule},
+    {"InboundNatRule", dataplane::RuleKind::InboundNatRule}};
+constexpr std::pair<const char*, dataplane::RuleProtocol> kProtocols[] = {
+    {"Tcp", dataplane::RuleProtocol::Tcp},
+    {"Udp", dataplane::RuleProtocol::Udp},
+    {"All", dataplane::RuleProtocol::All}};
+constexpr std::pair<const char*, dataplane::LoadDistribution> kDistributions[] = {
+    {"Default", dataplane::LoadDistribution::Default},
+    {"SourceIP", dataplane::LoadDistribution::SourceIP},
+    {"SourceIPProtocol", dataplane::LoadDistribution::SourceIPProtocol}};
+
+}  // namespace
+
+json toJson(const Snapshot& s) {
+  json rules = json::array();
+  for (const auto& r : s.forwarding.rules) {
+    json backends = json::array();
+    for (const auto& b : r.backends)
+      backends.push_back({{"id", b.id}, {"ip", ip(b.ip)}, {"underlay", ip(b.hostIp)}, {"healthy", b.healthy}});
+    rules.push_back({{"name", r.name},
+                     {"kind", r.kind == dataplane::RuleKind::InboundNatRule ? "InboundNatRule" : "LoadBalancingRule"},
+                     {"frontendIp", ip(r.frontendIp)},
+                     {"protocol", protocolName(r.protocol)},
+                     {"frontendPort", r.frontendPort},
+                     {"backendPort", r.backendPort},
+                     {"loadDistribution", distributionName(r.loadDistribution)},
+                     {"idleTimeoutMinutes", r.idleTimeout.count()},
+                     {"floatingIp", r.floatingIp},
+                     {"backends", backends}});
+  }
+  json muxes = json::array();
+  for (auto m : s.muxUnderlays) muxes.push_back(ip(m));
+  json vms = json::array();
+  for (const auto& v : s.vms)
+    vms.push_back({{"id", v.id}, {"vnet", v.vnet}, {"ip", ip(v.ip)}, {"underlay", ip(v.underlay)},
+                   {"host", v.host}, {"hostNamespace", v.hostNamespace}});
+  json nss = json::array();
+  for (const auto& n : s.host.vnetNamespaces) nss.push_back({{"name", n.name}, {"vnet", n.vnet}, {"tun", n.tun}});
+  return {{"type", "snapshot"},
+          {"version", s.version},
+          {"rules", rules},
+          {"muxUnderlays", muxes},
+          {"vms", vms},
+          {"host", {{"index", s.host.index}, {"underlayRange", s.host.underlayRange}, {"vnetNamespaces", nss}}}};
+}
+
+Result<Snapshot> snapshotFromJson(const json& j) {
+  try {
+    if (!j.is_object()) return fail("snapshot: not a JSON object");
+    Snapshot s;
+    auto version = uintField<std::uint64_t>(j, "version", "");
+    if (!version) return unexpected(version.error());
+    s.version = *version;
+    s.forwarding.version = s.version;
+    auto addr = [](const json& v, const std::string& what) -> Result<Ipv4Address> {
+      auto a = v.is_string() ? Ipv4Address::parse(v.get<std::string>()) : std::nullopt;
+      if (!a) return fail("snapshot: " + what + " is not an IPv4 address");
+      return *a;
+    };
+    for (const auto& r : j.at("rules")) {
+      dataplane::RuleSpec spec;
+      spec.name = r.at("name").get<std::string>();
+      const std::string where = "rule " + spec.name + " ";
+      auto kind = enumField(r, "kind", where, kKinds,
+                          std::optional{dataplane::RuleKind::LoadBalancingRule});
+      if (!kind) return unexpected(kind.error());
+      spec.kind = *kind;
+      auto fe = addr(r.at("frontendIp"), where + "frontendIp");
+      if (!fe) return unexpected(fe.error());
+      spec.frontendIp = *fe;
+      auto proto = enumField(r, "protocol", where, kProtocols,
+                           std::optional<dataplane::RuleProtocol>{});
+      if (!proto) return unexpected(proto.error());
+      spec.protocol = *proto;
+      auto fport = uintField<std::uint16_t>(r, "frontendPort", where);
+      if (!fport) return unexpected(fport.error());
+      spec.frontendPort = *fport;
+      auto bport = uintField<std::uint16_t>(r, "backendPort", where);
+      if (!bport) return unexpected(bport.error());
+      spec.backendPort = *bport;
+      auto dist = enumField(r, "loadDistribution", where, kDistributions,
+                            std::optional{dataplane::LoadDistribution::Default});
+      if (!dist) return unexpected(dist.error());
+      spec.loadDistribution = *dist;
+      // Azure allows 4..100 minutes (30 for some SKUs); ForwardingConfig::build rejects 0.
+      auto idle = uintField<std::uint32_t>(r, "idleTimeoutMinutes", where, std::uint32_t{4});
+      if (!idle) return unexpected(idle.error());
+      spec.idleTimeout = std::chrono::minutes(*idle);
+      spec.floatingIp = r.value("floatingIp", false);
+      for (const auto& b : r.at("backends")) {
+        dataplane::BackendSpec bs;
+        bs.id = b.at("id").get<std::string>();
+        auto bip = addr(b.at("ip"), "backend " + bs.id + " ip");
+        auto bpa = addr(b.at("underlay"), "backend " + bs.id + " underlay");
+        if (!bip) return unexpected(bip.error());
+        if (!bpa) return unexpected(bpa.error());
+        bs.ip = *bip;
+        bs.hostIp = *bpa;
+        bs.healthy = b.value("healthy", true);
+        spec.backends.push_back(std::move(bs));
+      }
+      s.forwarding.rules.push_back(std::move(spec));
+    }
+    for (const auto& m : j.at("muxUnderlays")) {
+      auto a = addr(m, "muxUnderlays entry");
+      if (!a) return unexpected(a.error());
+      s.muxUnderlays.push_back(*a);
+    }
+    for (const auto& v : j.at("vms")) {
+      VmEntry e;
+      e.id = v.at("id").get<std::string>();
+      e.vnet = v.at("vnet").get<std::string>();
+      auto vip = addr(v.at("ip"), "vm " + e.id + " ip");
+      auto vpa = addr(v.at("underlay"), "vm " + e.id + " underlay");
+      if (!vip) return unexpected(vip.error());
+      if (!vpa) return unexpected(vpa.error());
+      e.ip = *vip;
+      e.underlay = *vpa;
+      auto host = uintField<std::uint32_t>(v, "host", "vm " + e.id + " ");
+      if (!host) return unexpected(host.error());
+      e.host = *host;
+      e.hostNamespace = v.value("hostNamespace", "");
+      s.vms.push_back(std::move(e));
+    }
+    const json& h = j.at("host");
+    auto index = uintField<std::uint32_t>(h, "index", "host ", std::uint32_t{0});
+    if (!index) return unexpected(index.error());
+    s.host.index = *index;
+    s.host.underlayRange = h.value("underlayRange", "");
+    for (const auto& n : h.value("vnetNamespaces", json::array()))
+      s.host.vnetNamespaces.push_back({n.at("name").get<std::string>(), n.at("vnet").get<std::string>(),
+                                       n.at("tun").get<std::string>()});
+    return s;
+  } catch (const std::exception& e) {
+    return fail(std::string("snapshot: malformed JSON: ") + e.what());
+  }
+}
+
+}  // namespace azlb::runtime

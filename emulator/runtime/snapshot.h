@@ -1,0 +1,53 @@
+// The manager → MUX / host-agent contract: one complete, versioned configuration snapshot, sent
+// as one JSON line over the process's Unix socket (ARCHITECTURE §1). A process keeps forwarding
+// with its last snapshot while the manager is away. The JSON codec lives here and nowhere else.
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "emulator/common/result.h"
+#include "emulator/dataplane/forwarding_config.h"
+
+namespace azlb::runtime {
+
+/// One VM (a backend namespace) as the data plane sees it.
+struct VmEntry {
+  std::string id;         // stable id (NIC ipConfiguration id or pool backend-address id)
+  std::string vnet;       // lower-case VNet resource id: VMs talk only within one VNet
+  dataplane::Ipv4Address ip;        // its private (VNet) address
+  dataplane::Ipv4Address underlay;  // its own underlay address (PA), routed to its host
+  std::uint32_t host = 0;           // index of the host it sits on
+  std::string hostNamespace;        // the (host, VNet) namespace its link ends in
+};
+
+/// The per-(host, VNet) namespace a host agent serves: it puts a TUN named `tun` there and a
+/// default route into it, so everything the VMs send off their own links reaches the agent.
+struct VnetNamespace {
+  std::string name;
+  std::string vnet;
+  std::string tun;
+};
+
+struct HostPart {
+  std::uint32_t index = 0;
+  std::string underlayRange;  // CIDR of this host's VM underlay addresses, routed into its TUN
+  std::vector<VnetNamespace> vnetNamespaces;
+};
+
+struct Snapshot {
+  std::uint64_t version = 0;
+  dataplane::ForwardingConfigSpec forwarding;        // every rule, backends' hostIp = their PA
+  std::vector<dataplane::Ipv4Address> muxUnderlays;  // outer sources MUXes encapsulate with
+  std::vector<VmEntry> vms;                          // every VM of every host
+  HostPart host;                                     // meaningful for host agents only
+};
+
+nlohmann::json toJson(const Snapshot& s);
+/// Errors name the offending field; never throws.
+Result<Snapshot> snapshotFromJson(const nlohmann::json& j);
+
+}  // namespace azlb::runtime

@@ -1,0 +1,321 @@
+// HostSwitch and HostPlan: which TUN each packet of a host agent leaves by (load-balanced
+// inbound, DSR replies, VM-to-VM within a VNet across hosts) and what is dropped and why,
+// including overlapping VNets. Pure: packets from PacketBuilder, time as a number.
+#include "emulator/runtime/host_switch.h"
+
+#include <catch2/catch.hpp>
+
+#include <functional>
+#include <string>
+
+#include "emulator/dataplane/forwarder.h"
+#include "emulator/dataplane/packet.h"
+#include "tests/unit/dataplane/packet_builder.h"
+
+using namespace azlb::runtime;
+using azlb::dataplane::DropReason;
+using azlb::dataplane::Ipv4Address;
+using azlb::dataplane::Nanos;
+using azlb::dataplane::PacketBuf;
+using azlb::dataplane::PacketView;
+using azlb::testing::Bytes;
+using azlb::testing::PacketBuilder;
+
+namespace {
+
+constexpr Nanos kNow{5'000'000'000};
+constexpr const char* kVnet1 = "/subscriptions/s/resourcegroups/rg/providers/microsoft.network/virtualnetworks/one";
+constexpr const char* kVnet2 = "/subscriptions/s/resourcegroups/rg/providers/microsoft.network/virtualnetworks/two";
+
+Ipv4Address ip(const char* text) {
+  auto a = Ipv4Address::parse(text);
+  REQUIRE(a);
+  return *a;
+}
+
+// Two hosts. VNet one: A and B on host 0, C on host 1. VNet two (same 10.0.0.0/24): D on
+// host 1 with B's address. Rule web: 198.18.0.10:80 -> A, B, C :8080.
+Snapshot twoHosts(std::uint32_t host) {
+  Snapshot s;
+  s.version = 3;
+  s.forwarding.version = 3;
+  azlb::dataplane::RuleSpec web{.name = "web", .frontendIp = ip("198.18.0.10"), .frontendPort = 80,
+                                .backendPort = 8080};
+  web.backends = {{.id = "a", .ip = ip("10.0.0.4"), .hostIp = ip("100.64.16.1")},
+                  {.id = "b", .ip = ip("10.0.0.5"), .hostIp = ip("100.64.16.2")},
+                  {.id = "c", .ip = ip("10.0.0.6"), .hostIp = ip("100.64.17.1")}};
+  s.forwarding.rules = {web};
+  s.muxUnderlays = {ip("100.64.4.1")};
+  s.vms = {{.id = "a", .vnet = kVnet1, .ip = ip("10.0.0.4"), .underlay = ip("100.64.16.1"), .host = 0, .hostNamespace = "h0v1"},
+           {.id = "b", .vnet = kVnet1, .ip = ip("10.0.0.5"), .underlay = ip("100.64.16.2"), .host = 0, .hostNamespace = "h0v1"},
+           {.id = "c", .vnet = kVnet1, .ip = ip("10.0.0.6"), .underlay = ip("100.64.17.1"), .host = 1, .hostNamespace = "h1v1"},
+           {.id = "d", .vnet = kVnet2, .ip = ip("10.0.0.5"), .underlay = ip("100.64.17.2"), .host = 1, .hostNamespace = "h1v2"}};
+  s.host.index = host;
+  if (host == 0) {
+    s.host.underlayRange = "100.64.16.0/24";
+    s.host.vnetNamespaces = {{.name = "h0v1", .vnet = kVnet1, .tun = "tun-h0v1"}};
+  } else {
+    s.host.underlayRange = "100.64.17.0/24";
+    s.host.vnetNamespaces = {{.name = "h1v1", .vnet = kVnet1, .tun = "tun-h1v1"},
+                             {.name = "h1v2", .vnet = kVnet2, .tun = "tun-h1v2"}};
+  }
+  return s;
+}
+
+std::shared_ptr<const HostPlan> planFor(const Snapshot& s) {
+  auto plan = HostPlan::build(s, s.host.index);
+  if (!plan) FAIL(plan.error().message());
+  return *plan;
+}
+
+struct Agent {
+  explicit Agent(std::uint32_t host)
+      : sw(HostSwitchOptions{.flowCapacity = 1024}, planFor(twoHosts(host))) {}
+  HostSwitch sw;
+};
+
+PacketBuf bufferOf(const Bytes& bytes) {
+  PacketBuf buf(2048);
+  REQUIRE(buf.assign(bytes));
+  return buf;
+}
+
+Bytes bytesOf(const PacketBuf& buf) { return Bytes(buf.data().begin(), buf.data().end()); }
+
+Bytes tcp(const char* src, std::uint16_t sport, const char* dst, std::uint16_t dport,
+          std::uint8_t flags = azlb::testing::tcpflags::kSyn) {
+  return PacketBuilder().ipv4({.src = src, .dst = dst}).tcp({.src = sport, .dst = dport, .flags = flags}).build();
+}
+
+Bytes ipip(const char* outerSrc, const char* outerDst, const char* src, std::uint16_t sport,
+           const char* dst, std::uint16_t dport) {
+  return PacketBuilder()
+      .ipv4({.src = outerSrc, .dst = outerDst})
+      .ipv4({.src = src, .dst = dst})
+      .tcp({.src = sport, .dst = dport})
+      .build();
+}
+
+PacketView view(PacketBuf& buf) {
+  auto v = PacketView::parse(buf.data());
+  REQUIRE(v);
+  return *v;
+}
+
+}  // namespace
+
+TEST_CASE("a MUX's packet is decapsulated, DNATed and sent to the backend's namespace", "[runtime][host-switch]") {
+  Agent host0(0);
+  auto buf = bufferOf(ipip("100.64.4.1", "100.64.16.2", "198.19.1.2", 40000, "198.18.0.10", 80));
+  CHECK(host0.sw.process(kHostPort, buf, kNow) == 1);
+  auto v = view(buf);
+  CHECK(v.src() == ip("198.19.1.2"));
+  CHECK(v.dst() == ip("10.0.0.5"));  // B, from the outer destination
+  CHECK(v.dstPort() == 8080);
+  CHECK(azlb::testing::checkChecksums(bytesOf(buf)).empty());
+  CHECK(host0.sw.counters().lbInbound.value() == 1);
+
+  SECTION("and the backend's reply goes straight to the router with the frontend as source") {
+    auto reply = bufferOf(tcp("10.0.0.5", 8080, "198.19.1.2", 40000,
+                              azlb::testing::tcpflags::kSyn | azlb::testing::tcpflags::kAck));
+    CHECK(host0.sw.process(1, reply, kNow) == kHostPort);
+    auto r = view(reply);
+    CHECK(r.src() == ip("198.18.0.10"));
+    CHECK(r.srcPort() == 80);
+    CHECK(r.dst() == ip("198.19.1.2"));
+    CHECK(azlb::testing::checkChecksums(bytesOf(reply)).empty());
+    CHECK(host0.sw.counters().dsrOutbound.value() == 1);
+  }
+}
+
+TEST_CASE("a client's packet crosses the real MuxForwarder and the host switch of the chosen host", "[runtime][host-switch]") {
+  const Snapshot s0 = twoHosts(0);
+  auto config = azlb::dataplane::ForwardingConfig::build(s0.forwarding);
+  REQUIRE(config);
+  azlb::dataplane::MuxForwarder mux(
+      azlb::dataplane::MuxOptions{.underlayAddress = ip("100.64.4.1"), .flowCapacity = 1024}, *config);
+  Agent host0(0);
+  Agent host1(1);
+  int delivered = 0;
+  for (std::uint16_t port = 40000; port < 40060; ++port) {
+    auto buf = bufferOf(tcp("198.19.1.2", port, "198.18.0.10", 80));
+    REQUIRE(mux.process(buf, kNow).isForward());
+    const auto outerDst = view(buf).dst();
+    Agent& host = outerDst.value >> 8U == ip("100.64.16.0").value >> 8U ? host0 : host1;
+    const std::uint32_t out = host.sw.process(kHostPort, buf, kNow);
+    CHECK(out == 1);  // VNet one's namespace on either host
+    CHECK(view(buf).dstPort() == 8080);
+    delivered += out == 1;
+  }
+  CHECK(delivered == 60);
+  CHECK(host0.sw.counters().lbInbound.value() > 0);
+  CHECK(host1.sw.counters().lbInbound.value() > 0);
+}
+
+TEST_CASE("VM to VM of one VNet across hosts is IP-in-IP between the two VMs' PAs", "[runtime][host-switch]") {
+  Agent host0(0);
+  Agent host1(1);
+  auto buf = bufferOf(tcp("10.0.0.4", 33000, "10.0.0.6", 8080));
+  const Bytes inner = bytesOf(buf);
+  REQUIRE(host0.sw.process(1, buf, kNow) == kHostPort);
+  auto outer = view(buf);
+  CHECK(outer.protocol() == azlb::dataplane::IpProtocol::IpInIp);
+  CHECK(outer.src() == ip("100.64.16.1"));  // A's PA
+  CHECK(outer.dst() == ip("100.64.17.1"));  // C's PA
+  CHECK(azlb::testing::checkChecksums(bytesOf(buf)).empty());
+  CHECK(host0.sw.counters().vnetEncap.value() == 1);
+
+  CHECK(host1.sw.process(kHostPort, buf, kNow) == 1);  // h1v1, not D's h1v2
+  CHECK(bytesOf(buf) == inner);
+  CHECK(host1.sw.counters().vnetDecap.value() == 1);
+}
+
+TEST_CASE("overlapping VNets do not reach each other", "[runtime][host-switch]") {
+  Agent host0(0);
+  Agent host1(1);
+
+  SECTION("D (VNet two) sending to C's or A's address matches no VM of its VNet and no flow") {
+    for (const char* dst : {"10.0.0.6", "10.0.0.4"}) {
+      auto buf = bufferOf(tcp("10.0.0.5", 33000, dst, 8080));
+      CHECK(host1.sw.process(2, buf, kNow) == kNoPort);
+    }
+    CHECK(host1.sw.forwarder().counters().dropped(DropReason::NoReverseFlow) == 2);
+    CHECK(host1.sw.counters().vnetEncap.value() == 0);
+  }
+
+  SECTION("C sending to 10.0.0.5 reaches B in its own VNet, never D on its own host") {
+    auto buf = bufferOf(tcp("10.0.0.6", 33000, "10.0.0.5", 8080));
+    REQUIRE(host1.sw.process(1, buf, kNow) == kHostPort);
+    CHECK(view(buf).dst() == ip("100.64.16.2"));  // B's PA on host 0
+    CHECK(host0.sw.process(kHostPort, buf, kNow) == 1);
+  }
+
+  SECTION("an encapsulated packet from a VNet two PA to a VNet one PA is a VNet mismatch") {
+    auto buf = bufferOf(ipip("100.64.17.2", "100.64.16.1", "10.0.0.5", 33000, "10.0.0.4", 8080));
+    CHECK(host0.sw.process(kHostPort, buf, kNow) == kNoPort);
+    CHECK(host0.sw.counters().hostDropped(HostDropReason::VnetMismatch) == 1);
+  }
+}
+
+TEST_CASE("what the host switch drops, and why", "[runtime][host-switch]") {
+  Agent host0(0);
+  Agent host1(1);
+  struct Case {
+    const char* name;
+    Agent& agent;
+    std::uint32_t inPort;
+    Bytes packet;
+    std::function<std::uint64_t(const HostSwitch&)> counter;
+  };
+  auto hostDrop = [](HostDropReason r) {
+    return [r](const HostSwitch& sw) { return sw.counters().hostDropped(r); };
+  };
+  auto switchDrop = [](DropReason r) {
+    return [r](const HostSwitch& sw) {
+      return sw.counters().drops[static_cast<std::size_t>(r)].value() +
+             sw.forwarder().counters().dropped(r);
+    };
+  };
+  const Case cases[] = {
+      {"a plain packet on the underlay is not encapsulated", host0, kHostPort,
+       tcp("198.19.1.2", 1, "100.64.16.1", 80), switchDrop(DropReason::NotEncapsulated)},
+      {"an unknown outer source is dropped", host1, kHostPort,
+       ipip("100.64.99.1", "100.64.17.1", "10.0.0.4", 1, "10.0.0.6", 8080),
+       hostDrop(HostDropReason::UnknownUnderlaySource)},
+      {"an outer destination that is no VM of this host is dropped", host1, kHostPort,
+       ipip("100.64.4.1", "100.64.16.1", "198.19.1.2", 1, "198.18.0.10", 80),
+       hostDrop(HostDropReason::UnknownUnderlayDestination)},
+      {"a VM-to-VM packet whose inner source is not the VM behind the outer source is spoofed",
+       host1, kHostPort, ipip("100.64.16.1", "100.64.17.1", "10.0.0.5", 1, "10.0.0.6", 8080),
+       hostDrop(HostDropReason::SpoofedAddress)},
+      {"a VM sending from an address that is not its own to another host is spoofed", host0, 1,
+       tcp("10.0.0.9", 1, "10.0.0.6", 8080), hostDrop(HostDropReason::SpoofedAddress)},
+      {"a VM claiming another host's VM address is spoofed", host0, 1,
+       tcp("10.0.0.6", 1, "10.0.0.6", 8080), hostDrop(HostDropReason::SpoofedAddress)},
+      {"a packet between two VMs of one host and VNet should never reach the agent", host0, 1,
+       tcp("10.0.0.4", 1, "10.0.0.5", 8080), hostDrop(HostDropReason::LocalDestination)},
+      {"a truncated packet from a VM is dropped", host0, 1, Bytes{0x45, 0x00, 0x00},
+       switchDrop(DropReason::Truncated)},
+      {"a VM's packet to the internet without an inbound flow is dropped (no outbound SNAT yet)",
+       host0, 1, tcp("10.0.0.4", 1, "198.19.1.2", 80), switchDrop(DropReason::NoReverseFlow)},
+      {"a MUX packet for a frontend with no rule for the backend is dropped", host0, kHostPort,
+       ipip("100.64.4.1", "100.64.16.1", "198.19.1.2", 1, "198.18.0.11", 80),
+       switchDrop(DropReason::UnknownBackend)},
+  };
+  for (const auto& c : cases) {
+    INFO(c.name);
+    const std::uint64_t before = c.counter(c.agent.sw);
+    auto buf = bufferOf(c.packet);
+    CHECK(c.agent.sw.process(c.inPort, buf, kNow) == kNoPort);
+    CHECK(c.counter(c.agent.sw) == before + 1);
+  }
+}
+
+TEST_CASE("reverse flows survive a plan swap", "[runtime][host-switch]") {
+  Agent host0(0);
+  auto in = bufferOf(ipip("100.64.4.1", "100.64.16.1", "198.19.1.2", 40000, "198.18.0.10", 80));
+  REQUIRE(host0.sw.process(kHostPort, in, kNow) == 1);
+  Snapshot next = twoHosts(0);
+  next.version = 4;
+  host0.sw.setPlan(planFor(next));
+  CHECK(host0.sw.plan()->version() == 4);
+  auto reply = bufferOf(tcp("10.0.0.4", 8080, "198.19.1.2", 40000, azlb::testing::tcpflags::kAck));
+  CHECK(host0.sw.process(1, reply, kNow) == kHostPort);
+  CHECK(view(reply).src() == ip("198.18.0.10"));
+}
+
+TEST_CASE("the empty plan drops everything", "[runtime][host-switch]") {
+  HostSwitch sw(HostSwitchOptions{.flowCapacity = 16}, HostPlan::empty(0));
+  CHECK(sw.plan()->portCount() == 1);
+  auto buf = bufferOf(ipip("100.64.4.1", "100.64.16.1", "198.19.1.2", 1, "198.18.0.10", 80));
+  CHECK(sw.process(kHostPort, buf, kNow) == kNoPort);
+}
+
+TEST_CASE("host plans reject inconsistent snapshots with a message naming the problem", "[runtime][host-switch]") {
+  struct Case {
+    const char* mentions;
+    std::function<void(Snapshot&)> change;
+  };
+  const Case cases[] = {
+      {"snapshot is for host 1, this agent serves host 0", [](Snapshot& s) { s.host.index = 1; }},
+      {"underlayRange", [](Snapshot& s) { s.host.underlayRange = "100.64.16.0"; }},
+      {"underlayRange", [](Snapshot& s) { s.host.underlayRange = "100.64.16/24"; }},
+      {"is not in host.vnetNamespaces", [](Snapshot& s) { s.vms[0].hostNamespace = "elsewhere"; }},
+      {"serves another vnet", [](Snapshot& s) { s.host.vnetNamespaces[0].vnet = kVnet2; }},
+      {"share the underlay address 100.64.16.1", [](Snapshot& s) { s.vms[3].underlay = ip("100.64.16.1"); }},
+      {"share the address 10.0.0.4", [](Snapshot& s) { s.vms[1].ip = ip("10.0.0.4"); }},
+      {"is a MUX's address", [](Snapshot& s) { s.muxUnderlays.push_back(ip("100.64.17.1")); }},
+      {"lists h0v1 twice", [](Snapshot& s) { s.host.vnetNamespaces.push_back({"h0v1", kVnet1, "other"}); }},
+      {"tun name tun-h0v1 twice", [](Snapshot& s) { s.host.vnetNamespaces.push_back({"h0v9", kVnet1, "tun-h0v1"}); }},
+      {"longer than 15", [](Snapshot& s) { s.host.vnetNamespaces[0].tun = "a-very-long-tun-name"; }},
+      {"empty name, tun or vnet", [](Snapshot& s) { s.host.vnetNamespaces[0].tun.clear(); }},
+      {"idle", [](Snapshot& s) { s.forwarding.rules[0].idleTimeout = std::chrono::minutes(0); }},
+  };
+  for (const auto& c : cases) {
+    Snapshot s = twoHosts(0);
+    c.change(s);
+    auto plan = HostPlan::build(s, 0);
+    INFO(c.mentions);
+    REQUIRE_FALSE(plan);
+    INFO(plan.error().message());
+    CHECK(plan.error().message().find(c.mentions) != std::string::npos);
+  }
+}
+
+TEST_CASE("a host plan indexes VMs by PA and by (VNet, address)", "[runtime][host-switch]") {
+  auto plan = planFor(twoHosts(1));
+  CHECK(plan->portCount() == 3);
+  CHECK(plan->isMux(ip("100.64.4.1")));
+  CHECK_FALSE(plan->isMux(ip("100.64.4.2")));
+  const auto* d = plan->findByUnderlay(ip("100.64.17.2"));
+  REQUIRE(d);
+  CHECK(d->ip == ip("10.0.0.5"));
+  CHECK(d->port == 2);
+  const auto* b = plan->findByUnderlay(ip("100.64.16.2"));
+  REQUIRE(b);
+  CHECK(b->port == kNoPort);  // on host 0
+  CHECK(plan->findInVnet(*plan->vnetOfPort(1), ip("10.0.0.5")) == b);
+  CHECK(plan->findInVnet(*plan->vnetOfPort(2), ip("10.0.0.5")) == d);
+  CHECK_FALSE(plan->vnetOfPort(kHostPort));
+  CHECK_FALSE(plan->vnetOfPort(3));
+}

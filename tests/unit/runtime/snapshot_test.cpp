@@ -1,0 +1,204 @@
+// The manager -> process snapshot contract: JSON round trip and the error paths of the decoder.
+#include "emulator/runtime/snapshot.h"
+
+#include <catch2/catch.hpp>
+
+#include <functional>
+#include <string>
+
+using azlb::dataplane::Ipv4Address;
+using azlb::dataplane::LoadDistribution;
+using azlb::dataplane::RuleKind;
+using azlb::dataplane::RuleProtocol;
+using azlb::runtime::Snapshot;
+using azlb::runtime::snapshotFromJson;
+using azlb::runtime::toJson;
+using nlohmann::json;
+
+namespace {
+
+Ipv4Address ip(const char* text) {
+  auto a = Ipv4Address::parse(text);
+  REQUIRE(a);
+  return *a;
+}
+
+Snapshot sampleSnapshot() {
+  Snapshot s;
+  s.version = 42;
+  s.forwarding.version = 42;
+  azlb::dataplane::RuleSpec web{
+      .name = "web",
+      .kind = RuleKind::LoadBalancingRule,
+      .frontendIp = ip("198.18.0.10"),
+      .protocol = RuleProtocol::Tcp,
+      .frontendPort = 80,
+      .backendPort = 8080,
+      .loadDistribution = LoadDistribution::SourceIPProtocol,
+      .idleTimeout = std::chrono::minutes(15),
+      .floatingIp = false,
+      .backends = {{.id = "vm-a", .ip = ip("10.0.0.4"), .hostIp = ip("100.64.16.1"), .healthy = true},
+                   {.id = "vm-b", .ip = ip("10.0.0.5"), .hostIp = ip("100.64.16.2"), .healthy = false}},
+  };
+  azlb::dataplane::RuleSpec ssh{
+      .name = "ssh-a",
+      .kind = RuleKind::InboundNatRule,
+      .frontendIp = ip("198.18.0.10"),
+      .protocol = RuleProtocol::Udp,
+      .frontendPort = 50001,
+      .backendPort = 22,
+      .loadDistribution = LoadDistribution::Default,
+      .idleTimeout = std::chrono::minutes(4),
+      .floatingIp = true,
+      .backends = {{.id = "vm-a", .ip = ip("10.0.0.4"), .hostIp = ip("100.64.16.1"), .healthy = true}},
+  };
+  s.forwarding.rules = {web, ssh};
+  s.muxUnderlays = {ip("100.64.4.1"), ip("100.64.4.2")};
+  s.vms = {{.id = "vm-a", .vnet = "/subscriptions/x/vnet1", .ip = ip("10.0.0.4"),
+            .underlay = ip("100.64.16.1"), .host = 0, .hostNamespace = "azlb0-l0"},
+           {.id = "vm-b", .vnet = "/subscriptions/x/vnet1", .ip = ip("10.0.0.5"),
+            .underlay = ip("100.64.16.2"), .host = 1, .hostNamespace = "azlb0-l1"}};
+  s.host.index = 1;
+  s.host.underlayRange = "100.64.17.0/24";
+  s.host.vnetNamespaces = {{.name = "azlb0-l1", .vnet = "/subscriptions/x/vnet1", .tun = "azlb0-tun1"}};
+  return s;
+}
+
+// A JSON copy of the sample with one change applied; decoding must fail naming `mentions`.
+void expectRejected(const std::function<void(json&)>& change, const std::string& mentions) {
+  json j = toJson(sampleSnapshot());
+  change(j);
+  auto decoded = snapshotFromJson(j);
+  REQUIRE_FALSE(decoded);
+  INFO(decoded.error().message());
+  CHECK(decoded.error().message().find(mentions) != std::string::npos);
+}
+
+}  // namespace
+
+TEST_CASE("a snapshot survives a JSON round trip field by field", "[runtime][snapshot]") {
+  const Snapshot s = sampleSnapshot();
+  const json j = toJson(s);
+  CHECK(j.at("type") == "snapshot");
+  // Through text, as it travels over the socket.
+  auto decoded = snapshotFromJson(json::parse(j.dump()));
+  REQUIRE(decoded);
+  const Snapshot& d = *decoded;
+  CHECK(d.version == 42);
+  CHECK(d.forwarding.version == 42);
+  REQUIRE(d.forwarding.rules.size() == 2);
+  for (std::size_t i = 0; i < 2; ++i) {
+    const auto& a = s.forwarding.rules[i];
+    const auto& b = d.forwarding.rules[i];
+    CHECK(a.name == b.name);
+    CHECK(a.kind == b.kind);
+    CHECK(a.frontendIp == b.frontendIp);
+    CHECK(a.protocol == b.protocol);
+    CHECK(a.frontendPort == b.frontendPort);
+    CHECK(a.backendPort == b.backendPort);
+    CHECK(a.loadDistribution == b.loadDistribution);
+    CHECK(a.idleTimeout == b.idleTimeout);
+    CHECK(a.floatingIp == b.floatingIp);
+    REQUIRE(a.backends.size() == b.backends.size());
+    for (std::size_t k = 0; k < a.backends.size(); ++k) {
+      CHECK(a.backends[k].id == b.backends[k].id);
+      CHECK(a.backends[k].ip == b.backends[k].ip);
+      CHECK(a.backends[k].hostIp == b.backends[k].hostIp);
+      CHECK(a.backends[k].healthy == b.backends[k].healthy);
+    }
+  }
+  CHECK(d.muxUnderlays == s.muxUnderlays);
+  REQUIRE(d.vms.size() == 2);
+  for (std::size_t i = 0; i < 2; ++i) {
+    CHECK(d.vms[i].id == s.vms[i].id);
+    CHECK(d.vms[i].vnet == s.vms[i].vnet);
+    CHECK(d.vms[i].ip == s.vms[i].ip);
+    CHECK(d.vms[i].underlay == s.vms[i].underlay);
+    CHECK(d.vms[i].host == s.vms[i].host);
+    CHECK(d.vms[i].hostNamespace == s.vms[i].hostNamespace);
+  }
+  CHECK(d.host.index == 1);
+  CHECK(d.host.underlayRange == "100.64.17.0/24");
+  REQUIRE(d.host.vnetNamespaces.size() == 1);
+  CHECK(d.host.vnetNamespaces[0].name == "azlb0-l1");
+  CHECK(d.host.vnetNamespaces[0].vnet == "/subscriptions/x/vnet1");
+  CHECK(d.host.vnetNamespaces[0].tun == "azlb0-tun1");
+  // And the encoding is stable: decode(encode(x)) encodes to the same JSON.
+  CHECK(toJson(d) == j);
+}
+
+TEST_CASE("an empty snapshot round-trips", "[runtime][snapshot]") {
+  Snapshot s;
+  auto d = snapshotFromJson(toJson(s));
+  REQUIRE(d);
+  CHECK(d->version == 0);
+  CHECK(d->forwarding.rules.empty());
+  CHECK(d->vms.empty());
+  CHECK(d->host.vnetNamespaces.empty());
+}
+
+TEST_CASE("optional rule fields take Azure's defaults", "[runtime][snapshot]") {
+  json j = toJson(sampleSnapshot());
+  for (const char* key : {"kind", "loadDistribution", "idleTimeoutMinutes", "floatingIp"}) {
+    j["rules"][0].erase(key);
+  }
+  j["rules"][0]["backends"][0].erase("healthy");
+  auto d = snapshotFromJson(j);
+  REQUIRE(d);
+  const auto& r = d->forwarding.rules[0];
+  CHECK(r.kind == RuleKind::LoadBalancingRule);
+  CHECK(r.loadDistribution == LoadDistribution::Default);
+  CHECK(r.idleTimeout == std::chrono::minutes(4));
+  CHECK_FALSE(r.floatingIp);
+  CHECK(r.backends[0].healthy);
+}
+
+TEST_CASE("a snapshot that is not an object is rejected", "[runtime][snapshot]") {
+  auto d = snapshotFromJson(json::array());
+  REQUIRE_FALSE(d);
+  CHECK(d.error().message().find("not a JSON object") != std::string::npos);
+}
+
+TEST_CASE("missing required fields are named", "[runtime][snapshot]") {
+  expectRejected([](json& j) { j.erase("version"); }, "version");
+  expectRejected([](json& j) { j.erase("rules"); }, "rules");
+  expectRejected([](json& j) { j.erase("vms"); }, "vms");
+  expectRejected([](json& j) { j.erase("muxUnderlays"); }, "muxUnderlays");
+  expectRejected([](json& j) { j.erase("host"); }, "host");
+  expectRejected([](json& j) { j["rules"][0].erase("frontendIp"); }, "frontendIp");
+  expectRejected([](json& j) { j["rules"][0].erase("protocol"); }, "protocol");
+  expectRejected([](json& j) { j["rules"][0].erase("frontendPort"); }, "frontendPort");
+  expectRejected([](json& j) { j["vms"][0].erase("host"); }, "host");
+}
+
+TEST_CASE("bad addresses are named with their owner", "[runtime][snapshot]") {
+  expectRejected([](json& j) { j["rules"][0]["frontendIp"] = "198.18.0"; }, "rule web frontendIp");
+  expectRejected([](json& j) { j["rules"][0]["backends"][1]["underlay"] = 7; },
+                 "backend vm-b underlay");
+  expectRejected([](json& j) { j["vms"][1]["ip"] = "10.0.0.256"; }, "vm vm-b ip");
+  expectRejected([](json& j) { j["muxUnderlays"][0] = "mux"; }, "muxUnderlays entry");
+}
+
+TEST_CASE("out-of-range numbers are rejected, not wrapped", "[runtime][snapshot]") {
+  expectRejected([](json& j) { j["rules"][0]["frontendPort"] = 70000; }, "rule web frontendPort");
+  expectRejected([](json& j) { j["rules"][0]["backendPort"] = -1; }, "backendPort");
+  expectRejected([](json& j) { j["rules"][0]["idleTimeoutMinutes"] = -4; }, "idleTimeoutMinutes");
+  expectRejected([](json& j) { j["version"] = -1; }, "version");
+  expectRejected([](json& j) { j["version"] = "7"; }, "version");
+  expectRejected([](json& j) { j["vms"][0]["host"] = -2; }, "vm vm-a host");
+  expectRejected([](json& j) { j["host"]["index"] = 1.5; }, "host index");
+}
+
+TEST_CASE("unknown enum names are rejected, not defaulted", "[runtime][snapshot]") {
+  expectRejected([](json& j) { j["rules"][0]["protocol"] = "Icmp"; }, "protocol must be one of Tcp, Udp, All");
+  expectRejected([](json& j) { j["rules"][0]["kind"] = "OutboundRule"; }, "kind");
+  expectRejected([](json& j) { j["rules"][0]["loadDistribution"] = "SourceIp"; }, "loadDistribution");
+}
+
+TEST_CASE("wrongly typed fields come back as errors, never exceptions", "[runtime][snapshot]") {
+  expectRejected([](json& j) { j["rules"] = "none"; }, "malformed JSON");
+  expectRejected([](json& j) { j["rules"][0]["name"] = 5; }, "malformed JSON");
+  expectRejected([](json& j) { j["rules"][0]["floatingIp"] = "yes"; }, "malformed JSON");
+  expectRejected([](json& j) { j["host"]["vnetNamespaces"] = json::array({json::object()}); },
+                 "malformed JSON");
+}
