@@ -17,6 +17,11 @@ void usage(FILE* out) {
       "  serve      run the ARM endpoint (HTTPS) with its SQLite store\n"
       "  env        print the shell exports that point az / SDKs at azlb: eval \"$(azlb env)\"\n"
       "  az-login   register azlb as an az cloud and log az in against it\n"
+      "  mux        run one MUX of the data plane (started by the manager in its netns)\n"
+      "  host-agent run one host agent of the data plane (started by the manager in its netns)\n"
+      "  status     print the data plane: tiers, addresses, processes, rules, which VM sits where\n"
+      "  exec       run a command inside a VM: azlb exec <vm> -- <command>\n"
+      "  cleanup    remove every namespace, link and process an azlb instance created\n"
       "  version    print the version\n"
       "\n"
       "Run 'azlb <command> --help' for the flags of a command.\n",
@@ -34,6 +39,11 @@ int main(int argc, char** argv) {
   if (cmd == "serve") return azlb::cli::runServe(argc, argv);
   if (cmd == "env") return azlb::cli::runEnv(argc, argv);
   if (cmd == "az-login") return azlb::cli::runAzLogin(argc, argv);
+  if (cmd == "mux") return azlb::cli::runMux(argc, argv);
+  if (cmd == "host-agent") return azlb::cli::runHostAgent(argc, argv);
+  if (cmd == "status") return azlb::cli::runStatus(argc, argv);
+  if (cmd == "exec") return azlb::cli::runExec(argc, argv);
+  if (cmd == "cleanup") return azlb::cli::runCleanup(argc, argv);
   if (cmd == "version" || cmd == "--version") {
     std::puts("azlb 0.1.0");
     return 0;

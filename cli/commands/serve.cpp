@@ -10,6 +10,8 @@
 #include "arm-api/http/server.h"
 #include "arm-api/store/store.h"
 #include "arm-api/tls/tls_material.h"
+#include "cli/dataplane_paths.h"
+#include "emulator/manager/manager.h"
 #include "cli/args.h"
 #include "cli/commands/commands.h"
 
@@ -30,7 +32,16 @@ const char* kServeHelp =
     "  --tenant ID         the tenant (default 00000000-0000-0000-0000-0000000000aa)\n"
     "  --public-prefix P   where public IP addresses come from (default 198.18.0.0/16)\n"
     "  --ready-file FILE   write the bound port to FILE once requests are accepted\n"
-    "  --log-requests      print one line per request on stderr\n";
+    "  --log-requests      print one line per request on stderr\n"
+    "\n"
+    "data plane (needs root: network namespaces, veth, TUN):\n"
+    "  --dataplane MODE    on, off or auto (default auto: on when running as root)\n"
+    "  --instance ID       1-4 of [a-z0-9] in every kernel object name (default 0); two azlb\n"
+    "                      instances on one machine need different ids, public prefixes and underlays\n"
+    "  --muxes N           MUX processes (default 2)\n"
+    "  --hosts N           hosts (default 2)\n"
+    "  --underlay P        the underlay /16 (default 100.64.0.0/16)\n"
+    "  --keep-dataplane    leave the data plane running when serve exits (a restarted serve adopts it)\n";
 
 bool isLoopback(const std::string& addr) {
   return addr == "localhost" || addr == "::1" || addr.rfind("127.", 0) == 0;
@@ -41,8 +52,9 @@ bool isLoopback(const std::string& addr) {
 int runServe(int argc, char** argv) {
   Args args;
   if (auto err = parseArgs(argc, argv, 2,
-                           {"port", "bind", "data-dir", "subscription", "tenant", "public-prefix", "ready-file"},
-                           {"in-memory", "allow-remote", "log-requests", "help"}, args)) {
+                           {"port", "bind", "data-dir", "subscription", "tenant", "public-prefix", "ready-file", "dataplane",
+                            "instance", "muxes", "hosts", "underlay"},
+                           {"in-memory", "allow-remote", "log-requests", "help", "keep-dataplane"}, args)) {
     std::fprintf(stderr, "azlb serve: %s\n\n%s", err->c_str(), kServeHelp);
     return 2;
   }
@@ -51,6 +63,14 @@ int runServe(int argc, char** argv) {
     return 0;
   }
   auto start = std::chrono::steady_clock::now();
+  // SIGINT/SIGTERM stop the server from a thread that waits for them. Blocked before any thread
+  // starts (service worker, manager, HTTP pool), so every thread inherits the mask.
+  sigset_t sigs;
+  sigemptyset(&sigs);
+  sigaddset(&sigs, SIGINT);
+  sigaddset(&sigs, SIGTERM);
+  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
+  signal(SIGPIPE, SIG_IGN);
   const std::string dataDir = args.get("data-dir", defaultDataDir());
   const std::string bindAddr = args.get("bind", "127.0.0.1");
   if (!isLoopback(bindAddr) && !args.has("allow-remote")) {
@@ -98,8 +118,49 @@ int runServe(int argc, char** argv) {
     std::fprintf(stderr, "azlb serve: %s\n", service.error().message().c_str());
     return 1;
   }
-  // No data plane yet: operations complete as soon as they are stored.
-  (*service)->setListener(nullptr);
+  // The data plane: the manager turns every change into namespaces, processes and snapshots.
+  std::unique_ptr<manager::Manager> dataplane;
+  const std::string mode = args.get("dataplane", "auto");
+  if (mode != "on" && mode != "off" && mode != "auto") {
+    std::fprintf(stderr, "azlb serve: --dataplane takes on, off or auto\n");
+    return 2;
+  }
+  if (mode == "on" || (mode == "auto" && geteuid() == 0)) {
+    if (geteuid() != 0) {
+      std::fprintf(stderr, "azlb serve: the data plane needs CAP_SYS_ADMIN and CAP_NET_ADMIN (network namespaces, "
+                           "netlink, TUN): run as root, or use --dataplane off for the API alone\n");
+      return 1;
+    }
+    manager::ManagerOptions mo;
+    mo.plan.instance = args.get("instance", "0");
+    mo.plan.publicPrefix = cfg.publicPrefix;
+    mo.plan.muxes = static_cast<std::uint32_t>(std::atoi(args.get("muxes", "2").c_str()));
+    mo.plan.hosts = static_cast<std::uint32_t>(std::atoi(args.get("hosts", "2").c_str()));
+    auto underlay = args.get("underlay", "100.64.0.0/16");
+    unsigned a = 0, b = 0;
+    if (std::sscanf(underlay.c_str(), "%u.%u.0.0/16", &a, &b) != 2 || a > 255 || b > 255) {
+      std::fprintf(stderr, "azlb serve: --underlay must be an a.b.0.0/16 prefix\n");
+      return 2;
+    }
+    mo.plan.underlayHigh = static_cast<std::uint8_t>(a);
+    mo.plan.underlayLow = static_cast<std::uint8_t>(b);
+    if (!netns_model::isValidInstance(mo.plan.instance) || mo.plan.muxes < 1 || mo.plan.hosts < 1 ||
+        mo.plan.muxes > 60 || mo.plan.hosts > 60) {
+      std::fprintf(stderr, "azlb serve: --instance wants 1-4 of [a-z0-9]; --muxes and --hosts 1..60\n");
+      return 2;
+    }
+    mo.runDir = runDirFor(mo.plan.instance);
+    mo.binary = selfPath();
+    dataplane = std::make_unique<manager::Manager>(**service, mo);
+    if (auto ok = dataplane->start(); !ok) {
+      std::fprintf(stderr, "azlb serve: data plane: %s\n", ok.error().message().c_str());
+      return 1;
+    }
+    (*service)->setListener(dataplane.get());
+  } else {
+    // API only: operations complete as soon as they are stored.
+    (*service)->setListener(nullptr);
+  }
 
   armhttp::ServerOptions opts;
   opts.bindAddress = bindAddr;
@@ -109,13 +170,6 @@ int runServe(int argc, char** argv) {
   opts.logRequests = args.has("log-requests");
   armhttp::ArmServer server(**service, opts);
 
-  // SIGINT/SIGTERM stop the server from a thread that waits for them.
-  sigset_t sigs;
-  sigemptyset(&sigs);
-  sigaddset(&sigs, SIGINT);
-  sigaddset(&sigs, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &sigs, nullptr);
-  signal(SIGPIPE, SIG_IGN);
 
   auto bound = server.bind();
   if (!bound) {
@@ -149,6 +203,10 @@ int runServe(int argc, char** argv) {
     }
   }
   server.run();
+  if (dataplane) {
+    (*service)->setListener(nullptr);
+    dataplane->stop(!args.has("keep-dataplane"));
+  }
   std::printf("azlb: stopped\n");
   return 0;
 }

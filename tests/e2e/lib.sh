@@ -48,7 +48,7 @@ azlb_start() {
   AZLB_LOG=$AZLB_DATA/serve.log
   export AZLB_LOG
 
-  "$bin" serve --port 0 --data-dir "$AZLB_DATA/data" --ready-file "$ready_file" "$@" \
+  "$bin" serve --port 0 --data-dir "$AZLB_DATA/data" --ready-file "$ready_file" --dataplane off "$@" \
     >"$AZLB_LOG" 2>&1 &
   AZLB_PID=$!
   export AZLB_PID

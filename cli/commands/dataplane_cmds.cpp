@@ -1,0 +1,170 @@
+// `azlb status`, `azlb exec` and `azlb cleanup`: read the manager's status.json, enter a VM's
+// namespace, remove everything an instance created.
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <string>
+#include <thread>
+
+#include "cli/args.h"
+#include "cli/commands/commands.h"
+#include "cli/dataplane_paths.h"
+#include "emulator/manager/topology_applier.h"
+#include "netns/cleanup.h"
+#include "netns/namespace.h"
+#include "netns/naming.h"
+
+namespace azlb::cli {
+
+using json = nlohmann::json;
+
+namespace {
+
+std::optional<json> readStatus(const std::string& instance) {
+  std::ifstream in(runDirFor(instance) + "/status.json");
+  if (!in) return std::nullopt;
+  json j = json::parse(in, nullptr, false);
+  if (j.is_discarded()) return std::nullopt;
+  return j;
+}
+
+}  // namespace
+
+int runStatus(int argc, char** argv) {
+  Args args;
+  if (auto err = parseArgs(argc, argv, 2, {"instance"}, {"json", "help"}, args)) {
+    std::fprintf(stderr, "azlb status: %s\nusage: azlb status [--instance ID] [--json]\n", err->c_str());
+    return 2;
+  }
+  const std::string instance = args.get("instance", "0");
+  auto st = readStatus(instance);
+  if (!st) {
+    std::fprintf(stderr, "azlb status: no data plane for instance %s (%s/status.json missing; is `azlb serve` running as root?)\n",
+                 instance.c_str(), runDirFor(instance).c_str());
+    return 1;
+  }
+  if (args.has("json")) {
+    std::puts(st->dump(2).c_str());
+    return 0;
+  }
+  std::printf("data plane of instance %s (snapshot %llu)\n", instance.c_str(),
+              static_cast<unsigned long long>(st->value("version", 0ULL)));
+  std::printf("  your shell: %s %s -> router %s (frontends %s)\n", st->value("rootLink", "").c_str(),
+              st->value("rootAddress", "").c_str(), st->value("router", "").c_str(), st->value("publicPrefix", "").c_str());
+  for (const auto& p : st->value("processes", json::array())) {
+    bool up = p.value("pid", 0) > 0 && kill(p.value("pid", 0), 0) == 0;
+    std::printf("  %-10s %u  netns %-14s pid %-7d %s  snapshot %llu\n", p.value("kind", "").c_str(), p.value("index", 0U),
+                p.value("namespace", "").c_str(), p.value("pid", 0), up ? "up  " : "DOWN",
+                static_cast<unsigned long long>(p.value("snapshot", 0ULL)));
+  }
+  for (const auto& r : st->value("rules", json::array()))
+    std::printf("  rule       %s -> %zu backend(s)   %s\n", r.value("frontend", "").c_str(), r.value("backends", size_t{0}),
+                r.value("name", "").c_str());
+  for (const auto& vm : st->value("vms", json::array())) {
+    std::string ips;
+    for (const auto& ip : vm.value("ips", json::array())) ips += (ips.empty() ? "" : ",") + ip.get<std::string>();
+    std::printf("  vm         %-16s %-15s vnet %-10s host %u  netns %s  underlay %s\n", vm.value("name", "").c_str(),
+                ips.c_str(), vm.value("vnet", "").c_str(), vm.value("host", 0U), vm.value("namespace", "").c_str(),
+                vm.value("underlay", "").c_str());
+  }
+  for (const auto& [lb, why] : st->value("loadBalancerErrors", json::object()).items())
+    std::printf("  FAILED     %s: %s\n", lb.c_str(), why.get<std::string>().c_str());
+  return 0;
+}
+
+int runExec(int argc, char** argv) {
+  Args args;
+  if (auto err = parseArgs(argc, argv, 2, {"instance"}, {"help"}, args); err || args.positional.size() != 1 || args.rest.empty()) {
+    std::fprintf(stderr, "usage: azlb exec [--instance ID] <vm> -- <command> [args...]\n"
+                         "  <vm>: NIC name, backend-address name, private IP or the VM's namespace\n");
+    return 2;
+  }
+  const std::string instance = args.get("instance", "0");
+  auto st = readStatus(instance);
+  if (!st) {
+    std::fprintf(stderr, "azlb exec: no data plane for instance %s\n", instance.c_str());
+    return 1;
+  }
+  const std::string want = args.positional[0];
+  std::string ns;
+  int matches = 0;
+  for (const auto& vm : st->value("vms", json::array())) {
+    bool hit = vm.value("name", "") == want || vm.value("namespace", "") == want || vm.value("id", "") == want;
+    for (const auto& ip : vm.value("ips", json::array())) hit = hit || ip.get<std::string>() == want;
+    if (hit) {
+      ns = vm.value("namespace", "");
+      ++matches;
+    }
+  }
+  if (matches != 1) {
+    std::fprintf(stderr, "azlb exec: %s VM matches '%s' (see `azlb status`)\n", matches == 0 ? "no" : "more than one",
+                 want.c_str());
+    return 1;
+  }
+  int fd = open(("/run/netns/" + ns).c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) {
+    std::perror(("azlb exec: entering netns " + ns).c_str());
+    return 1;
+  }
+  std::vector<char*> av;
+  for (auto& a : args.rest) av.push_back(a.data());
+  av.push_back(nullptr);
+  execvp(av[0], av.data());
+  std::perror(("azlb exec: " + args.rest[0]).c_str());
+  return 127;
+}
+
+int runCleanup(int argc, char** argv) {
+  Args args;
+  if (auto err = parseArgs(argc, argv, 2, {"instance", "prefix"}, {"all", "help"}, args)) {
+    std::fprintf(stderr, "usage: azlb cleanup [--instance ID | --all] [--prefix azlb]\n");
+    return 2;
+  }
+  const std::string prefix = args.get("prefix", "azlb");
+  std::optional<std::string> instance;
+  if (!args.has("all")) instance = args.get("instance", "0");
+  // Stop the processes first (by the pids the manager recorded), then the namespaces.
+  std::vector<std::string> runDirs;
+  if (instance)
+    runDirs.push_back(runDirFor(*instance));
+  else if (std::filesystem::exists("/run/azlb"))
+    for (const auto& e : std::filesystem::directory_iterator("/run/azlb")) runDirs.push_back(e.path());
+  int stopped = 0;
+  for (const auto& dir : runDirs) {
+    if (!std::filesystem::exists(dir)) continue;
+    for (const auto& e : std::filesystem::directory_iterator(dir)) {
+      if (e.path().extension() != ".pid") continue;
+      std::ifstream in(e.path());
+      pid_t pid = 0;
+      in >> pid;
+      std::ifstream cmd("/proc/" + std::to_string(pid) + "/cmdline");
+      std::string cmdline((std::istreambuf_iterator<char>(cmd)), {});
+      if (pid > 1 && cmdline.find("azlb") != std::string::npos && kill(pid, SIGTERM) == 0) ++stopped;
+    }
+  }
+  // Workloads inside our namespaces end with them.
+  auto list = netns::NetNamespace::list();
+  if (list)
+    for (const auto& name : *list) {
+      auto parsed = netns_model::parseName(name, prefix);
+      if (parsed && (!instance || parsed->instance == *instance)) manager::killProcessesInNamespace(name);
+    }
+  auto report = netns::cleanup(prefix, instance ? std::optional<std::string_view>(*instance) : std::nullopt);
+  if (!report) {
+    std::fprintf(stderr, "azlb cleanup: %s\n", report.error().message().c_str());
+    return 1;
+  }
+  for (const auto& dir : runDirs) std::filesystem::remove_all(dir);
+  std::printf("azlb cleanup: stopped %d process(es), removed %zu namespace(s) and %zu link(s)\n", stopped,
+              report->namespaces.size(), report->links.size());
+  for (const auto& f : report->failures) std::fprintf(stderr, "  could not remove: %s\n", f.message().c_str());
+  return report->failures.empty() ? 0 : 1;
+}
+
+}  // namespace azlb::cli

@@ -1,0 +1,87 @@
+// The manager's compile step (Ananta Manager): the ARM resources (as the service renders them)
+// become a data-plane plan — which VMs exist and where they sit, the namespaces, links, addresses
+// and routes that carry traffic, and the snapshot each MUX and host agent forwards with.
+// Pure: no syscalls. Uses nlohmann/json for its input because that is how the service renders
+// resources (a deliberate exception to STYLE §3; see emulator/README.md).
+#pragma once
+
+#include <nlohmann/json.hpp>
+
+#include <cstdint>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "emulator/runtime/snapshot.h"
+#include "netns/naming.h"
+#include "netns/topology.h"
+
+namespace azlb::controller {
+
+using json = nlohmann::json;
+
+/// Rendered GET bodies of the resources the data plane depends on.
+struct Inputs {
+  std::vector<json> virtualNetworks;
+  std::vector<json> networkInterfaces;
+  std::vector<json> loadBalancers;
+  std::vector<json> publicIpAddresses;
+};
+
+struct PlanOptions {
+  std::string prefix = "azlb";
+  std::string instance = "0";
+  std::uint32_t muxes = 2;
+  std::uint32_t hosts = 2;
+  std::string publicPrefix = "198.18.0.0/16";
+  std::uint8_t underlayHigh = 100, underlayLow = 64;  // the underlay /16: 100.64.0.0/16
+  /// MUXes left out of the router's ECMP route (dead, being restarted): Ananta's BGP withdrawal.
+  std::set<std::uint32_t> muxesDown;
+};
+
+struct VmPlan {
+  std::string id;        // NIC id, or the pool backend-address id for IP-based backends
+  std::string name;      // NIC name or backend-address name (for `azlb exec`)
+  std::string vnet;      // lower-case VNet id
+  std::string vnetName;
+  std::vector<std::string> ips;  // primary first
+  std::uint8_t prefixLength = 24;
+  std::string gateway;   // the subnet's .1
+  std::uint32_t host = 0;
+  std::uint32_t index = 0;  // stable small number: names its namespace and link
+  std::string underlay;     // its PA
+  std::string ns;           // its namespace
+  std::string hostNs;       // the (host, VNet) namespace its link ends in
+  std::string hostLink;     // the link's name there
+};
+
+/// Stable numbers handed from one plan to the next, so adding a VM never renumbers another.
+struct Assignments {
+  std::map<std::string, std::uint32_t> vmIndex;   // vm id -> index
+  std::map<std::string, std::uint32_t> vmPa;      // vm id -> last octet within its host range
+  std::map<std::string, std::uint32_t> vnetIndex; // vnet id -> small number
+};
+
+struct Plan {
+  netns_model::Topology topology;  // namespaces, veths, routes; TUNs belong to the processes
+  std::vector<runtime::Snapshot> muxSnapshots;   // [i] for MUX i
+  std::vector<runtime::Snapshot> hostSnapshots;  // [j] for host j
+  std::vector<VmPlan> vms;
+  std::map<std::string, std::string> loadBalancerErrors;  // lb id -> why its data plane is not built
+  Assignments assignments;
+  // Addresses the manager and `azlb status` print.
+  std::string rootLink, rootAddress, routerAddress;
+  std::vector<std::string> muxUnderlays;
+};
+
+/// Compiles inputs into a plan. Never fails as a whole: what cannot be built is reported per load
+/// balancer in Plan::loadBalancerErrors (and per VM by its absence, with a reason in that map).
+Plan compile(const Inputs& inputs, const PlanOptions& options, const Assignments& previous, std::uint64_t version);
+
+/// Namespace names (also used by status/exec/cleanup).
+std::string routerNamespace(const PlanOptions& o);
+std::string muxNamespace(const PlanOptions& o, std::uint32_t i);
+std::string hostNamespace(const PlanOptions& o, std::uint32_t j);
+
+}  // namespace azlb::controller
