@@ -254,6 +254,14 @@ Plan compile(const Inputs& in, const PlanOptions& o, const Assignments& previous
     plan.muxUnderlays.push_back(ip4(u1, u2, 4, i + 1));
   }
   if (!muxHops.empty()) topo.routes.push_back({router, publicPrefix, muxHops, 0});
+  // Interfaces take rp_filter from the namespace's default when created; MUX outer sources have no
+  // route back, so every router interface gets it off explicitly.
+  for (auto& ns : topo.namespaces)
+    if (ns.name == router) {
+      ns.sysctls.push_back({"net.ipv4.conf.root.rp_filter", "0"});
+      for (std::uint32_t i = 0; i < muxes; ++i) ns.sysctls.push_back({"net.ipv4.conf.mux" + std::to_string(i) + ".rp_filter", "0"});
+      for (std::uint32_t j = 0; j < hosts; ++j) ns.sysctls.push_back({"net.ipv4.conf.host" + std::to_string(j) + ".rp_filter", "0"});
+    }
   for (std::uint32_t j = 0; j < hosts; ++j) {
     std::string ns = name(naming, Role::Host, j);
     std::string rside = ip4(u1, u2, 2, 4 * j + 1), hside = ip4(u1, u2, 2, 4 * j + 2);
@@ -271,6 +279,7 @@ Plan compile(const Inputs& in, const PlanOptions& o, const Assignments& previous
       // The agent's probes come from Azure's probe address (issue 4); replies to it stay here.
     }
     sys.push_back({"net.ipv4.conf." + vm.hostLink + ".proxy_arp", "1"});
+    sys.push_back({"net.ipv4.neigh." + vm.hostLink + ".proxy_delay", "0"});  // answer ARP at once, not after up to 0.8 s
     hostVnetOf[vm.hostNs] = {vm.host, vm.vnet};
   }
   for (const auto& [ns, sys] : hostVnetSysctls) topo.namespaces.push_back({ns, sys});
