@@ -1,0 +1,62 @@
+#!/usr/bin/env bash
+# Data-path benchmark (issue 3 §8), as root: one run measures the direct path (a veth from the root
+# namespace straight into the VM: kernel only) and the azlb path (root → frontend → router → MUX →
+# host agent → VM, replies by DSR), and prints every azlb figure as a ratio to direct.
+# usage: sudo bench/dataplane_bench.sh [path/to/azlb]   (needs iperf3, wrk, curl, python3)
+# Uses its own instance (bn), public prefix and underlay; removes everything when done.
+set -euo pipefail
+bin=${1:-$(dirname "$0")/../build/cli/azlb}
+bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
+for t in iperf3 wrk curl python3; do command -v $t >/dev/null || { echo "needs $t"; exit 77; }; done
+[ "$(id -u)" = 0 ] || { echo "needs root"; exit 77; }
+work=$(mktemp -d /tmp/azlb-bench.XXXXXX)
+inst=bn prefix=198.18.252.0/24 underlay=100.126.0.0/16
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  [ -n "${serve:-}" ] && kill "$serve" 2>/dev/null && wait "$serve" 2>/dev/null || true
+  ip link del azlbbn-direct 2>/dev/null || true
+  "$bin" cleanup --instance $inst >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+"$bin" serve --port 0 --data-dir "$work" --in-memory --ready-file "$work/ready" --instance $inst \
+  --public-prefix $prefix --underlay $underlay --muxes 2 --hosts 2 >"$work/serve.log" 2>&1 &
+serve=$!
+for _ in $(seq 200); do [ -s "$work/ready" ] && break; sleep 0.05; done
+port=$(cat "$work/ready")
+api() { curl -s --cacert "$work/tls/ca.pem" -H 'Authorization: Bearer b' -H 'Content-Type: application/json' \
+  -X "$1" "https://localhost:$port$2?api-version=2022-05-01" ${3:+-d "$3"}; }
+S=/subscriptions/00000000-0000-0000-0000-000000000001; N=$S/resourceGroups/rg/providers/Microsoft.Network
+api PUT $S/resourcegroups/rg '{"location":"westus"}' >/dev/null
+api PUT $N/virtualNetworks/v '{"location":"westus","properties":{"addressSpace":{"addressPrefixes":["10.0.0.0/16"]},"subnets":[{"name":"s","properties":{"addressPrefix":"10.0.0.0/24"}}]}}' >/dev/null
+api PUT $N/publicIPAddresses/pip '{"location":"westus","sku":{"name":"Standard"}}' >/dev/null
+L=$N/loadBalancers/lb
+api PUT $L "{\"location\":\"westus\",\"sku\":{\"name\":\"Standard\"},\"properties\":{\"frontendIPConfigurations\":[{\"name\":\"fe\",\"properties\":{\"publicIPAddress\":{\"id\":\"$N/publicIPAddresses/pip\"}}}],\"backendAddressPools\":[{\"name\":\"be\",\"properties\":{\"loadBalancerBackendAddresses\":[{\"name\":\"vm1\",\"properties\":{\"ipAddress\":\"10.0.0.4\",\"virtualNetwork\":{\"id\":\"$N/virtualNetworks/v\"}}}]}}],\"loadBalancingRules\":[{\"name\":\"http\",\"properties\":{\"protocol\":\"Tcp\",\"frontendPort\":80,\"backendPort\":8080,\"frontendIPConfiguration\":{\"id\":\"$L/frontendIPConfigurations/fe\"},\"backendAddressPool\":{\"id\":\"$L/backendAddressPools/be\"}}},{\"name\":\"iperf\",\"properties\":{\"protocol\":\"Tcp\",\"frontendPort\":5201,\"backendPort\":5201,\"frontendIPConfiguration\":{\"id\":\"$L/frontendIPConfigurations/fe\"},\"backendAddressPool\":{\"id\":\"$L/backendAddressPools/be\"}}}]}}" >/dev/null
+for _ in $(seq 300); do
+  st=$(api GET $L | python3 -c 'import json,sys; print(json.load(sys.stdin)["properties"]["provisioningState"])')
+  [ "$st" = Succeeded ] && break; sleep 0.1
+done
+vip=$(api GET $N/publicIPAddresses/pip | python3 -c 'import json,sys; print(json.load(sys.stdin)["properties"]["ipAddress"])')
+vmns=$("$bin" status --instance $inst --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["vms"][0]["namespace"])')
+# Direct path: a second link into the VM, 172.31.255.0/30, kernel only.
+ip link add azlbbn-direct type veth peer name direct0 netns "$vmns"
+ip addr add 172.31.255.1/30 dev azlbbn-direct && ip link set azlbbn-direct up
+ip -n "$vmns" addr add 172.31.255.2/30 dev direct0 && ip -n "$vmns" link set direct0 up
+# Servers in the VM: iperf3, an HTTP server with a small page and a 1 GiB file.
+mkdir -p "$work/www" && echo ok >"$work/www/index.html" && truncate -s 1G "$work/www/big"
+"$bin" exec --instance $inst vm1 -- iperf3 -s -D -I "$work/iperf.pid" --logfile "$work/iperf.log"
+"$bin" exec --instance $inst vm1 -- python3 -m http.server 8080 --directory "$work/www" >/dev/null 2>&1 & pids+=($!)
+for _ in $(seq 100); do curl -s -o /dev/null -m 1 "http://172.31.255.2:8080/" && break; sleep 0.1; done
+
+iperf() { iperf3 -c "$1" -p 5201 -t 5 -P "$2" -J | python3 -c 'import json,sys; print(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/1e9)'; }
+wrkrps() { wrk -t1 -c"$2" -d5s $3 "http://$1/" | awk '/Requests\/sec/ {print $2}'; }
+download() { curl -s -o /dev/null -w '%{speed_download}' "http://$1/big" | awk '{print $1*8/1e9}'; }
+printf '%-34s %14s %14s %8s\n' measurement direct azlb ratio
+row() { printf '%-34s %14.2f %14.2f %7.2fx\n' "$1" "$2" "$3" "$(python3 -c "print($3/$2 if $2 else 0)")"; }
+row "iperf3 1 stream (Gbit/s)" "$(iperf 172.31.255.2 1)" "$(iperf "$vip" 1)"
+row "iperf3 4 streams (Gbit/s)" "$(iperf 172.31.255.2 4)" "$(iperf "$vip" 4)"
+row "wrk keep-alive (req/s)" "$(wrkrps 172.31.255.2:8080 16)" "$(wrkrps "$vip:80" 16)"
+row "wrk new connection each (req/s)" "$(wrkrps 172.31.255.2:8080 16 '-H Connection:close')" "$(wrkrps "$vip:80" 16 '-H Connection:close')"
+row "1 GiB download (Gbit/s)" "$(download 172.31.255.2:8080)" "$(download "$vip:80")"
+kill "$(cat "$work/iperf.pid")" 2>/dev/null || true
