@@ -112,6 +112,8 @@ void Manager::stop(bool teardown) {
     fs::remove(p.pidFile);
   }
   (void)applier_.teardown();
+  std::error_code ec;
+  fs::remove_all(opts_.runDir, ec);  // sockets, pid files, logs, status.json: nothing of the instance stays
 }
 
 bool Manager::alive(Proc& p) {
