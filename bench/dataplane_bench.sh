@@ -49,14 +49,14 @@ mkdir -p "$work/www" && echo ok >"$work/www/index.html" && truncate -s 1G "$work
 "$bin" exec --instance $inst vm1 -- python3 -m http.server 8080 --directory "$work/www" >/dev/null 2>&1 & pids+=($!)
 for _ in $(seq 100); do curl -s -o /dev/null -m 1 "http://172.31.255.2:8080/" && break; sleep 0.1; done
 
-iperf() { iperf3 -c "$1" -p 5201 -t 5 -P "$2" -J | python3 -c 'import json,sys; print(json.load(sys.stdin)["end"]["sum_received"]["bits_per_second"]/1e9)'; }
-wrkrps() { wrk -t1 -c"$2" -d5s $3 "http://$1/" | awk '/Requests\/sec/ {print $2}'; }
+iperf() { iperf3 -c "$1" -p 5201 -t 5 -P "$2" -J > "$work/iperf.json" || true; python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["end"]["sum_received"]["bits_per_second"]/1e9 if "sum_received" in d.get("end",{}) else 0)' "$work/iperf.json"; }
+wrkrps() { wrk -t1 -c"$2" -d5s ${3:-} "http://$1/" | awk '/Requests\/sec/ {print $2}'; }
 download() { curl -s -o /dev/null -w '%{speed_download}' "http://$1/big" | awk '{print $1*8/1e9}'; }
 printf '%-34s %14s %14s %8s\n' measurement direct azlb ratio
 row() { printf '%-34s %14.2f %14.2f %7.2fx\n' "$1" "$2" "$3" "$(python3 -c "print($3/$2 if $2 else 0)")"; }
 row "iperf3 1 stream (Gbit/s)" "$(iperf 172.31.255.2 1)" "$(iperf "$vip" 1)"
 row "iperf3 4 streams (Gbit/s)" "$(iperf 172.31.255.2 4)" "$(iperf "$vip" 4)"
 row "wrk keep-alive (req/s)" "$(wrkrps 172.31.255.2:8080 16)" "$(wrkrps "$vip:80" 16)"
-row "wrk new connection each (req/s)" "$(wrkrps 172.31.255.2:8080 16 '-H Connection:close')" "$(wrkrps "$vip:80" 16 '-H Connection:close')"
+row "wrk new connection each (req/s)" "$(wrkrps 172.31.255.2:8080 16 '-HConnection:close')" "$(wrkrps "$vip:80" 16 '-HConnection:close')"
 row "1 GiB download (Gbit/s)" "$(download 172.31.255.2:8080)" "$(download "$vip:80")"
 kill "$(cat "$work/iperf.pid")" 2>/dev/null || true
