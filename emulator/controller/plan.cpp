@@ -248,7 +248,7 @@ Plan compile(const Inputs& in, const PlanOptions& o, const Assignments& previous
     std::string ns = name(naming, Role::Mux, i);
     std::string rside = ip4(u1, u2, 1, 4 * i + 1), mside = ip4(u1, u2, 1, 4 * i + 2);
     topo.namespaces.push_back({ns, forwarding});
-    topo.veths.push_back({{router, "mux" + std::to_string(i), {prefix(rside + "/30")}}, {ns, "eth0", {prefix(mside + "/30")}}, 0});
+    topo.veths.push_back({{router, "mux" + std::to_string(i), {prefix(rside + "/30")}}, {ns, "eth0", {prefix(mside + "/30")}}, kUnderlayMtu});
     topo.routes.push_back({ns, prefix("0.0.0.0/0"), {Nexthop{addr(rside), "eth0", false, 1}}, 0});
     if (!o.muxesDown.count(i)) muxHops.push_back(Nexthop{addr(mside), "mux" + std::to_string(i), false, 1});
     plan.muxUnderlays.push_back(ip4(u1, u2, 4, i + 1));
@@ -266,7 +266,7 @@ Plan compile(const Inputs& in, const PlanOptions& o, const Assignments& previous
     std::string ns = name(naming, Role::Host, j);
     std::string rside = ip4(u1, u2, 2, 4 * j + 1), hside = ip4(u1, u2, 2, 4 * j + 2);
     topo.namespaces.push_back({ns, forwarding});
-    topo.veths.push_back({{router, "host" + std::to_string(j), {prefix(rside + "/30")}}, {ns, "eth0", {prefix(hside + "/30")}}, 0});
+    topo.veths.push_back({{router, "host" + std::to_string(j), {prefix(rside + "/30")}}, {ns, "eth0", {prefix(hside + "/30")}}, kUnderlayMtu});
     topo.routes.push_back({ns, prefix("0.0.0.0/0"), {Nexthop{addr(rside), "eth0", false, 1}}, 0});
     topo.routes.push_back({router, prefix(ip4(u1, u2, 16 + j, 0) + "/24"), {Nexthop{addr(hside), "host" + std::to_string(j), false, 1}}, 0});
   }

@@ -29,6 +29,13 @@ struct Inputs {
   std::vector<json> publicIpAddresses;
 };
 
+/// MTU of the underlay links (router <-> MUX, router <-> host): the largest IPv4 packet, so a
+/// TCP superpacket (TSO, up to 64 KiB) crosses the fabric as one IP-in-IP frame: Linux cannot
+/// segment an IP-in-IP superpacket written from user space, and one frame per 64 KiB is what makes
+/// bulk TCP fast. It also means a full-size (1500) VM packet fits once the MUX adds its 20-byte
+/// header; with 1500 here every full-size client -> VM segment was dropped.
+inline constexpr unsigned kUnderlayMtu = 65535;
+
 struct PlanOptions {
   std::string prefix = "azlb";
   std::string instance = "0";

@@ -132,6 +132,20 @@ TEST_CASE("every MUX and host gets the same rule, with each backend's underlay a
   }
 }
 
+TEST_CASE("links that carry IP-in-IP fit a full-size VM packet plus the outer header", "[controller]") {
+  auto plan = compile(threeBackends(), testOptions(), {}, 1);
+  const unsigned vmMtu = 1500, outer = 20;
+  int underlayLinks = 0;
+  for (const auto& veth : plan.topology.veths) {
+    const bool underlay = veth.a.name.rfind("mux", 0) == 0 || veth.a.name.rfind("host", 0) == 0;
+    if (!underlay) continue;
+    ++underlayLinks;
+    INFO(veth.a.ns << "/" << veth.a.name);
+    CHECK(veth.mtu >= vmMtu + outer);
+  }
+  CHECK(underlayLinks == 4);  // 2 MUXes + 2 hosts, each one veth to the router
+}
+
 TEST_CASE("adding a VM keeps every existing VM's number, namespace and underlay address", "[controller]") {
   auto in = threeBackends();
   auto first = compile(in, testOptions(), {}, 1);
