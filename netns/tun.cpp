@@ -24,6 +24,7 @@ Result<TunDevice> TunDevice::open(const NetNamespace& ns, const TunOptions& opti
     return fail(context + ": name length", EINVAL);
   }
   if (options.queues == 0) return fail(context + ": 0 queues", EINVAL);
+  if (options.tcpOffload && !options.vnetHdr) return fail(context + ": offload needs vnetHdr", EINVAL);
 
   return runInNamespace(ns, [&]() -> Result<TunDevice> {
     std::vector<Fd> fds;
@@ -56,7 +57,14 @@ Result<TunDevice> TunDevice::open(const NetNamespace& ns, const TunOptions& opti
       }
       fds.push_back(std::move(fd));
     }
-    return TunDevice(options.name, std::move(fds), options.vnetHdr);
+    if (options.tcpOffload) {
+      // Per device, not per queue: one call covers every queue.
+      const unsigned long offloads = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO_ECN;
+      if (::ioctl(fds.front().get(), TUNSETOFFLOAD, offloads) != 0) {
+        return fail("TUNSETOFFLOAD " + options.name, errno);
+      }
+    }
+    return TunDevice(options.name, std::move(fds), options.vnetHdr, options.tcpOffload);
   });
 }
 

@@ -20,6 +20,9 @@ struct TunOptions {
   std::string name;      // <= 15 chars, from netns_model::Naming
   unsigned queues = 1;   // > 1 sets IFF_MULTI_QUEUE (one fd per queue)
   bool vnetHdr = false;  // IFF_VNET_HDR: every packet is preceded by a struct virtio_net_hdr
+  /// With vnetHdr: TUNSETOFFLOAD(TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO_ECN), so the kernel hands
+  /// over TCP superpackets and partial checksums instead of segmenting and summing first.
+  bool tcpOffload = false;
 };
 
 /// The link exists while at least one queue fd is open (it is not made persistent), so the
@@ -37,6 +40,8 @@ class TunDevice {
   /// The nonblocking fd of a queue (for poll/epoll/asio). Precondition: queue < queueCount().
   int fd(std::size_t queue = 0) const { return fds_[queue].get(); }
   bool vnetHdr() const { return vnetHdr_; }
+  /// True when the kernel accepted TUNSETOFFLOAD (options.tcpOffload).
+  bool tcpOffload() const { return tcpOffload_; }
   /// Bytes of virtio_net_hdr in front of every packet read or written (0 without IFF_VNET_HDR).
   std::size_t vnetHdrSize() const;
 
@@ -53,12 +58,13 @@ class TunDevice {
   std::vector<Fd> releaseFds() { return std::move(fds_); }
 
  private:
-  TunDevice(std::string name, std::vector<Fd> fds, bool vnetHdr)
-      : name_(std::move(name)), fds_(std::move(fds)), vnetHdr_(vnetHdr) {}
+  TunDevice(std::string name, std::vector<Fd> fds, bool vnetHdr, bool tcpOffload)
+      : name_(std::move(name)), fds_(std::move(fds)), vnetHdr_(vnetHdr), tcpOffload_(tcpOffload) {}
 
   std::string name_;
   std::vector<Fd> fds_;
   bool vnetHdr_ = false;
+  bool tcpOffload_ = false;
 };
 
 }  // namespace azlb::netns

@@ -27,7 +27,10 @@ const char* kHostAgentHelp =
     "  --index J             this host's number; snapshots for another host are rejected\n"
     "  --socket PATH         control socket (newline-delimited JSON)\n"
     "  --tun NAME            host TUN device to create (at most 15 characters)\n"
-    "  --tun-mtu N           MTU of the host and VNet TUNs (default 9000; >= VM MTU + 20)\n"
+    "  --tun-mtu N           MTU of the host and VNet TUNs (default 65535: whole superpackets)\n"
+    "  --vm-mtu N            MTU of the VMs' links; superpackets reach VMs in N-byte segments\n"
+    "                        (default 1500)\n"
+    "  --no-offload          plain TUNs: no virtio-net header, no TSO/checksum offload\n"
     "  --underlay-mtu N      drop VM-to-VM outer packets larger than N (default 65535)\n"
     "  --flows N             reverse-flow capacity (default 262144)\n"
     "  --batch N             packets read per batch (default 32)\n"
@@ -39,8 +42,8 @@ const char* kHostAgentHelp =
 int runHostAgent(int argc, char** argv) {
   Args args;
   if (auto err = parseArgs(argc, argv, 2,
-                           {"index", "socket", "tun", "tun-mtu", "underlay-mtu", "flows", "batch"},
-                           {"help"}, args)) {
+                           {"index", "socket", "tun", "tun-mtu", "vm-mtu", "underlay-mtu", "flows", "batch"},
+                           {"help", "no-offload"}, args)) {
     std::fprintf(stderr, "azlb host-agent: %s\n\n%s", err->c_str(), kHostAgentHelp);
     return 2;
   }
@@ -55,8 +58,10 @@ int runHostAgent(int argc, char** argv) {
   options.tunName = flags.required("tun");
   options.tunMtu = flags.number<unsigned>("tun-mtu", options.tunMtu, 576, 65535);
   options.underlayMtu = flags.number<std::size_t>("underlay-mtu", options.underlayMtu, 576, 65535);
+  options.vmMtu = flags.number<std::size_t>("vm-mtu", options.vmMtu, 576, 65535);
   options.flowCapacity = flags.number<std::size_t>("flows", options.flowCapacity, 1, 1U << 26U);
   options.batchSize = flags.number<std::size_t>("batch", options.batchSize, 1, 1024);
+  options.offload = !args.has("no-offload");
   if (!flags.ok()) {
     std::fputs(kHostAgentHelp, stderr);
     return 2;

@@ -29,7 +29,9 @@ const char* kMuxHelp =
     "  --underlay ADDR       outer source address of encapsulated packets; must not be\n"
     "                        configured on any interface (e.g. 100.64.4.1)\n"
     "  --frontend-prefix P   prefix routed into the TUN (default 198.18.0.0/16)\n"
-    "  --tun-mtu N           TUN MTU (default 9000)\n"
+    "  --tun-mtu N           TUN MTU (default 65535)\n"
+    "  --no-offload          plain TUN: no virtio-net header, no TSO/checksum offload (one\n"
+    "                        1500-byte packet per read/write; slower, for comparison)\n"
     "  --underlay-mtu N      drop outer packets larger than N (default 65535: no limit)\n"
     "  --flows N             flow-table capacity (default 262144)\n"
     "  --batch N             packets read per batch (default 32)\n"
@@ -43,7 +45,7 @@ int runMux(int argc, char** argv) {
   if (auto err = parseArgs(argc, argv, 2,
                            {"index", "socket", "tun", "underlay", "frontend-prefix", "tun-mtu",
                             "underlay-mtu", "flows", "batch"},
-                           {"help"}, args)) {
+                           {"help", "no-offload"}, args)) {
     std::fprintf(stderr, "azlb mux: %s\n\n%s", err->c_str(), kMuxHelp);
     return 2;
   }
@@ -62,6 +64,7 @@ int runMux(int argc, char** argv) {
   options.underlayMtu = flags.number<std::size_t>("underlay-mtu", options.underlayMtu, 576, 65535);
   options.flowCapacity = flags.number<std::size_t>("flows", options.flowCapacity, 1, 1U << 26U);
   options.batchSize = flags.number<std::size_t>("batch", options.batchSize, 1, 1024);
+  options.offload = !args.has("no-offload");
   if (!flags.ok()) {
     std::fputs(kMuxHelp, stderr);
     return 2;

@@ -2,6 +2,7 @@
 
 #include "emulator/dataplane/bytes.h"
 #include "emulator/dataplane/checksum.h"
+#include "emulator/dataplane/offload.h"
 
 namespace azlb::dataplane {
 
@@ -25,6 +26,9 @@ std::optional<DropReason> encapsulateIpip(PacketBuf& buf, const EncapParams& par
   const std::span<std::uint8_t> header = buf.prepend(Ipv4Header::kMinSize);
   outer.encode(header);
   storeBe16(header, Ipv4Header::kOffChecksum, internetChecksum(header));
+  // One underlay frame, whatever its size: the kernel cannot segment an IP-in-IP superpacket
+  // written from user space (it would need SKB_GSO_IPXIP4, which no virtio-net header carries).
+  sendAsOneFrame(buf.offload());
   return std::nullopt;
 }
 
@@ -38,7 +42,7 @@ Result<PacketView, DropReason> decapsulateIpip(PacketBuf& buf, const PacketView&
   if (outer.protocol() != IpProtocol::IpInIp) return unexpected(DropReason::NotEncapsulated);
   const std::size_t headerLength = outer.headerLength();
   const std::size_t innerSize = outer.size() - headerLength;
-  buf.trimFront(headerLength);
+  if (!buf.trimFront(headerLength)) return unexpected(DropReason::BadOffload);
   buf.resize(innerSize);
   return PacketView::parse(buf.data());
 }

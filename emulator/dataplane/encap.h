@@ -26,13 +26,15 @@ struct EncapParams {
 
 /// Prepends a 20-byte outer IPv4 header: protocol 4, TOS and DF copied from the inner header
 /// (RFC 2003 section 3.1), total length, ID, TTL and a full header checksum. The inner packet is
-/// untouched. Precondition: buf.data() holds exactly the inner packet (a parsed view's bytes).
+/// untouched; its offload offsets move with it, and segmentation is cleared (the outer packet
+/// crosses the underlay as one frame). Precondition: buf.data() holds exactly the inner packet.
 /// Returns NoHeadroom when fewer than 20 bytes are free in front, TooBig when the outer packet
 /// would exceed maxOuterSize; the buffer is unchanged then.
 std::optional<DropReason> encapsulateIpip(PacketBuf& buf, const EncapParams& params);
 
 /// Validates the outer IPv4 packet at buf.data() (PacketView::parse reasons), requires protocol 4
-/// (NotEncapsulated), strips the outer header and any bytes past its total length, and parses
+/// (NotEncapsulated), strips the outer header and any bytes past its total length (BadOffload when
+/// a partial checksum starts inside the outer header), and parses
 /// the inner packet (PacketView::parse reasons again). On success buf.data() is the inner packet
 /// as far as the outer length says, and the view covers the inner total length.
 Result<PacketView, DropReason> decapsulateIpip(PacketBuf& buf);

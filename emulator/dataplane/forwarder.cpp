@@ -4,6 +4,7 @@
 
 #include "emulator/dataplane/encap.h"
 #include "emulator/dataplane/nat.h"
+#include "emulator/dataplane/offload.h"
 
 namespace azlb::dataplane {
 
@@ -53,6 +54,7 @@ std::optional<Verdict> MuxForwarder::parseStage(PacketBuf& packet, Context& ctx)
   ctx.view = *parsed;
   // Bytes past the IPv4 total length (link padding) must not travel inside the tunnel.
   packet.resize(ctx.view.size());
+  if (!offloadConsistent(packet.offload(), ctx.view)) return drop(DropReason::BadOffload);
   return std::nullopt;
 }
 
@@ -110,7 +112,7 @@ std::optional<Verdict> MuxForwarder::encapStage(PacketBuf& packet, Context& ctx)
 
 HostForwarder::HostForwarder(const HostOptions& options,
                              std::shared_ptr<const ForwardingConfig> config)
-    : config_(orEmpty(std::move(config))), flows_(options.flowCapacity) {}
+    : options_(options), config_(orEmpty(std::move(config))), flows_(options.flowCapacity) {}
 
 void HostForwarder::setConfig(std::shared_ptr<const ForwardingConfig> config) {
   config_ = orEmpty(std::move(config));
@@ -134,6 +136,8 @@ Verdict HostForwarder::processInbound(PacketBuf& packet, Nanos now) {
   if (auto v = decapStage(packet, ctx)) return *v;
   if (auto v = matchBackendStage(ctx)) return *v;
   if (auto v = dnatStage(ctx, now)) return *v;
+  // A superpacket crossed the underlay as one frame; it leaves for the VM sized for its link.
+  if (auto reason = fitToLink(packet, ctx.view, options_.backendMtu)) return drop(*reason);
   return forwarded(packet, Verdict::forward(Egress::Backend, ctx.backend->ip));
 }
 
@@ -145,6 +149,8 @@ std::optional<Verdict> HostForwarder::decapStage(PacketBuf& packet, Context& ctx
   if (!inner) return drop(inner.error());
   ctx.view = *inner;
   packet.resize(ctx.view.size());
+  if (!offloadConsistent(packet.offload(), ctx.view)) return drop(DropReason::BadOffload);
+  ctx.l4Partial = packet.offload().needsCsum;
   return std::nullopt;
 }
 
@@ -174,7 +180,7 @@ std::optional<Verdict> HostForwarder::dnatStage(Context& ctx, Nanos now) {
     flows_.insert(replyKey, reverse, now, ctx.rule->idleTimeout);
     counters_.flowMisses.add();
   }
-  rewriteDestination(view, ctx.backend->ip, backendPort);
+  rewriteDestination(view, ctx.backend->ip, backendPort, ctx.l4Partial);
   return std::nullopt;
 }
 
@@ -193,13 +199,15 @@ std::optional<Verdict> HostForwarder::parseOutboundStage(PacketBuf& packet, Cont
   ctx.view = *parsed;
   packet.resize(ctx.view.size());
   if (!ctx.view.hasPorts()) return drop(DropReason::UnsupportedProtocol);
+  if (!offloadConsistent(packet.offload(), ctx.view)) return drop(DropReason::BadOffload);
+  ctx.l4Partial = packet.offload().needsCsum;
   return std::nullopt;
 }
 
 std::optional<Verdict> HostForwarder::snatStage(Context& ctx, Nanos now) {
   const PacketView& view = ctx.view;
   if (const HostFlow* flow = flows_.find(view.flowKey(), now)) {
-    rewriteSource(view, flow->frontendIp, flow->frontendPort);
+    rewriteSource(view, flow->frontendIp, flow->frontendPort, ctx.l4Partial);
     counters_.flowHits.add();
     return std::nullopt;
   }

@@ -84,6 +84,9 @@ class MuxForwarder {
 
 struct HostOptions {
   std::size_t flowCapacity = 262144;  ///< reverse (SNAT) entries
+  /// MTU of the VMs' links: a larger TCP superpacket from the underlay is handed to the VM as
+  /// segments of this size (fitToLink in offload.h); anything else larger is dropped TooBig.
+  std::size_t backendMtu = 1500;
 };
 
 /// What the host agent remembers for a backend's connection: the frontend to SNAT replies to.
@@ -125,6 +128,7 @@ class HostForwarder {
     Ipv4Address underlay{};
     const Rule* rule = nullptr;
     const Backend* backend = nullptr;
+    bool l4Partial = false;  // the TCP/UDP checksum is partial (virtio-net NEEDS_CSUM)
   };
 
   std::optional<Verdict> decapStage(PacketBuf& packet, Context& ctx);
@@ -135,6 +139,7 @@ class HostForwarder {
   Verdict drop(DropReason reason);
   Verdict forwarded(const PacketBuf& packet, Verdict verdict);
 
+  HostOptions options_;
   std::shared_ptr<const ForwardingConfig> config_{};
   FlowTable<HostFlow> flows_;
   ForwarderCounters counters_;

@@ -15,9 +15,15 @@ namespace azlb::dataplane {
 /// incrementally. A UDP checksum of 0 (none) stays 0; an updated UDP checksum that comes out as
 /// 0 is written as 0xFFFF. Works on first fragments too (the L4 checksum field is in them).
 /// ICMP payloads (embedded headers of ICMP errors) are not translated.
-void rewriteDestination(const PacketView& view, Ipv4Address ip, std::uint16_t port);
+/// With `l4Partial` (the packet's Offload::needsCsum) the TCP/UDP checksum field holds only the
+/// pseudo-header sum, to be finished later by the kernel: the address change is folded into it
+/// (as the kernel's inet_proto_csum_replace4 does), the port change is not (ports are summed when
+/// the checksum is finished), and a UDP field of 0 is not special.
+void rewriteDestination(const PacketView& view, Ipv4Address ip, std::uint16_t port,
+                        bool l4Partial = false);
 
 /// As rewriteDestination, for the source address and port.
-void rewriteSource(const PacketView& view, Ipv4Address ip, std::uint16_t port);
+void rewriteSource(const PacketView& view, Ipv4Address ip, std::uint16_t port,
+                   bool l4Partial = false);
 
 }  // namespace azlb::dataplane

@@ -67,6 +67,8 @@ struct TcpHeader {
   static constexpr std::uint8_t kRst = 0x04;
   static constexpr std::uint8_t kPsh = 0x08;
   static constexpr std::uint8_t kAck = 0x10;
+  static constexpr std::uint8_t kEce = 0x40;
+  static constexpr std::uint8_t kCwr = 0x80;
 };
 
 /// UDP header (RFC 768) offsets. A checksum of 0 means "no checksum".

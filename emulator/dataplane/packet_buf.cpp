@@ -21,7 +21,8 @@ PacketBuf::PacketBuf(PacketBuf&& other) noexcept
       storage_(std::exchange(other.storage_, {})),
       initialHeadroom_(std::exchange(other.initialHeadroom_, 0)),
       offset_(std::exchange(other.offset_, 0)),
-      size_(std::exchange(other.size_, 0)) {}
+      size_(std::exchange(other.size_, 0)),
+      offload_(std::exchange(other.offload_, {})) {}
 
 PacketBuf& PacketBuf::operator=(PacketBuf&& other) noexcept {
   if (this != &other) {
@@ -30,6 +31,7 @@ PacketBuf& PacketBuf::operator=(PacketBuf&& other) noexcept {
     initialHeadroom_ = std::exchange(other.initialHeadroom_, 0);
     offset_ = std::exchange(other.offset_, 0);
     size_ = std::exchange(other.size_, 0);
+    offload_ = std::exchange(other.offload_, {});
   }
   return *this;
 }
@@ -37,6 +39,7 @@ PacketBuf& PacketBuf::operator=(PacketBuf&& other) noexcept {
 void PacketBuf::reset() {
   offset_ = initialHeadroom_;
   size_ = 0;
+  offload_ = {};
 }
 
 std::span<std::uint8_t> PacketBuf::receiveArea() {
@@ -62,13 +65,18 @@ std::span<std::uint8_t> PacketBuf::prepend(std::size_t n) {
   if (n > offset_) return {};
   offset_ -= n;
   size_ += n;
+  if (offload_.needsCsum) offload_.csumStart = static_cast<std::uint16_t>(offload_.csumStart + n);
+  if (offload_.hdrLen != 0) offload_.hdrLen = static_cast<std::uint16_t>(offload_.hdrLen + n);
   return storage_.subspan(offset_, n);
 }
 
 bool PacketBuf::trimFront(std::size_t n) {
   if (n > size_) return false;
+  if (offload_.needsCsum && offload_.csumStart < n) return false;
   offset_ += n;
   size_ -= n;
+  if (offload_.needsCsum) offload_.csumStart = static_cast<std::uint16_t>(offload_.csumStart - n);
+  offload_.hdrLen = static_cast<std::uint16_t>(offload_.hdrLen > n ? offload_.hdrLen - n : 0);
   return true;
 }
 

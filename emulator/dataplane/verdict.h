@@ -26,7 +26,10 @@ enum class DropReason : std::uint8_t {
   UnknownBackend,       ///< host inbound: no backend behind this underlay address for the frontend
   NoReverseFlow,        ///< host outbound: a backend's packet matches no inbound flow
   NoHeadroom,           ///< encap: the PacketBuf has no room in front for the outer header
-  TooBig,               ///< encap: the outer packet would exceed 65535 bytes or the underlay MTU
+  TooBig,               ///< encap: the outer packet would exceed 65535 bytes or the underlay MTU;
+                        ///< delivery: larger than the link's MTU and not a TCP superpacket
+  BadOffload,           ///< the virtio-net header does not fit the packet (partial checksum not
+                        ///< at the TCP/UDP checksum, or a superpacket that is not TCP)
   Count,                ///< not a reason: the number of reasons
 };
 
@@ -65,6 +68,8 @@ constexpr std::string_view dropReasonName(DropReason reason) {
       return "noHeadroom";
     case DropReason::TooBig:
       return "tooBig";
+    case DropReason::BadOffload:
+      return "badOffload";
     case DropReason::Count:
       break;
   }

@@ -110,8 +110,8 @@ class HostEngine {
 class HostPlumbing {
  public:
   HostPlumbing(const netns::NetNamespace& hostNs, std::shared_ptr<netns::TunDevice> hostTun,
-               unsigned tunMtu)
-      : hostNs_(hostNs), hostTun_(std::move(hostTun)), tunMtu_(tunMtu) {}
+               unsigned tunMtu, bool offload)
+      : hostNs_(hostNs), hostTun_(std::move(hostTun)), tunMtu_(tunMtu), offload_(offload) {}
 
   std::shared_ptr<const HostAgentState> initialState(std::uint32_t hostIndex) const {
     auto state = std::make_shared<HostAgentState>();
@@ -182,7 +182,7 @@ class HostPlumbing {
     if (existing != vnetTuns_.end() && existing->second.nsId == nsId) {
       tun = existing->second;
     } else {
-      auto made = createForwardingTun(*ns, spec.tun, tunMtu_);
+      auto made = createForwardingTun(*ns, spec.tun, tunMtu_, offload_);
       if (!made) return fail("vnet namespace " + spec.name + ": " + made.error().message(),
                              made.error().code.value());
       tun.device = std::make_shared<netns::TunDevice>(std::move(*made));
@@ -204,6 +204,7 @@ class HostPlumbing {
   const netns::NetNamespace& hostNs_;
   std::shared_ptr<netns::TunDevice> hostTun_;
   unsigned tunMtu_;
+  bool offload_;
   std::map<Key, VnetTun> vnetTuns_;
   std::string routedRange_;
 };
@@ -230,14 +231,15 @@ int runHostAgent(const HostAgentProcessOptions& options) {
   // The socket first: a second agent started by mistake stops here, before touching the TUNs.
   auto server = ControlServer::listen(options.socketPath);
   if (!server) return report(server.error());
-  auto hostTun = createForwardingTun(*ns, options.tunName, options.tunMtu);
+  auto hostTun = createForwardingTun(*ns, options.tunName, options.tunMtu, options.offload);
   if (!hostTun) return report(hostTun.error());
 
   HostPlumbing plumbing(*ns, std::make_shared<netns::TunDevice>(std::move(*hostTun)),
-                        options.tunMtu);
+                        options.tunMtu, options.offload);
   ConfigMailbox<HostAgentState> mailbox;
   HostEngine engine(HostSwitchOptions{.flowCapacity = options.flowCapacity,
-                                      .underlayMtu = options.underlayMtu},
+                                      .underlayMtu = options.underlayMtu,
+                                      .vmMtu = options.vmMtu},
                     plumbing.initialState(options.index), mailbox);
   std::uint64_t acceptedVersion = 0;
 
@@ -274,7 +276,8 @@ int runHostAgent(const HostAgentProcessOptions& options) {
   return runProcessLoop(what, engine,
                         PumpOptions{.batchSize = options.batchSize,
                                     .packetCapacity = dataplane::PacketBuf::kDefaultCapacity,
-                                    .tick = std::chrono::milliseconds(100)},
+                                    .tick = std::chrono::milliseconds(100),
+                                    .vnetHdr = options.offload},
                         *server, signals->get(), *wake, handle, [&] { mailbox.reclaim(); });
 }
 

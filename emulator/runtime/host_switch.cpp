@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "emulator/dataplane/encap.h"
+#include "emulator/dataplane/offload.h"
 #include "emulator/dataplane/packet.h"
 #include "netns/address.h"
 
@@ -160,7 +161,8 @@ std::optional<std::uint32_t> HostPlan::vnetOfPort(std::uint32_t port) const {
 HostSwitch::HostSwitch(const HostSwitchOptions& options, std::shared_ptr<const HostPlan> plan)
     : options_(options),
       plan_(std::move(plan)),
-      forwarder_(dataplane::HostOptions{.flowCapacity = options.flowCapacity},
+      forwarder_(dataplane::HostOptions{.flowCapacity = options.flowCapacity,
+                                        .backendMtu = options.vmMtu},
                  plan_->forwarding()) {}
 
 void HostSwitch::setPlan(std::shared_ptr<const HostPlan> plan) {
@@ -211,6 +213,7 @@ std::uint32_t HostSwitch::fromUnderlay(PacketBuf& packet, Nanos now) {
     return drop(HostDropReason::SpoofedAddress);
   }
   packet.resize(inner->size());
+  if (auto failed = dataplane::fitToLink(packet, *inner, options_.vmMtu)) return drop(*failed);
   counters_.vnetDecap.add();
   return target->port;
 }
@@ -230,6 +233,7 @@ std::uint32_t HostSwitch::fromVnet(std::uint32_t inPort, PacketBuf& packet, Nano
     if (source == nullptr || source->port != inPort) return drop(HostDropReason::SpoofedAddress);
     if (target->host == plan.hostIndex()) return drop(HostDropReason::LocalDestination);
     packet.resize(view->size());
+    if (!dataplane::offloadConsistent(packet.offload(), *view)) return drop(DropReason::BadOffload);
     const dataplane::EncapParams params{
         .outerSrc = source->underlay,
         .outerDst = target->underlay,

@@ -126,6 +126,7 @@ struct HostSwitchCounters {
 struct HostSwitchOptions {
   std::size_t flowCapacity = 262144;  ///< HostForwarder reverse (SNAT) entries
   std::size_t underlayMtu = 65535;    ///< VM-to-VM outer packets above this are dropped (TooBig)
+  std::size_t vmMtu = 1500;           ///< the VMs' links: superpackets are sized for it
 };
 
 class HostSwitch {

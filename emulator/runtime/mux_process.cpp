@@ -118,7 +118,7 @@ int runMux(const MuxProcessOptions& options) {
   // route. Requests wait in the backlog until the plumbing is ready.
   auto server = ControlServer::listen(options.socketPath);
   if (!server) return report(server.error());
-  auto tun = createForwardingTun(*ns, options.tunName, options.tunMtu);
+  auto tun = createForwardingTun(*ns, options.tunName, options.tunMtu, options.offload);
   if (!tun) return report(tun.error());
   {
     auto rtnl = netns::Rtnl::openIn(*ns);
@@ -168,7 +168,8 @@ int runMux(const MuxProcessOptions& options) {
   return runProcessLoop(what, engine,
                         PumpOptions{.batchSize = options.batchSize,
                                     .packetCapacity = dataplane::PacketBuf::kDefaultCapacity,
-                                    .tick = std::chrono::milliseconds(100)},
+                                    .tick = std::chrono::milliseconds(100),
+                                    .vnetHdr = options.offload},
                         *server, signals->get(), *wake, handle, [&] { mailbox.reclaim(); });
 }
 

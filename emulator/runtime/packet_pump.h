@@ -6,6 +6,7 @@
 #pragma once
 
 #include <poll.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -20,6 +21,7 @@
 #include "emulator/dataplane/counters.h"
 #include "emulator/dataplane/nanos.h"
 #include "emulator/dataplane/packet_buf.h"
+#include "emulator/runtime/vnet_header.h"
 
 namespace azlb::runtime {
 
@@ -30,6 +32,9 @@ struct PumpOptions {
   std::size_t batchSize = 32;      ///< packets read per ready fd before moving on
   std::size_t packetCapacity = 65535;  ///< bytes per buffer (the largest IPv4 packet)
   std::chrono::milliseconds tick{100};  ///< housekeeping period (flow expiry, stats)
+  /// Every fd is a TUN with IFF_VNET_HDR: each read and write carries a VirtioNetHdr in front,
+  /// translated to and from PacketBuf::offload().
+  bool vnetHdr = false;
 };
 
 /// Packets and bytes through the pump, and writes that failed. Written by the forwarding thread
@@ -110,14 +115,26 @@ Result<void> runPump(Engine& engine, int wakeFd, const std::atomic<bool>& stop,
       std::size_t count = 0;
       while (count < batch.size()) {
         auto area = batch[count].receiveArea();
-        const ssize_t n = ::read(pfds[port].fd, area.data(), area.size());
+        VirtioNetHdr header;
+        iovec iov[2] = {{&header, sizeof header}, {area.data(), area.size()}};
+        const ssize_t n = options.vnetHdr ? ::readv(pfds[port].fd, iov, 2)
+                                          : ::read(pfds[port].fd, area.data(), area.size());
         if (n < 0) {
           if (errno == EINTR) continue;
           if (errno != EAGAIN) counters.readFailed.add();
           break;
         }
         if (n == 0) break;
-        batch[count].resize(static_cast<std::size_t>(n));
+        std::size_t length = static_cast<std::size_t>(n);
+        if (options.vnetHdr) {
+          if (length <= sizeof header) {
+            counters.readFailed.add();
+            continue;
+          }
+          length -= sizeof header;
+        }
+        batch[count].resize(length);
+        if (options.vnetHdr) batch[count].offload() = toOffload(header);
         counters.rxPackets.add();
         counters.rxBytes.add(static_cast<std::uint64_t>(n));
         ++count;
@@ -135,11 +152,15 @@ Result<void> runPump(Engine& engine, int wakeFd, const std::atomic<bool>& stop,
           continue;
         }
         const auto bytes = batch[i].data();
+        VirtioNetHdr header = toVirtioNetHdr(batch[i].offload());
+        iovec iov[2] = {{&header, sizeof header}, {bytes.data(), bytes.size()}};
+        const std::size_t expected = bytes.size() + (options.vnetHdr ? sizeof header : 0);
         ssize_t written = -1;
         do {
-          written = ::write(ports[out], bytes.data(), bytes.size());
+          written = options.vnetHdr ? ::writev(ports[out], iov, 2)
+                                    : ::write(ports[out], bytes.data(), bytes.size());
         } while (written < 0 && errno == EINTR);
-        if (written == static_cast<ssize_t>(bytes.size())) {
+        if (written == static_cast<ssize_t>(expected)) {
           counters.txPackets.add();
           counters.txBytes.add(bytes.size());
         } else {

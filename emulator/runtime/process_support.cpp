@@ -41,12 +41,12 @@ void WakeFd::wake() const {
 }
 
 Result<netns::TunDevice> createForwardingTun(const netns::NetNamespace& ns, const std::string& name,
-                                            unsigned mtu) {
+                                            unsigned mtu, bool offload) {
   const std::string where = "creating TUN " + name + (ns.name().empty() ? "" : " in " + ns.name());
   auto step = [&](const Error& e) {
     return unexpected(Error{e.code, where + ": " + e.context});
   };
-  auto tun = netns::TunDevice::open(ns, netns::TunOptions{.name = name});
+  auto tun = netns::TunDevice::open(ns, netns::TunOptions{.name = name, .vnetHdr = offload, .tcpOffload = offload});
   if (!tun) return step(tun.error());
   auto rtnl = netns::Rtnl::openIn(ns);
   if (!rtnl) return step(rtnl.error());

@@ -33,9 +33,10 @@ class WakeFd {
 /// Creates TUN `name` in `ns`, sets its MTU, disables IPv6 on it (best effort: its router
 /// solicitations would only be counted as drops) and brings it up, then sets the sysctls a
 /// forwarding namespace needs: ip_forward=1, rp_filter=0 on all, default and the TUN (the
-/// kernel applies the maximum). Errors name the step.
+/// kernel applies the maximum). With `offload`: IFF_VNET_HDR and TCP segmentation/checksum
+/// offload (packets carry a VirtioNetHdr; see vnet_header.h). Errors name the step.
 Result<netns::TunDevice> createForwardingTun(const netns::NetNamespace& ns, const std::string& name,
-                                            unsigned mtu);
+                                            unsigned mtu, bool offload);
 
 /// The error's message plus how to fix it when the cause is known (missing privileges, no
 /// /dev/net/tun, a name in use).

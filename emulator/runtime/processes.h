@@ -21,8 +21,10 @@ struct MuxProcessOptions {
   std::string tunName;
   dataplane::Ipv4Address underlay{};  ///< outer source; must not be an address of any interface
   std::string frontendPrefix = "198.18.0.0/16";  ///< routed into the TUN
-  unsigned tunMtu = 9000;
+  /// The underlay is a 65535-byte fabric: a TCP superpacket crosses it as one IP-in-IP frame.
+  unsigned tunMtu = 65535;
   std::size_t underlayMtu = 65535;  ///< outer packets above it are dropped (TooBig)
+  bool offload = true;  ///< TUN with IFF_VNET_HDR + TSO: superpackets instead of 1500-byte packets
   std::size_t flowCapacity = 262144;
   std::size_t batchSize = 32;
 };
@@ -35,8 +37,10 @@ struct HostAgentProcessOptions {
   std::uint32_t index = 0;
   std::string socketPath;
   std::string tunName;
-  unsigned tunMtu = 9000;  ///< host and VNet TUNs; >= VM MTU + 20 for IP-in-IP
+  unsigned tunMtu = 65535;  ///< host and VNet TUNs: whole superpackets from the underlay
   std::size_t underlayMtu = 65535;
+  std::size_t vmMtu = 1500;  ///< the VMs' links: superpackets to a VM use segments of this size
+  bool offload = true;       ///< as MuxProcessOptions::offload
   std::size_t flowCapacity = 262144;
   std::size_t batchSize = 32;
 };
