@@ -22,7 +22,11 @@ namespace {
 void writeResponse(const ApiResponse& r, httplib::Response& res) {
   res.status = r.status;
   for (const auto& [k, v] : r.headers) res.set_header(k, v);
-  if (r.body) res.set_content(r.body->dump(), "application/json; charset=utf-8");
+  if (r.text) {
+    res.set_content(*r.text, r.contentType.empty() ? "text/plain; charset=utf-8" : r.contentType);
+  } else if (r.body) {
+    res.set_content(r.body->dump(), "application/json; charset=utf-8");
+  }
 }
 
 }  // namespace

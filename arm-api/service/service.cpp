@@ -379,6 +379,18 @@ ApiResponse Service::Impl::route(const ApiRequest& req) {
   // --- unauthenticated bootstrap ---
   if (ls.size() == 2 && ls[0] == "azlb" && ls[1] == "ready")
     return jsonResponse(200, {{"status", "ready"}, {"subscriptionId", cfg.subscriptionId}, {"tenantId", cfg.tenantId}});
+  // Data-plane observability (no token: scrapers and curl read them as they are).
+  if (method == "GET" && ls.size() == 2 && ls[0] == "azlb" && ls[1] == "probes") {
+    json st = listener ? listener->probeStatus() : json();
+    if (st.is_null()) st = json{{"probes", json::array()}, {"dataPlane", false}};
+    return jsonResponse(200, st);
+  }
+  if (method == "GET" && ls.size() == 1 && ls[0] == "metrics") {
+    ApiResponse r;
+    r.text = listener ? listener->metricsText() : std::string();
+    r.contentType = "text/plain; version=0.0.4; charset=utf-8";
+    return r;
+  }
   if (ls.size() == 2 && ls[0] == "metadata" && ls[1] == "endpoints") {
     const std::string b = req.baseUrl + "/";
     return jsonResponse(200, {{"galleryEndpoint", b},

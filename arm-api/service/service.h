@@ -51,6 +51,9 @@ struct ApiRequest {
 struct ApiResponse {
   int status = 200;
   std::optional<json> body;  // none = empty body
+  /// A non-JSON body (Prometheus text), sent with `contentType` when set instead of `body`.
+  std::optional<std::string> text;
+  std::string contentType;
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
@@ -66,6 +69,10 @@ class ChangeListener {
  public:
   virtual ~ChangeListener() = default;
   virtual void onChange(const ChangeSet& change) = 0;
+  /// GET /azlb/probes: the data plane's health-probe states (null: no data plane).
+  virtual json probeStatus() const { return nullptr; }
+  /// GET /metrics: Prometheus text exposition of the data plane's metrics ("" : none).
+  virtual std::string metricsText() const { return {}; }
 };
 
 class Service {

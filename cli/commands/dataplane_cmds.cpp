@@ -73,7 +73,14 @@ int runStatus(int argc, char** argv) {
                 ips.c_str(), vm.value("vnet", "").c_str(), vm.value("host", 0U), vm.value("namespace", "").c_str(),
                 vm.value("underlay", "").c_str());
   }
-  for (const auto& [lb, why] : st->value("loadBalancerErrors", json::object()).items())
+  for (const auto& p : st->value("probes", json::array())) {
+    std::string detail = p.value("detail", "");
+    std::printf("  probe      %-15s %-4s %s%s  %s\n", p.value("ip", "").c_str(), p.value("up", false) ? "up" : "DOWN",
+                p.value("outcome", "").c_str(), detail.empty() ? "" : (" (" + detail + ")").c_str(),
+                p.value("probe", "").c_str());
+  }
+  const json errors = st->value("loadBalancerErrors", json::object());  // named: items() of a temporary dangles
+  for (const auto& [lb, why] : errors.items())
     std::printf("  FAILED     %s: %s\n", lb.c_str(), why.get<std::string>().c_str());
   return 0;
 }

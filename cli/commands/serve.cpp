@@ -2,6 +2,7 @@
 #include <signal.h>
 
 #include <chrono>
+#include <cstdlib>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -41,7 +42,9 @@ const char* kServeHelp =
     "  --muxes N           MUX processes (default 2)\n"
     "  --hosts N           hosts (default 2)\n"
     "  --underlay P        the underlay /16 (default 100.64.0.0/16)\n"
-    "  --keep-dataplane    leave the data plane running when serve exits (a restarted serve adopts it)\n";
+    "  --keep-dataplane    leave the data plane running when serve exits (a restarted serve adopts it)\n"
+    "  --probe-time-scale F  multiply health-probe intervals and timeouts by F (0 < F <= 1, default 1):\n"
+    "                      0.1 turns Azure's 15 s interval into 1.5 s for CI; thresholds are unchanged\n";
 
 bool isLoopback(const std::string& addr) {
   return addr == "localhost" || addr == "::1" || addr.rfind("127.", 0) == 0;
@@ -53,7 +56,7 @@ int runServe(int argc, char** argv) {
   Args args;
   if (auto err = parseArgs(argc, argv, 2,
                            {"port", "bind", "data-dir", "subscription", "tenant", "public-prefix", "ready-file", "dataplane",
-                            "instance", "muxes", "hosts", "underlay"},
+                            "instance", "muxes", "hosts", "underlay", "probe-time-scale"},
                            {"in-memory", "allow-remote", "log-requests", "help", "keep-dataplane"}, args)) {
     std::fprintf(stderr, "azlb serve: %s\n\n%s", err->c_str(), kServeHelp);
     return 2;
@@ -141,6 +144,15 @@ int runServe(int argc, char** argv) {
     if (std::sscanf(underlay.c_str(), "%u.%u.0.0/16", &a, &b) != 2 || a > 255 || b > 255) {
       std::fprintf(stderr, "azlb serve: --underlay must be an a.b.0.0/16 prefix\n");
       return 2;
+    }
+    {
+      const std::string scale = args.get("probe-time-scale", "1");
+      char* end = nullptr;
+      mo.plan.probeTimeScale = std::strtod(scale.c_str(), &end);
+      if (end == scale.c_str() || *end != '\0' || !(mo.plan.probeTimeScale > 0.0 && mo.plan.probeTimeScale <= 1.0)) {
+        std::fprintf(stderr, "azlb serve: --probe-time-scale wants a number in (0, 1], e.g. 0.1\n");
+        return 2;
+      }
     }
     mo.plan.underlayHigh = static_cast<std::uint8_t>(a);
     mo.plan.underlayLow = static_cast<std::uint8_t>(b);

@@ -305,16 +305,23 @@ Plan compile(const Inputs& in, const PlanOptions& o, const Assignments& previous
       base.vms.push_back({vm.id, vm.vnet, *dataplane::Ipv4Address::parse(ip), *dataplane::Ipv4Address::parse(vm.underlay),
                           vm.host, vm.hostNs});
 
+  std::map<std::string, size_t> vmOfBackend;  // lower backend id -> vms index
   auto backendOf = [&](const std::string& id, size_t vmIndex, const std::string& ip) {
+    vmOfBackend[lower(id)] = vmIndex;
     dataplane::BackendSpec b;
     b.id = id;
     b.ip = *dataplane::Ipv4Address::parse(ip);
     b.hostIp = *dataplane::Ipv4Address::parse(vms[vmIndex].underlay);
     return b;
   };
+  std::map<std::string, ProbePlan> probePlans;                     // by key
+  std::map<std::uint32_t, std::vector<runtime::ProbeEntry>> probeEntries;  // by host
   for (const auto& lb : in.loadBalancers) {
     const std::string lbId = lb.value("id", "");
     const json& lp = props(lb);
+    const bool basicSku = lower(lb.contains("sku") ? lb["sku"].value("name", "") : std::string()) == "basic";
+    std::map<std::string, const json*> probeById;
+    for (const auto& pr : arr(lp, "probes")) probeById[lower(pr.value("id", ""))] = &pr;
     std::map<std::string, std::string> feIp;
     for (const auto& fe : arr(lp, "frontendIPConfigurations")) {
       const json& p = props(fe);
@@ -362,9 +369,38 @@ Plan compile(const Inputs& in, const PlanOptions& o, const Assignments& previous
       r.loadDistribution = distributionOf(p.value("loadDistribution", "Default"));
       r.idleTimeout = std::chrono::minutes(p.value("idleTimeoutInMinutes", 4));
       r.floatingIp = p.value("enableFloatingIP", false);
+      r.keepTcpFlowsWhenAllDown = !basicSku;
       for (const auto& poolRef : arr(p, "backendAddressPools")) {
         auto m = members.find(lower(poolRef.value("id", "")));
         if (m != members.end()) r.backends.insert(r.backends.end(), m->second.begin(), m->second.end());
+      }
+      // Health: a rule without a probe keeps every backend in rotation; with one, a backend is in
+      // rotation once its host agent reports the probe up.
+      auto probe = probeById.find(lower(refId(p, "probe")));
+      if (probe != probeById.end()) {
+        const json& pp = props(*probe->second);
+        bool anyUp = false;
+        for (auto& b : r.backends) {
+          ProbePlan pl;
+          pl.key = lower(probe->second->value("id", "")) + "|" + lower(b.id);
+          auto up = in.probeUp.find(pl.key);
+          b.healthy = up != in.probeUp.end() && up->second;
+          anyUp = anyUp || b.healthy;
+          if (probePlans.count(pl.key)) continue;
+          const VmPlan& vm = vms[vmOfBackend[lower(b.id)]];
+          pl.loadBalancer = lbId;
+          pl.probe = probe->second->value("id", "");
+          pl.backend = b.id;
+          pl.ip = b.ip.toString();
+          pl.host = vm.host;
+          pl.up = b.healthy;
+          probeEntries[vm.host].push_back({pl.key, vm.hostNs, b.ip, pp});
+          probePlans.emplace(pl.key, std::move(pl));
+        }
+        // noHealthyBackendsBehavior (api 2024-01-01+): AllProbedUp sends new flows to every
+        // backend when all of them are probed down.
+        if (!anyUp && lower(pp.value("noHealthyBackendsBehavior", "")) == "allprobedup")
+          for (auto& b : r.backends) b.healthy = true;
       }
       if (!r.backends.empty()) rules.push_back(std::move(r));
     }
@@ -410,6 +446,8 @@ Plan compile(const Inputs& in, const PlanOptions& o, const Assignments& previous
     for (auto& r : rules) base.forwarding.rules.push_back(std::move(r));
   }
 
+  base.probeTimeScale = o.probeTimeScale;
+  for (auto& [key, pl] : probePlans) plan.probes.push_back(std::move(pl));
   for (std::uint32_t i = 0; i < muxes; ++i) plan.muxSnapshots.push_back(base);
   for (std::uint32_t j = 0; j < hosts; ++j) {
     runtime::Snapshot s = base;
@@ -417,6 +455,7 @@ Plan compile(const Inputs& in, const PlanOptions& o, const Assignments& previous
     s.host.underlayRange = ip4(u1, u2, 16 + j, 0) + "/24";
     for (const auto& [ns, hv] : hostVnetOf)
       if (hv.first == j) s.host.vnetNamespaces.push_back({ns, hv.second, "tun0"});
+    if (auto e = probeEntries.find(j); e != probeEntries.end()) s.host.probes = e->second;
     plan.hostSnapshots.push_back(std::move(s));
   }
   plan.vms = std::move(vms);

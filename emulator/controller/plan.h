@@ -27,6 +27,9 @@ struct Inputs {
   std::vector<json> networkInterfaces;
   std::vector<json> loadBalancers;
   std::vector<json> publicIpAddresses;
+  /// Health reported by the host agents: probe key (see ProbePlan) -> in rotation. A key not
+  /// here has no result yet and counts as down (Azure sends no new flows before a probe passes).
+  std::map<std::string, bool> probeUp;
 };
 
 /// MTU of the underlay links (router <-> MUX, router <-> host): the largest IPv4 packet, so a
@@ -45,6 +48,20 @@ struct PlanOptions {
   std::uint8_t underlayHigh = 100, underlayLow = 64;  // the underlay /16: 100.64.0.0/16
   /// MUXes left out of the router's ECMP route (dead, being restarted): Ananta's BGP withdrawal.
   std::set<std::uint32_t> muxesDown;
+  /// Multiplies probe intervals and timeouts (serve --probe-time-scale): 0.1 turns Azure's 15 s
+  /// into 1.5 s for CI. Semantics (thresholds, immediate failures) do not change.
+  double probeTimeScale = 1.0;
+};
+
+/// One (probe, backend) pair a host agent probes; key = lower(probe id) + "|" + lower(backend id).
+struct ProbePlan {
+  std::string key;
+  std::string loadBalancer;  // id
+  std::string probe;         // id
+  std::string backend;       // BackendSpec id (NIC ipConfiguration or pool address)
+  std::string ip;            // the address probed
+  std::uint32_t host = 0;
+  bool up = false;           // as compiled into this plan's snapshots
 };
 
 struct VmPlan {
@@ -76,6 +93,7 @@ struct Plan {
   std::vector<runtime::Snapshot> hostSnapshots;  // [j] for host j
   std::vector<VmPlan> vms;
   std::map<std::string, std::string> loadBalancerErrors;  // lb id -> why its data plane is not built
+  std::vector<ProbePlan> probes;  // every (probe, backend) pair, sorted by key
   Assignments assignments;
   // Addresses the manager and `azlb status` print.
   std::string rootLink, rootAddress, routerAddress;

@@ -72,7 +72,8 @@ std::optional<Verdict> MuxForwarder::selectBackendStage(Context& ctx, Nanos now)
     return std::nullopt;
   }
   const FlowKey key = ctx.view.flowKey();
-  if (MuxFlow* flow = flows_.find(key, now)) {
+  MuxFlow* flow = flows_.find(key, now);
+  if (flow != nullptr) {
     if (flow->configInstance == config_->instanceId() && flow->rule == rule.index) {
       ctx.backend = &rule.backends[flow->backend];
     } else {
@@ -83,6 +84,15 @@ std::optional<Verdict> MuxForwarder::selectBackendStage(Context& ctx, Nanos now)
         ctx.backend = &rule.backends[index];
       }
     }
+    if (ctx.backend != nullptr && !ctx.backend->healthy) {
+      // Azure's probe-down semantics: TCP flows stay on their backend (Standard keeps them even
+      // when every backend is down; Basic drops them then); UDP flows move to a healthy one.
+      if (ctx.view.protocol() == IpProtocol::Udp) {
+        ctx.backend = nullptr;
+      } else if (!rule.anyHealthy && !rule.keepTcpFlowsWhenAllDown) {
+        return drop(DropReason::NoHealthyBackend);
+      }
+    }
     if (ctx.backend != nullptr) {
       counters_.flowHits.add();
       return std::nullopt;
@@ -91,8 +101,12 @@ std::optional<Verdict> MuxForwarder::selectBackendStage(Context& ctx, Nanos now)
   const std::uint32_t index = rule.maglev->lookup(distributionHash(key, rule.loadDistribution));
   if (index == MaglevTable::kNoBackend) return drop(DropReason::NoHealthyBackend);
   ctx.backend = &rule.backends[index];
-  flows_.insert(key, MuxFlow{ctx.backend->key, config_->instanceId(), rule.index, index}, now,
-                rule.idleTimeout);
+  const MuxFlow chosen{ctx.backend->key, config_->instanceId(), rule.index, index};
+  if (flow != nullptr) {
+    *flow = chosen;  // a UDP flow leaving an unhealthy backend
+  } else {
+    flows_.insert(key, chosen, now, rule.idleTimeout);
+  }
   counters_.flowMisses.add();
   return std::nullopt;
 }

@@ -84,9 +84,11 @@ Result<std::shared_ptr<const ForwardingConfig>> ForwardingConfig::build(
     rule.loadDistribution = ruleSpec.loadDistribution;
     rule.idleTimeout = std::chrono::duration_cast<Nanos>(ruleSpec.idleTimeout);
     rule.floatingIp = ruleSpec.floatingIp;
+    rule.keepTcpFlowsWhenAllDown = ruleSpec.keepTcpFlowsWhenAllDown;
     rule.backends.reserve(ruleSpec.backends.size());
     for (const BackendSpec& b : ruleSpec.backends) {
       rule.backends.push_back(Backend{b.id, hashString(b.id), b.ip, b.hostIp, b.healthy});
+      rule.anyHealthy = rule.anyHealthy || b.healthy;
     }
     std::sort(rule.backends.begin(), rule.backends.end(),
               [](const Backend& a, const Backend& b) { return a.key < b.key; });

@@ -52,6 +52,9 @@ struct RuleSpec {
   LoadDistribution loadDistribution = LoadDistribution::Default;
   std::chrono::minutes idleTimeout{4};  ///< idleTimeoutInMinutes; must be > 0
   bool floatingIp = false;  ///< enableFloatingIP: no DNAT, the backend owns the frontend IP
+  /// When every backend is probed down, established TCP flows keep their backend (Standard
+  /// SKU) or are dropped (Basic). UDP flows always leave an unhealthy backend.
+  bool keepTcpFlowsWhenAllDown = true;
   std::vector<BackendSpec> backends{};  ///< InboundNatRule: exactly one
 };
 
@@ -81,6 +84,8 @@ struct Rule {
   LoadDistribution loadDistribution = LoadDistribution::Default;
   Nanos idleTimeout{};
   bool floatingIp = false;
+  bool keepTcpFlowsWhenAllDown = true;
+  bool anyHealthy = false;  ///< at least one backend is healthy
   std::vector<Backend> backends{};
   /// Over the healthy backends; shared between rules with the same backend set. Null for
   /// inbound NAT rules.

@@ -189,6 +189,7 @@ Result<void> Manager::push(Proc& p, const runtime::Snapshot& s) {
 
 Result<void> Manager::reconcile(std::map<std::string, std::string>& lbErrors) {
   controller::Inputs in;
+  for (const auto& [key, report] : probeReports_) in.probeUp[key] = report.up;
   in.virtualNetworks = service_.listByType("Microsoft.Network/virtualNetworks");
   in.networkInterfaces = service_.listByType("Microsoft.Network/networkInterfaces");
   in.loadBalancers = service_.listByType("Microsoft.Network/loadBalancers");
@@ -206,8 +207,85 @@ Result<void> Manager::reconcile(std::map<std::string, std::string>& lbErrors) {
     if (auto ok = push(p, snap); !ok) return ok;
   }
   plan_ = std::move(plan);
+  publishObservability(*plan_);
   writeState(*plan_);
   return {};
+}
+
+bool Manager::pollProbes() {
+  if (!plan_ || plan_->probes.empty()) return false;
+  bool reported = false;
+  for (auto& p : procs_) {
+    if (p.kind != "host-agent" || !alive(p)) continue;
+    auto client = runtime::ControlClient::connect(p.socket);
+    if (!client) continue;
+    auto report = client->status(std::chrono::milliseconds(500));
+    if (!report) continue;
+    for (const auto& probe : report->probes) {
+      auto& known = probeReports_[probe.key];
+      if (known.up != probe.up || known.outcome != probe.outcome || known.detail != probe.detail) reported = true;
+      known = probe;
+    }
+  }
+  bool changed = false;
+  for (const auto& pl : plan_->probes) {
+    auto r = probeReports_.find(pl.key);
+    if ((r != probeReports_.end() && r->second.up) != pl.up) changed = true;
+  }
+  if (reported) {
+    publishObservability(*plan_);
+    writeState(*plan_);
+  }
+  return changed;
+}
+
+void Manager::publishObservability(const controller::Plan& plan) {
+  json probes = json::array();
+  std::string text =
+      "# HELP azlb_dip_availability Health probe status per backend (Azure Monitor DipAvailability): 100 up, 0 down.\n"
+      "# TYPE azlb_dip_availability gauge\n";
+  auto label = [](const std::string& v) {
+    std::string out;
+    for (char c : v) {
+      if (c == '\\' || c == '"') out += '\\';
+      out += c;
+    }
+    return out;
+  };
+  for (const auto& pl : plan.probes) {
+    auto r = probeReports_.find(pl.key);
+    const bool up = r != probeReports_.end() && r->second.up;
+    probes.push_back({{"key", pl.key}, {"loadBalancer", pl.loadBalancer}, {"probe", pl.probe},
+                      {"backend", pl.backend}, {"ip", pl.ip}, {"host", pl.host}, {"up", up},
+                      {"inRotation", pl.up},
+                      {"outcome", r != probeReports_.end() ? r->second.outcome : ""},
+                      {"detail", r != probeReports_.end() ? r->second.detail : "not probed yet"}});
+    text += "azlb_dip_availability{load_balancer=\"" + label(pl.loadBalancer) + "\",probe=\"" + label(pl.probe) +
+            "\",backend=\"" + label(pl.backend) + "\",backend_ip_address=\"" + pl.ip + "\"} " + (up ? "100" : "0") + "\n";
+  }
+  text +=
+      "# HELP azlb_vip_availability Data path availability per frontend (Azure Monitor VipAvailability): 100 when at least one backend is in rotation.\n"
+      "# TYPE azlb_vip_availability gauge\n";
+  if (!plan.muxSnapshots.empty())
+    for (const auto& r : plan.muxSnapshots[0].forwarding.rules) {
+      bool any = false;
+      for (const auto& b : r.backends) any = any || b.healthy;
+      text += "azlb_vip_availability{rule=\"" + label(r.name) + "\",frontend_ip_address=\"" + r.frontendIp.toString() +
+              "\",frontend_port=\"" + std::to_string(r.frontendPort) + "\"} " + (any ? "100" : "0") + "\n";
+    }
+  std::lock_guard lk(observedMu_);
+  probeStatus_ = std::move(probes);
+  metrics_ = std::move(text);
+}
+
+json Manager::probeStatus() const {
+  std::lock_guard lk(observedMu_);
+  return json{{"probes", probeStatus_}, {"dataPlane", true}};
+}
+
+std::string Manager::metricsText() const {
+  std::lock_guard lk(observedMu_);
+  return metrics_;
 }
 
 void Manager::loop() {
@@ -235,6 +313,8 @@ void Manager::loop() {
         muxesDown_.erase(p.index);
         muxesBack = true;
       }
+    // Health: the host agents probe; a backend going up or down rebuilds the MUX tables.
+    if (pollProbes()) reconcileNow = true;
     if (!reconcileNow && !muxesBack) continue;
     std::map<std::string, std::string> lbErrors;
     auto ok = reconcile(lbErrors);
@@ -282,6 +362,8 @@ void Manager::writeState(const controller::Plan& plan) {
                  {"processes", procs},
                  {"rules", rules},
                  {"loadBalancerErrors", plan.loadBalancerErrors},
+                 {"probeTimeScale", opts_.plan.probeTimeScale},
+                 {"probes", probeStatus()["probes"]},
                  {"vms", vms}};
   std::string tmp = opts_.runDir + "/status.json.tmp";
   std::ofstream(tmp) << status.dump(2) << "\n";

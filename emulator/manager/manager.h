@@ -20,6 +20,7 @@
 #include "arm-api/service/service.h"
 #include "emulator/controller/plan.h"
 #include "emulator/manager/topology_applier.h"
+#include "emulator/runtime/control_protocol.h"
 
 namespace azlb::manager {
 
@@ -37,6 +38,13 @@ class Manager : public armservice::ChangeListener {
   /// Starts the manager thread; the first reconcile runs at once (adopting what exists).
   Result<void> start();
   void onChange(const armservice::ChangeSet& change) override;
+  /// Every (probe, backend) pair with its state: {"probes":[{key, loadBalancer, probe, backend,
+  /// ip, host, up, outcome, detail}], "dataPlane": true}. Any thread.
+  nlohmann::json probeStatus() const override;
+  /// Prometheus text: azlb_dip_availability (Azure Monitor's DipAvailability, health probe
+  /// status, 0 or 100 per backend and probe) and azlb_vip_availability (VipAvailability, data
+  /// path availability, per frontend IP and port). Any thread.
+  std::string metricsText() const override;
   /// Stops the thread. With teardown, also ends the processes and removes every namespace.
   void stop(bool teardown);
 
@@ -55,6 +63,10 @@ class Manager : public armservice::ChangeListener {
   Result<void> spawn(Proc& p);
   Result<void> push(Proc& p, const runtime::Snapshot& s);
   void writeState(const controller::Plan& plan);
+  /// Asks every host agent for its probes' states; true when one differs from what the current
+  /// plan compiled (the MUX tables must be rebuilt).
+  bool pollProbes();
+  void publishObservability(const controller::Plan& plan);
 
   armservice::Service& service_;
   ManagerOptions opts_;
@@ -69,6 +81,10 @@ class Manager : public armservice::ChangeListener {
   std::uint64_t version_ = 0;
   std::vector<Proc> procs_;
   std::set<std::uint32_t> muxesDown_;
+  std::map<std::string, runtime::ProbeReport> probeReports_;  // key -> last report (manager thread)
+  mutable std::mutex observedMu_;  // guards the two below (read by HTTP threads)
+  nlohmann::json probeStatus_ = nlohmann::json::array();
+  std::string metrics_;
 };
 
 }  // namespace azlb::manager

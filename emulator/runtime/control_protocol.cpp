@@ -125,12 +125,16 @@ std::string statusLine(const StatusReport& r) {
                    {"flowHits", r.flowHits},   {"flowMisses", r.flowMisses},
                    {"flows", r.flows},         {"drops", drops},
                    {"paths", paths}};
+  json probes = json::array();
+  for (const auto& p : r.probes)
+    probes.push_back({{"key", p.key}, {"up", p.up}, {"outcome", p.outcome}, {"detail", p.detail}});
   return json{{"type", "status"},
               {"role", r.role},
               {"index", r.index},
               {"version", r.version},
               {"appliedVersion", r.appliedVersion},
-              {"counters", counters}}
+              {"counters", counters},
+              {"probes", probes}}
              .dump(-1, ' ', false, json::error_handler_t::replace) +
          "\n";
 }
@@ -180,6 +184,14 @@ Result<ControlResponse> parseControlResponse(std::string_view line) {
       auto paths = countsFrom(*c, "paths");
       if (!paths) return unexpected(paths.error());
       r.paths = std::move(*paths);
+      auto probes = j.find("probes");
+      if (probes != j.end()) {
+        if (!probes->is_array()) return fail("status: \"probes\" is not an array", EINVAL);
+        for (const auto& p : *probes) {
+          r.probes.push_back(ProbeReport{p.at("key").get<std::string>(), p.at("up").get<bool>(),
+                                         p.value("outcome", ""), p.value("detail", "")});
+        }
+      }
       return ControlResponse{std::move(r)};
     }
     return fail("control response: unknown type \"" + type + "\"", EINVAL);

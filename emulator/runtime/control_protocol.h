@@ -57,6 +57,14 @@ using ControlRequest = std::variant<SnapshotRequest, StatusRequest>;
 /// Never throws.
 Result<ControlRequest> parseControlRequest(std::string_view line);
 
+/// One health probe's state as a host agent reports it.
+struct ProbeReport {
+  std::string key;      // ProbeEntry::key
+  bool up = false;      // in rotation
+  std::string outcome;  // last attempt: "success", "refused", "timeout", "badStatus", "error", "" (none yet)
+  std::string detail;   // e.g. "HTTP 503"
+};
+
 /// A process's counters as reported by {"type":"status"}. Every name appears, zeros included.
 struct StatusReport {
   std::string role;  // "mux" or "host-agent"
@@ -72,6 +80,7 @@ struct StatusReport {
   std::uint64_t flows = 0;  // live flow-table entries
   std::vector<std::pair<std::string, std::uint64_t>> drops;  // by dropReasonName() and friends
   std::vector<std::pair<std::string, std::uint64_t>> paths;  // per-path packet counts (host agent)
+  std::vector<ProbeReport> probes;                           // host agent: its probes' states
 
   std::uint64_t dropped(std::string_view reason) const;
   std::uint64_t droppedTotal() const;

@@ -100,6 +100,7 @@ json toJson(const Snapshot& s) {
                      {"loadDistribution", distributionName(r.loadDistribution)},
                      {"idleTimeoutMinutes", r.idleTimeout.count()},
                      {"floatingIp", r.floatingIp},
+                     {"keepTcpFlowsWhenAllDown", r.keepTcpFlowsWhenAllDown},
                      {"backends", backends}});
   }
   json muxes = json::array();
@@ -110,12 +111,16 @@ json toJson(const Snapshot& s) {
                    {"host", v.host}, {"hostNamespace", v.hostNamespace}});
   json nss = json::array();
   for (const auto& n : s.host.vnetNamespaces) nss.push_back({{"name", n.name}, {"vnet", n.vnet}, {"tun", n.tun}});
+  json probes = json::array();
+  for (const auto& p : s.host.probes) probes.push_back({{"key", p.key}, {"ns", p.ns}, {"ip", ip(p.ip)}, {"probe", p.probe}});
   return {{"type", "snapshot"},
           {"version", s.version},
           {"rules", rules},
           {"muxUnderlays", muxes},
           {"vms", vms},
-          {"host", {{"index", s.host.index}, {"underlayRange", s.host.underlayRange}, {"vnetNamespaces", nss}}}};
+          {"probeTimeScale", s.probeTimeScale},
+          {"host", {{"index", s.host.index}, {"underlayRange", s.host.underlayRange}, {"vnetNamespaces", nss},
+                    {"probes", probes}}}};
 }
 
 Result<Snapshot> snapshotFromJson(const json& j) {
@@ -161,6 +166,7 @@ Result<Snapshot> snapshotFromJson(const json& j) {
       if (!idle) return unexpected(idle.error());
       spec.idleTimeout = std::chrono::minutes(*idle);
       spec.floatingIp = r.value("floatingIp", false);
+      spec.keepTcpFlowsWhenAllDown = r.value("keepTcpFlowsWhenAllDown", true);
       for (const auto& b : r.at("backends")) {
         dataplane::BackendSpec bs;
         bs.id = b.at("id").get<std::string>();
@@ -204,6 +210,21 @@ Result<Snapshot> snapshotFromJson(const json& j) {
     for (const auto& n : h.value("vnetNamespaces", json::array()))
       s.host.vnetNamespaces.push_back({n.at("name").get<std::string>(), n.at("vnet").get<std::string>(),
                                        n.at("tun").get<std::string>()});
+    for (const auto& p : h.value("probes", json::array())) {
+      ProbeEntry e;
+      e.key = p.at("key").get<std::string>();
+      e.ns = p.at("ns").get<std::string>();
+      auto pip = addr(p.at("ip"), "probe " + e.key + " ip");
+      if (!pip) return unexpected(pip.error());
+      e.ip = *pip;
+      e.probe = p.at("probe");
+      if (!e.probe.is_object()) return fail("snapshot: probe " + e.key + ": probe must be an object");
+      s.host.probes.push_back(std::move(e));
+    }
+    s.probeTimeScale = j.value("probeTimeScale", 1.0);
+    if (!(s.probeTimeScale > 0.0 && s.probeTimeScale <= 1.0)) {
+      return fail("snapshot: probeTimeScale must be in (0, 1]");
+    }
     return s;
   } catch (const std::exception& e) {
     return fail(std::string("snapshot: malformed JSON: ") + e.what());

@@ -32,10 +32,21 @@ struct VnetNamespace {
   std::string tun;
 };
 
+/// One health probe a host agent runs: ARM probe `probe` (its properties, as Azure renders
+/// them) against VM address `ip`, from inside the (host, VNet) namespace `ns`. `key` names the
+/// (probe, backend) pair in status reports and in the manager's health map.
+struct ProbeEntry {
+  std::string key;
+  std::string ns;
+  dataplane::Ipv4Address ip;
+  nlohmann::json probe;
+};
+
 struct HostPart {
   std::uint32_t index = 0;
   std::string underlayRange;  // CIDR of this host's VM underlay addresses, routed into its TUN
   std::vector<VnetNamespace> vnetNamespaces;
+  std::vector<ProbeEntry> probes;  // the probes of this host's VMs
 };
 
 struct Snapshot {
@@ -44,6 +55,8 @@ struct Snapshot {
   std::vector<dataplane::Ipv4Address> muxUnderlays;  // outer sources MUXes encapsulate with
   std::vector<VmEntry> vms;                          // every VM of every host
   HostPart host;                                     // meaningful for host agents only
+  /// Probe intervals and timeouts are multiplied by this (serve --probe-time-scale; 1 = Azure's).
+  double probeTimeScale = 1.0;
 };
 
 nlohmann::json toJson(const Snapshot& s);

@@ -220,3 +220,88 @@ TEST_CASE("a port-range inbound NAT rule becomes one single-backend rule per map
     }
   CHECK(ports == std::set<int>{50000, 50001});
 }
+
+namespace {
+
+/// threeBackends() with a probe on the rule; `extra` goes into the probe's properties.
+Inputs probedBackends(const json& extra = json::object(), const std::string& sku = "Standard") {
+  Inputs in = threeBackends();
+  json& lb = in.loadBalancers[0];
+  const std::string id = lb["id"];
+  json probe = {{"id", id + "/probes/hp"}, {"name", "hp"},
+                {"properties", {{"protocol", "Http"}, {"port", 8081}, {"requestPath", "/health"},
+                                {"intervalInSeconds", 5}, {"probeThreshold", 2}}}};
+  probe["properties"].update(extra);
+  lb["properties"]["probes"] = json::array({probe});
+  lb["properties"]["loadBalancingRules"][0]["properties"]["probe"] = {{"id", id + "/probes/hp"}};
+  lb["sku"] = {{"name", sku}};
+  return in;
+}
+
+}  // namespace
+
+TEST_CASE("a probed rule puts a backend in rotation only once its host agent reports it up", "[controller][probes]") {
+  Inputs in = probedBackends();
+  auto first = compile(in, testOptions(), {}, 1);
+  REQUIRE(first.probes.size() == 3);
+  const auto& rule = first.muxSnapshots[0].forwarding.rules.at(0);
+  for (const auto& b : rule.backends) CHECK_FALSE(b.healthy);  // nothing probed yet
+  // Each probe goes to the agent of the VM's host, in the VM's (host, VNet) namespace.
+  std::size_t entries = 0;
+  for (const auto& snap : first.hostSnapshots) {
+    for (const auto& e : snap.host.probes) {
+      ++entries;
+      auto vm = std::find_if(first.vms.begin(), first.vms.end(), [&](const auto& v) { return v.ips[0] == e.ip.toString(); });
+      REQUIRE(vm != first.vms.end());
+      CHECK(vm->host == snap.host.index);
+      CHECK(e.ns == vm->hostNs);
+      CHECK(e.probe.value("port", 0) == 8081);
+      CHECK(e.probe.value("requestPath", "") == "/health");
+    }
+  }
+  CHECK(entries == 3);
+
+  in.probeUp[first.probes[0].key] = true;
+  in.probeUp[first.probes[1].key] = false;
+  auto second = compile(in, testOptions(), first.assignments, 2);
+  int healthy = 0;
+  for (const auto& b : second.muxSnapshots[1].forwarding.rules.at(0).backends) {
+    const bool expected = b.id == first.probes[0].backend;
+    CHECK(b.healthy == expected);
+    healthy += b.healthy ? 1 : 0;
+  }
+  CHECK(healthy == 1);
+  CHECK(second.probes[0].up);
+  CHECK_FALSE(second.probes[1].up);
+}
+
+TEST_CASE("a rule without a probe keeps every backend in rotation", "[controller][probes]") {
+  auto plan = compile(threeBackends(), testOptions(), {}, 1);
+  CHECK(plan.probes.empty());
+  for (const auto& b : plan.muxSnapshots[0].forwarding.rules.at(0).backends) CHECK(b.healthy);
+  for (const auto& s : plan.hostSnapshots) CHECK(s.host.probes.empty());
+}
+
+TEST_CASE("noHealthyBackendsBehavior AllProbedUp puts every backend in rotation when all are down", "[controller][probes]") {
+  auto plan = compile(probedBackends({{"noHealthyBackendsBehavior", "AllProbedUp"}}), testOptions(), {}, 1);
+  for (const auto& b : plan.muxSnapshots[0].forwarding.rules.at(0).backends) CHECK(b.healthy);
+  // ...but not while one of them is up.
+  Inputs in = probedBackends({{"noHealthyBackendsBehavior", "AllProbedUp"}});
+  in.probeUp[plan.probes[2].key] = true;
+  auto some = compile(in, testOptions(), plan.assignments, 2);
+  int healthy = 0;
+  for (const auto& b : some.muxSnapshots[0].forwarding.rules.at(0).backends) healthy += b.healthy ? 1 : 0;
+  CHECK(healthy == 1);
+}
+
+TEST_CASE("Basic load balancers drop established TCP flows when every backend is down; Standard keeps them", "[controller][probes]") {
+  CHECK(compile(probedBackends(json::object(), "Standard"), testOptions(), {}, 1).muxSnapshots[0].forwarding.rules.at(0).keepTcpFlowsWhenAllDown);
+  CHECK_FALSE(compile(probedBackends(json::object(), "Basic"), testOptions(), {}, 1).muxSnapshots[0].forwarding.rules.at(0).keepTcpFlowsWhenAllDown);
+}
+
+TEST_CASE("the probe time scale reaches every snapshot", "[controller][probes]") {
+  PlanOptions o = testOptions();
+  o.probeTimeScale = 0.1;
+  auto plan = compile(probedBackends(), o, {}, 1);
+  for (const auto& s : plan.hostSnapshots) CHECK(s.probeTimeScale == Approx(0.1));
+}

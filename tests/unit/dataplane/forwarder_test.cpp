@@ -308,6 +308,18 @@ TEST_CASE("flows stay on their backend across snapshot swaps while it remains in
     }
   }
 
+  SECTION("every backend down: Standard keeps established TCP flows, Basic drops them") {
+    spec.rules[0].backends = {golden::vmA(false), golden::vmB(false), golden::vmC(false)};
+    mux.setConfig(buildConfig(spec));
+    for (const auto& [port, hostIp] : before) CHECK(muxPacket(mux, clientSyn(port)).nextHop.value == hostIp);
+    CHECK(muxPacket(mux, clientSyn(6000)) == Verdict::drop(DropReason::NoHealthyBackend));
+    spec.rules[0].keepTcpFlowsWhenAllDown = false;  // Basic
+    mux.setConfig(buildConfig(spec));
+    for (const auto& [port, hostIp] : before) {
+      CHECK(muxPacket(mux, clientSyn(port)) == Verdict::drop(DropReason::NoHealthyBackend));
+    }
+  }
+
   SECTION("a backend removed from the pool has its flows moved, the others stay") {
     spec.rules[0].backends = {golden::vmA(), golden::vmC()};
     mux.setConfig(buildConfig(spec));
@@ -335,6 +347,41 @@ TEST_CASE("flows stay on their backend across snapshot swaps while it remains in
       CHECK(muxPacket(mux, clientSyn(port)).nextHop.value == hostIp);
     }
   }
+}
+
+TEST_CASE("udp flows leave a backend that goes down; the others stay", "[dataplane]") {
+  auto spec = golden::worldSpec();
+  RuleSpec udp = spec.rules[0];
+  udp.name = "udp";
+  udp.protocol = RuleProtocol::Udp;
+  udp.frontendPort = 5353;
+  udp.backendPort = 5353;
+  spec.rules.push_back(udp);
+  MuxForwarder mux(goldenMuxOptions(), buildConfig(spec));
+  auto datagram = [](std::uint16_t port) {
+    return PacketBuilder()
+        .ipv4({.src = golden::kClient, .dst = golden::kFrontend})
+        .udp({.src = port, .dst = 5353})
+        .payload("q")
+        .build();
+  };
+  std::map<std::uint16_t, std::uint32_t> before;
+  for (std::uint16_t port = 3000; port < 3300; ++port) before[port] = muxPacket(mux, datagram(port)).nextHop.value;
+  const std::uint32_t vmB = golden::ip(golden::kVmBUnderlay).value;
+  spec.rules.back().backends = {golden::vmA(), golden::vmB(/*healthy=*/false), golden::vmC()};
+  mux.setConfig(buildConfig(spec));
+  int moved = 0;
+  for (const auto& [port, hostIp] : before) {
+    const Verdict v = muxPacket(mux, datagram(port));
+    REQUIRE(v.isForward());
+    CHECK(v.nextHop.value != vmB);
+    if (hostIp == vmB) ++moved; else CHECK(v.nextHop.value == hostIp);
+  }
+  CHECK(moved > 0);
+  // All down: UDP flows end.
+  spec.rules.back().backends = {golden::vmA(false), golden::vmB(false), golden::vmC(false)};
+  mux.setConfig(buildConfig(spec));
+  CHECK(muxPacket(mux, datagram(3000)) == Verdict::drop(DropReason::NoHealthyBackend));
 }
 
 TEST_CASE("an idle mux flow expires after the rule's idle timeout", "[dataplane]") {
