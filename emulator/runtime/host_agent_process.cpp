@@ -10,6 +10,7 @@
 #include <variant>
 #include <vector>
 
+#include "emulator/probes/probe_runner.h"
 #include "emulator/runtime/config_mailbox.h"
 #include "emulator/runtime/control_protocol.h"
 #include "emulator/runtime/control_server.h"
@@ -28,6 +29,8 @@ namespace {
 using dataplane::Nanos;
 
 constexpr std::size_t kExpireBudget = 4096;
+/// Azure's health-probe source (the VM sees it; replies to it end in the (host, VNet) namespace).
+constexpr const char* kProbeSource = "168.63.129.16";
 
 /// What the forwarding thread forwards with: the plan and the fds of its ports (port 0 = host
 /// TUN, 1 + i = host.vnetNamespaces[i]). Owns the TUN devices, so a TUN dropped from the
@@ -160,6 +163,25 @@ class HostPlumbing {
     return std::shared_ptr<const HostAgentState>(std::move(state));
   }
 
+  /// The probe targets of `snapshot`: each from its (host, VNet) namespace, which gets Azure's
+  /// probe address on its loopback so the VM's answers come back there. A probe whose spec is
+  /// unusable is reported on stderr and left out (the ARM layer validated it already).
+  Result<std::vector<probes::Target>> probeTargets(const Snapshot& snapshot, const std::string& what) {
+    std::vector<probes::Target> targets;
+    for (const auto& entry : snapshot.host.probes) {
+      auto ns = probeNamespace(entry.ns);
+      if (!ns) return unexpected(ns.error());
+      auto spec = probes::specFromArm(entry.probe, snapshot.probeTimeScale);
+      if (!spec) {
+        std::fprintf(stderr, "%s: probe %s skipped: %s\n", what.c_str(), entry.key.c_str(),
+                     spec.error().message().c_str());
+        continue;
+      }
+      targets.push_back({entry.key, *ns, kProbeSource, entry.ip.toString(), *spec});
+    }
+    return targets;
+  }
+
  private:
   struct Key {
     std::string ns;
@@ -201,8 +223,34 @@ class HostPlumbing {
     return tun;
   }
 
+  /// The fd of (host, VNet) namespace `name`, opened once per namespace identity and kept for
+  /// the prober; the probe address is added to its loopback the first time.
+  Result<int> probeNamespace(const std::string& name) {
+    auto ns = netns::NetNamespace::open(name);
+    if (!ns) return fail("probe namespace " + name + ": " + ns.error().message(), ns.error().code.value());
+    const std::uint64_t id = namespaceId(ns->fd());
+    auto known = probeNamespaces_.find(name);
+    if (known != probeNamespaces_.end() && known->second.first == id) return known->second.second->fd();
+    auto rtnl = netns::Rtnl::openIn(*ns);
+    if (!rtnl) return unexpected(rtnl.error());
+    const netns_model::Ipv4Prefix source = *netns_model::parseIpv4Prefix(std::string(kProbeSource) + "/32");
+    if (auto ok = rtnl->addAddress("lo", source); !ok) {
+      return fail("probe namespace " + name + ": adding " + kProbeSource + " to lo: " + ok.error().message(),
+                  ok.error().code.value());
+    }
+    auto owned = std::make_shared<netns::NetNamespace>(std::move(*ns));
+    const int fd = owned->fd();
+    // A replaced namespace's old fd stays open: the prober may still hold it until its next
+    // setTargets (a few bytes per recreated namespace).
+    retiredNamespaces_.push_back(std::move(probeNamespaces_[name].second));
+    probeNamespaces_[name] = {id, std::move(owned)};
+    return fd;
+  }
+
   const netns::NetNamespace& hostNs_;
   std::shared_ptr<netns::TunDevice> hostTun_;
+  std::map<std::string, std::pair<std::uint64_t, std::shared_ptr<netns::NetNamespace>>> probeNamespaces_;
+  std::vector<std::shared_ptr<netns::NetNamespace>> retiredNamespaces_;
   unsigned tunMtu_;
   bool offload_;
   std::map<Key, VnetTun> vnetTuns_;
@@ -242,6 +290,8 @@ int runHostAgent(const HostAgentProcessOptions& options) {
                                       .vmMtu = options.vmMtu},
                     plumbing.initialState(options.index), mailbox);
   std::uint64_t acceptedVersion = 0;
+  probes::Runner prober;
+  if (auto ok = prober.start(); !ok) return report(ok.error());
 
   auto handle = [&](std::string_view line) -> std::string {
     auto request = parseControlRequest(line);
@@ -250,6 +300,8 @@ int runHostAgent(const HostAgentProcessOptions& options) {
       StatusReport r = engine.status();
       r.index = options.index;
       r.version = acceptedVersion;
+      for (const auto& t : prober.status())
+        r.probes.push_back({t.key, t.up, std::string(probes::outcomeName(t.outcome)), t.detail});
       return statusLine(r);
     }
     const Snapshot& snapshot = std::get<SnapshotRequest>(*request).snapshot;
@@ -257,6 +309,9 @@ int runHostAgent(const HostAgentProcessOptions& options) {
     if (!plan) return errorLine(plan.error().message());
     auto state = plumbing.apply(snapshot, std::move(*plan));
     if (!state) return errorLine(state.error().message());
+    auto targets = plumbing.probeTargets(snapshot, what);
+    if (!targets) return errorLine(targets.error().message());
+    prober.setTargets(std::move(*targets));
     const std::uint64_t ticket = mailbox.post(std::move(*state));
     wake->wake();
     acceptedVersion = snapshot.version;

@@ -129,7 +129,8 @@ class Serve {
 /// Servers inside a VM's namespace (threads of the test that entered it): TCP port 8080 answers
 /// every line with the VM's name and can be stopped and started (stopping closes the listener:
 /// new connections are refused, established ones keep being answered); TCP port 8081 answers
-/// HTTP requests with a settable status code (a health endpoint for Http probes).
+/// HTTP requests with a settable status code (a health endpoint for Http probes); TCP port 8082
+/// is a second app port like 8080 that is never stopped.
 class VmServer {
  public:
   VmServer(std::string ns, std::string name) : ns_(std::move(ns)), name_(std::move(name)) {
@@ -169,13 +170,13 @@ class VmServer {
     int nsfd = open(("/run/netns/" + ns_).c_str(), O_RDONLY | O_CLOEXEC);
     if (nsfd < 0 || setns(nsfd, CLONE_NEWNET) != 0) return;
     close(nsfd);
-    int app = listenOn(8080), health = listenOn(8081);
-    if (app < 0 || health < 0) return;
+    int app = listenOn(8080), health = listenOn(8081), app2 = listenOn(8082);
+    if (app < 0 || health < 0 || app2 < 0) return;
     listening_ = true;
     ready_ = true;
     // kind: 0 app listener, 1 health listener, 2 app connection, 3 health connection
-    std::vector<pollfd> fds{{app, POLLIN, 0}, {health, POLLIN, 0}};
-    std::vector<int> kind{0, 1};
+    std::vector<pollfd> fds{{app, POLLIN, 0}, {health, POLLIN, 0}, {app2, POLLIN, 0}};
+    std::vector<int> kind{0, 1, 0};
     while (!stop_) {
       if (wantListening_ != listening_) {
         if (wantListening_) {
@@ -228,7 +229,7 @@ class VmServer {
         for (ssize_t k = 0; k < n; ++k)
           if (buf[k] == '\n') (void)!write(fds[i].fd, (name_ + "\n").data(), name_.size() + 1);
       }
-      for (size_t i = fds.size(); i-- > 2;)
+      for (size_t i = fds.size(); i-- > 3;)
         if (fds[i].fd < 0) {
           fds.erase(fds.begin() + static_cast<std::ptrdiff_t>(i));
           kind.erase(kind.begin() + static_cast<std::ptrdiff_t>(i));
