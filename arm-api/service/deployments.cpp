@@ -134,11 +134,11 @@ ApiResponse Service::Impl::deployments(const ApiRequest& req, const std::string&
     std::lock_guard lk(mu);
     const Resource* dep = state.find(depKey);
     if (!dep) {
-      if (method == "HEAD") return ApiResponse{404, std::nullopt, {}};
+      if (method == "HEAD") return emptyResponse(404);
       return error(ArmError{404, "DeploymentNotFound",
                             "Deployment '" + name + "' could not be found.", {}, {}});
     }
-    if (method == "HEAD") return ApiResponse{204, std::nullopt, {}};
+    if (method == "HEAD") return emptyResponse(204);
     json body = dep->body;
     body.erase("operations");
     return respond(200, body);
@@ -146,14 +146,14 @@ ApiResponse Service::Impl::deployments(const ApiRequest& req, const std::string&
   if (!validateOnly && method == "DELETE") {
     std::lock_guard lk(mu);
     const Resource* dep = state.find(depKey);
-    if (!dep) return ApiResponse{204, std::nullopt, {}};
+    if (!dep) return emptyResponse(204);
     std::string ps = dep->body["properties"].value("provisioningState", "");
     if (ps == "Accepted" || ps == "Running")
       return error(errors::conflict("DeploymentActive", "Deployment '" + name + "' is still running."));
     Txn tx(state);
     tx.erase(depKey);
     if (auto c = commit(tx, {}); !c) return error(c.error());
-    return ApiResponse{200, std::nullopt, {}};
+    return emptyResponse(200);
   }
   if (!((validateOnly && method == "POST") || (!validateOnly && method == "PUT")))
     return error(errors::methodNotAllowed(method, "deployments"));

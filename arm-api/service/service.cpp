@@ -43,12 +43,6 @@ ApiResponse jsonResponse(int status, json body) {
   return r;
 }
 
-ApiResponse emptyResponse(int status) {
-  ApiResponse r;
-  r.status = status;
-  return r;
-}
-
 std::string base64Url(const std::string& in) {
   static const char* tbl = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
   std::string out;

@@ -57,6 +57,13 @@ struct ApiResponse {
   std::vector<std::pair<std::string, std::string>> headers;
 };
 
+/// A response with a status and nothing else (HEAD answers, 204s).
+inline ApiResponse emptyResponse(int status) {
+  ApiResponse r;
+  r.status = status;
+  return r;
+}
+
 /// What the data plane must apply: the resources a committed change touched.
 struct ChangeSet {
   std::string operationId;

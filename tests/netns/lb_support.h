@@ -130,7 +130,8 @@ class Serve {
 /// every line with the VM's name and can be stopped and started (stopping closes the listener:
 /// new connections are refused, established ones keep being answered); TCP port 8081 answers
 /// HTTP requests with a settable status code (a health endpoint for Http probes); TCP port 8082
-/// is a second app port like 8080 that is never stopped.
+/// is a second app port like 8080 that is never stopped; UDP port 8080 answers every datagram
+/// with the VM's name.
 class VmServer {
  public:
   VmServer(std::string ns, std::string name) : ns_(std::move(ns)), name_(std::move(name)) {
@@ -171,12 +172,16 @@ class VmServer {
     if (nsfd < 0 || setns(nsfd, CLONE_NEWNET) != 0) return;
     close(nsfd);
     int app = listenOn(8080), health = listenOn(8081), app2 = listenOn(8082);
-    if (app < 0 || health < 0 || app2 < 0) return;
+    int udp = socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK, 0);
+    sockaddr_in ua{};
+    ua.sin_family = AF_INET;
+    ua.sin_port = htons(8080);
+    if (app < 0 || health < 0 || app2 < 0 || bind(udp, reinterpret_cast<sockaddr*>(&ua), sizeof ua) != 0) return;
     listening_ = true;
     ready_ = true;
     // kind: 0 app listener, 1 health listener, 2 app connection, 3 health connection
-    std::vector<pollfd> fds{{app, POLLIN, 0}, {health, POLLIN, 0}, {app2, POLLIN, 0}};
-    std::vector<int> kind{0, 1, 0};
+    std::vector<pollfd> fds{{app, POLLIN, 0}, {health, POLLIN, 0}, {app2, POLLIN, 0}, {udp, POLLIN, 0}};
+    std::vector<int> kind{0, 1, 0, 4};
     while (!stop_) {
       if (wantListening_ != listening_) {
         if (wantListening_) {
@@ -195,6 +200,16 @@ class VmServer {
       const std::size_t count = fds.size();
       for (size_t i = 0; i < count; ++i) {
         if (fds[i].fd < 0 || !(fds[i].revents & (POLLIN | POLLHUP | POLLERR))) continue;
+        if (kind[i] == 4) {
+          char dgram[2048];
+          sockaddr_in peer{};
+          socklen_t len = sizeof peer;
+          while (recvfrom(fds[i].fd, dgram, sizeof dgram, 0, reinterpret_cast<sockaddr*>(&peer), &len) >= 0) {
+            (void)!sendto(fds[i].fd, name_.data(), name_.size(), 0, reinterpret_cast<sockaddr*>(&peer), len);
+            len = sizeof peer;
+          }
+          continue;
+        }
         if (kind[i] <= 1) {
           int c;
           sockaddr_in peer{};
@@ -229,7 +244,7 @@ class VmServer {
         for (ssize_t k = 0; k < n; ++k)
           if (buf[k] == '\n') (void)!write(fds[i].fd, (name_ + "\n").data(), name_.size() + 1);
       }
-      for (size_t i = fds.size(); i-- > 3;)
+      for (size_t i = fds.size(); i-- > 4;)
         if (fds[i].fd < 0) {
           fds.erase(fds.begin() + static_cast<std::ptrdiff_t>(i));
           kind.erase(kind.begin() + static_cast<std::ptrdiff_t>(i));
@@ -244,11 +259,52 @@ class VmServer {
   std::atomic<int> healthStatus_{200}, healthRequests_{0}, probeSourceHits_{0};
 };
 
+/// One UDP request from the root namespace (from `srcPort`, 0 = any); the answer's text, and
+/// whether it came from `ip` itself (the frontend, not a backend's own address).
+inline std::string udpAsk(const std::string& ip, int port, bool* fromFrontend = nullptr, std::uint16_t srcPort = 0) {
+  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  timeval tv{2, 0};
+  setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  if (srcPort != 0) {
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in local{};
+    local.sin_family = AF_INET;
+    local.sin_port = htons(srcPort);
+    (void)bind(fd, reinterpret_cast<sockaddr*>(&local), sizeof local);
+  }
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<uint16_t>(port));
+  inet_pton(AF_INET, ip.c_str(), &a.sin_addr);
+  std::string out;
+  if (sendto(fd, "hi", 2, 0, reinterpret_cast<sockaddr*>(&a), sizeof a) == 2) {
+    char buf[512];
+    sockaddr_in from{};
+    socklen_t len = sizeof from;
+    const ssize_t n = recvfrom(fd, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &len);
+    if (n > 0) {
+      out.assign(buf, static_cast<size_t>(n));
+      if (fromFrontend) *fromFrontend = from.sin_addr.s_addr == a.sin_addr.s_addr && from.sin_port == a.sin_port;
+    }
+  }
+  close(fd);
+  return out;
+}
+
 /// A client connection from the root namespace; ask() sends a line and returns the answer.
 class Conn {
  public:
-  Conn(const std::string& ip, int port) {
+  Conn(const std::string& ip, int port, std::uint16_t srcPort = 0) {
     fd_ = socket(AF_INET, SOCK_STREAM, 0);
+    if (srcPort != 0) {
+      int one = 1;
+      setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+      sockaddr_in local{};
+      local.sin_family = AF_INET;
+      local.sin_port = htons(srcPort);
+      (void)bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof local);
+    }
     timeval tv{5, 0};
     setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
     setsockopt(fd_, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
