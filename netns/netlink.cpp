@@ -11,6 +11,7 @@
 #include <netlink/route/link/veth.h>
 #include <netlink/route/nexthop.h>
 #include <netlink/route/route.h>
+#include <netlink/route/rule.h>
 
 #include <cerrno>
 #include <cstring>
@@ -259,7 +260,7 @@ Result<void> Rtnl::addAddress(std::string_view dev, const Ipv4Prefix& address) {
 }
 
 Result<void> Rtnl::addRoute(const Ipv4Prefix& destination, std::span<const Nexthop> nexthops,
-                            std::uint32_t metric) {
+                            std::uint32_t metric, std::uint32_t table) {
   std::string context = "RTM_NEWROUTE " + describe(destination);
   if (nexthops.empty()) return fail(context + " without nexthop", EINVAL);
   if (destination.length > 32) return fail(context, EINVAL);
@@ -268,7 +269,8 @@ Result<void> Rtnl::addRoute(const Ipv4Prefix& destination, std::span<const Nexth
   NlAddrPtr dst = makeNlAddr(destination.address, destination.length);
   if (!route || !dst) return fail(context, ENOMEM);
   rtnl_route_set_family(route.get(), AF_INET);
-  rtnl_route_set_table(route.get(), RT_TABLE_MAIN);
+  rtnl_route_set_table(route.get(), table == 0 ? RT_TABLE_MAIN : table);
+  if (table != 0) context += " table " + std::to_string(table);
   rtnl_route_set_protocol(route.get(), RTPROT_STATIC);
   rtnl_route_set_type(route.get(), RTN_UNICAST);
   rtnl_route_set_priority(route.get(), metric);
@@ -307,6 +309,28 @@ Result<void> Rtnl::addRoute(const Ipv4Prefix& destination, std::span<const Nexth
 
   state_->kernelErrno = 0;
   if (int rc = rtnl_route_add(state_->sock, route.get(), NLM_F_REPLACE); rc < 0) {
+    return nlFail(state_->kernelErrno, rc, context);
+  }
+  return {};
+}
+
+Result<void> Rtnl::addRule(std::uint32_t priority, std::string_view iif, std::uint32_t table) {
+  const std::string context = "RTM_NEWRULE pref " + std::to_string(priority) +
+                              (iif.empty() ? std::string() : " iif " + std::string(iif)) + " table " +
+                              std::to_string(table);
+  std::unique_ptr<rtnl_rule, void (*)(rtnl_rule*)> rule(rtnl_rule_alloc(), rtnl_rule_put);
+  if (!rule) return fail(context, ENOMEM);
+  rtnl_rule_set_family(rule.get(), AF_INET);
+  rtnl_rule_set_prio(rule.get(), priority);
+  rtnl_rule_set_table(rule.get(), table);
+  rtnl_rule_set_action(rule.get(), FR_ACT_TO_TBL);
+  if (!iif.empty()) {
+    const std::string dev(iif);
+    if (int rc = rtnl_rule_set_iif(rule.get(), dev.c_str()); rc < 0) return fail(context, errnoFromNle(rc));
+  }
+  state_->kernelErrno = 0;
+  if (int rc = rtnl_rule_add(state_->sock, rule.get(), NLM_F_CREATE | NLM_F_EXCL); rc < 0) {
+    if (state_->kernelErrno == EEXIST) return {};
     return nlFail(state_->kernelErrno, rc, context);
   }
   return {};

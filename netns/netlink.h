@@ -75,7 +75,10 @@ class Rtnl {
   /// EINVAL for no nexthops or a weight outside 1..256, ENODEV for an unknown dev, ENETUNREACH
   /// (or EINVAL) from the kernel when a gateway is not reachable on its dev without `onlink`.
   Result<void> addRoute(const Ipv4Prefix& destination, std::span<const Nexthop> nexthops,
-                        std::uint32_t metric = 0);
+                        std::uint32_t metric = 0, std::uint32_t table = 0 /* main */);
+  /// Adds a policy-routing rule at `priority`: packets that arrived on `iif` (empty: any) look up
+  /// `table`. Idempotent: an identical rule already there is success.
+  Result<void> addRule(std::uint32_t priority, std::string_view iif, std::uint32_t table);
   /// ESRCH/ENOENT when no such route.
   Result<void> deleteRoute(const Ipv4Prefix& destination, std::uint32_t metric = 0);
   /// IPv4 unicast routes of the main table.

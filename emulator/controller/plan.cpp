@@ -322,12 +322,15 @@ Plan compile(const Inputs& in, const PlanOptions& o, const Assignments& previous
     const bool basicSku = lower(lb.contains("sku") ? lb["sku"].value("name", "") : std::string()) == "basic";
     std::map<std::string, const json*> probeById;
     for (const auto& pr : arr(lp, "probes")) probeById[lower(pr.value("id", ""))] = &pr;
-    std::map<std::string, std::string> feIp;
+    std::map<std::string, std::string> feIp, feVnet;
     for (const auto& fe : arr(lp, "frontendIPConfigurations")) {
       const json& p = props(fe);
       std::string ip = p.contains("publicIPAddress") ? pipAddress[lower(refId(p, "publicIPAddress"))]
                                                      : p.value("privateIPAddress", "");
       if (!ip.empty() && dataplane::Ipv4Address::parse(ip)) feIp[lower(fe.value("id", ""))] = ip;
+      // An internal frontend belongs to its subnet's VNet: only that VNet's VMs reach it.
+      if (!p.contains("publicIPAddress") && p.contains("subnet"))
+        feVnet[lower(fe.value("id", ""))] = lower(vnetOfSubnet(refId(p, "subnet")));
     }
     // Pool members in Azure's order: IP-based addresses as listed, then NIC ipConfigurations by id.
     std::map<std::string, std::vector<dataplane::BackendSpec>> members;
@@ -363,6 +366,7 @@ Plan compile(const Inputs& in, const PlanOptions& o, const Assignments& previous
       r.name = rule.value("id", "");
       r.kind = dataplane::RuleKind::LoadBalancingRule;
       r.frontendIp = *dataplane::Ipv4Address::parse(fe->second);
+      if (auto v = feVnet.find(fe->first); v != feVnet.end()) r.vnet = v->second;
       r.protocol = protocolOf(p.value("protocol", "Tcp"));
       r.frontendPort = static_cast<std::uint16_t>(p.value("frontendPort", 0));
       r.backendPort = static_cast<std::uint16_t>(p.value("backendPort", 0));
@@ -411,6 +415,7 @@ Plan compile(const Inputs& in, const PlanOptions& o, const Assignments& previous
       dataplane::RuleSpec r;
       r.kind = dataplane::RuleKind::InboundNatRule;
       r.frontendIp = *dataplane::Ipv4Address::parse(fe->second);
+      if (auto v = feVnet.find(fe->first); v != feVnet.end()) r.vnet = v->second;
       r.protocol = protocolOf(p.value("protocol", "Tcp"));
       r.backendPort = static_cast<std::uint16_t>(p.value("backendPort", 0));
       r.idleTimeout = std::chrono::minutes(p.value("idleTimeoutInMinutes", 4));

@@ -36,13 +36,17 @@ Verdict MuxForwarder::drop(DropReason reason) {
 }
 
 Verdict MuxForwarder::process(PacketBuf& packet, Nanos now) {
+  return process(packet, now, options_.underlayAddress);
+}
+
+Verdict MuxForwarder::process(PacketBuf& packet, Nanos now, Ipv4Address outerSource) {
   counters_.rxPackets.add();
   counters_.rxBytes.add(packet.size());
   Context ctx;
   if (auto v = parseStage(packet, ctx)) return *v;
   if (auto v = classifyStage(ctx)) return *v;
   if (auto v = selectBackendStage(ctx, now)) return *v;
-  if (auto v = encapStage(packet, ctx)) return *v;
+  if (auto v = encapStage(packet, ctx, outerSource)) return *v;
   counters_.txPackets.add();
   counters_.txBytes.add(packet.size());
   return Verdict::forward(Egress::Underlay, ctx.backend->hostIp);
@@ -111,9 +115,10 @@ std::optional<Verdict> MuxForwarder::selectBackendStage(Context& ctx, Nanos now)
   return std::nullopt;
 }
 
-std::optional<Verdict> MuxForwarder::encapStage(PacketBuf& packet, Context& ctx) {
+std::optional<Verdict> MuxForwarder::encapStage(PacketBuf& packet, Context& ctx,
+                                                Ipv4Address outerSource) {
   EncapParams params;
-  params.outerSrc = options_.underlayAddress;
+  params.outerSrc = outerSource;
   params.outerDst = ctx.backend->hostIp;
   params.maxOuterSize = options_.underlayMtu;
   if (!ctx.view.dontFragment()) params.id = nextIpId_++;
@@ -205,6 +210,20 @@ Verdict HostForwarder::processOutbound(PacketBuf& packet, Nanos now) {
   if (auto v = parseOutboundStage(packet, ctx)) return *v;
   if (auto v = snatStage(ctx, now)) return *v;
   return forwarded(packet, Verdict::forward(Egress::Underlay, ctx.view.dst()));
+}
+
+std::optional<Verdict> HostForwarder::snatIfReply(PacketBuf& packet, Nanos now) {
+  const auto view = PacketView::parse(packet.data());
+  if (!view || !view->hasPorts()) return std::nullopt;
+  if (!offloadConsistent(packet.offload(), *view)) return std::nullopt;
+  const HostFlow* flow = flows_.find(view->flowKey(), now);
+  if (flow == nullptr) return std::nullopt;
+  counters_.rxPackets.add();
+  counters_.rxBytes.add(packet.size());
+  packet.resize(view->size());
+  rewriteSource(*view, flow->frontendIp, flow->frontendPort, packet.offload().needsCsum);
+  counters_.flowHits.add();
+  return forwarded(packet, Verdict::forward(Egress::Underlay, view->dst()));
 }
 
 std::optional<Verdict> HostForwarder::parseOutboundStage(PacketBuf& packet, Context& ctx) {

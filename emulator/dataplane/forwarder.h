@@ -54,6 +54,9 @@ class MuxForwarder {
   /// verdict's nextHop is that address, egress Underlay. Drop: counted per reason; the buffer
   /// may have been trimmed to the IPv4 total length. Called on the forwarding thread only.
   Verdict process(PacketBuf& packet, Nanos now);
+  /// As process(), with `outerSource` as the outer source instead of this MUX's address: a host
+  /// agent balancing a VM's packet to an internal frontend (the outer source is the VM's PA).
+  Verdict process(PacketBuf& packet, Nanos now, Ipv4Address outerSource);
 
   /// Removes idle flows, scanning at most `budget`; call between batches.
   std::size_t expireFlows(Nanos now, std::size_t budget) { return flows_.expireIdle(now, budget); }
@@ -72,7 +75,7 @@ class MuxForwarder {
   std::optional<Verdict> parseStage(PacketBuf& packet, Context& ctx);
   std::optional<Verdict> classifyStage(Context& ctx);
   std::optional<Verdict> selectBackendStage(Context& ctx, Nanos now);
-  std::optional<Verdict> encapStage(PacketBuf& packet, Context& ctx);
+  std::optional<Verdict> encapStage(PacketBuf& packet, Context& ctx, Ipv4Address outerSource);
   Verdict drop(DropReason reason);
 
   MuxOptions options_;
@@ -115,6 +118,11 @@ class HostForwarder {
   /// already answers from the frontend IP). Both go straight to the router (direct server
   /// return): egress Underlay, nextHop = the client. Anything else: NoReverseFlow.
   Verdict processOutbound(PacketBuf& packet, Nanos now);
+
+  /// For a backend's packet to a VM of its own VNet: when it is a reply on a recorded flow (an
+  /// internal load balancer's client), rewrites its source back to the frontend and returns the
+  /// verdict; otherwise returns nullopt and leaves the packet and the counters untouched.
+  std::optional<Verdict> snatIfReply(PacketBuf& packet, Nanos now);
 
   std::size_t expireFlows(Nanos now, std::size_t budget) { return flows_.expireIdle(now, budget); }
 

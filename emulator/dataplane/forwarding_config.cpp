@@ -85,6 +85,7 @@ Result<std::shared_ptr<const ForwardingConfig>> ForwardingConfig::build(
     rule.idleTimeout = std::chrono::duration_cast<Nanos>(ruleSpec.idleTimeout);
     rule.floatingIp = ruleSpec.floatingIp;
     rule.keepTcpFlowsWhenAllDown = ruleSpec.keepTcpFlowsWhenAllDown;
+    rule.vnet = ruleSpec.vnet;
     rule.backends.reserve(ruleSpec.backends.size());
     for (const BackendSpec& b : ruleSpec.backends) {
       rule.backends.push_back(Backend{b.id, hashString(b.id), b.ip, b.hostIp, b.healthy});

@@ -55,6 +55,9 @@ struct RuleSpec {
   /// When every backend is probed down, established TCP flows keep their backend (Standard
   /// SKU) or are dropped (Basic). UDP flows always leave an unhealthy backend.
   bool keepTcpFlowsWhenAllDown = true;
+  /// Internal frontends: the lower-case id of the VNet the frontend IP lives in (only that
+  /// VNet's VMs reach it, through their host agents). Empty: a public frontend (via the MUXes).
+  std::string vnet{};
   std::vector<BackendSpec> backends{};  ///< InboundNatRule: exactly one
 };
 
@@ -85,6 +88,7 @@ struct Rule {
   Nanos idleTimeout{};
   bool floatingIp = false;
   bool keepTcpFlowsWhenAllDown = true;
+  std::string vnet{};       ///< RuleSpec::vnet
   bool anyHealthy = false;  ///< at least one backend is healthy
   std::vector<Backend> backends{};
   /// Over the healthy backends; shared between rules with the same backend set. Null for

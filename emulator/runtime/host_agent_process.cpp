@@ -31,6 +31,9 @@ using dataplane::Nanos;
 constexpr std::size_t kExpireBudget = 4096;
 /// Azure's health-probe source (the VM sees it; replies to it end in the (host, VNet) namespace).
 constexpr const char* kProbeSource = "168.63.129.16";
+/// Routing tables in a (host, VNet) namespace: the main one, and the one for VMs' packets.
+constexpr std::uint32_t kMainTable = 254;
+constexpr std::uint32_t kVmTable = 200;
 
 /// What the forwarding thread forwards with: the plan and the fds of its ports (port 0 = host
 /// TUN, 1 + i = host.vnetNamespaces[i]). Owns the TUN devices, so a TUN dropped from the
@@ -95,7 +98,11 @@ class HostEngine {
     r.paths = {{"lbInbound", s.lbInbound.value()},
                {"dsrOutbound", s.dsrOutbound.value()},
                {"vnetEncap", s.vnetEncap.value()},
-               {"vnetDecap", s.vnetDecap.value()}};
+               {"vnetDecap", s.vnetDecap.value()},
+               {"vnetLocal", s.vnetLocal.value()},
+               {"ilbEncap", s.ilbEncap.value()},
+               {"ilbInbound", s.ilbInbound.value()},
+               {"ilbReply", s.ilbReply.value()}};
     return r;
   }
 
@@ -219,6 +226,20 @@ class HostPlumbing {
       return fail("vnet namespace " + spec.name + ": default route into " + spec.tun + ": " +
                       ok.error().message(),
                   ok.error().code.value());
+    }
+    // Everything the VMs send goes to the agent, VM-to-VM on this host included (the kernel
+    // would otherwise forward it between the VMs' links itself, and an internal load balancer's
+    // reply would leave untranslated): what arrives from the TUN or is sent locally (probes) uses
+    // the main table; anything else table kVmTable, whose only route is into the TUN.
+    const std::pair<std::uint32_t, std::string_view> rules[] = {{100, spec.tun}, {101, "lo"}, {102, ""}};
+    for (const auto& [priority, iif] : rules) {
+      const std::uint32_t table = iif.empty() ? kVmTable : kMainTable;
+      if (auto ok = rtnl->addRule(priority, iif, table); !ok) {
+        return fail("vnet namespace " + spec.name + ": " + ok.error().message(), ok.error().code.value());
+      }
+    }
+    if (auto ok = rtnl->addRoute(everything, intoTun, 0, kVmTable); !ok) {
+      return fail("vnet namespace " + spec.name + ": " + ok.error().message(), ok.error().code.value());
     }
     return tun;
   }

@@ -21,6 +21,8 @@ using dataplane::PacketView;
 
 namespace {
 
+constexpr std::uint32_t kNoVnet = 0xFFFFFFFFU;
+
 std::uint64_t vnetIpKey(std::uint32_t vnet, Ipv4Address ip) {
   return (std::uint64_t{vnet} << 32U) | ip.value;
 }
@@ -116,6 +118,10 @@ Result<std::shared_ptr<const HostPlan>> HostPlan::build(const Snapshot& snapshot
                                  static_cast<std::uint32_t>(i));
   }
   std::sort(plan->byVnetIp_.begin(), plan->byVnetIp_.end());
+  for (const auto& rule : plan->forwarding_->rules()) {
+    if (plan->ruleVnet_.size() <= rule.index) plan->ruleVnet_.resize(rule.index + 1, kNoVnet);
+    plan->ruleVnet_[rule.index] = rule.vnet.empty() ? kNoVnet : intern(rule.vnet);
+  }
   for (std::size_t i = 0; i + 1 < plan->byVnetIp_.size(); ++i) {
     if (plan->byVnetIp_[i].first == plan->byVnetIp_[i + 1].first) {
       return fail("two vms of one vnet share the address " +
@@ -153,6 +159,11 @@ const HostPlan::Vm* HostPlan::findInVnet(std::uint32_t vnet, Ipv4Address ip) con
   return it != byVnetIp_.end() && it->first == key ? &vms_[it->second] : nullptr;
 }
 
+std::optional<std::uint32_t> HostPlan::vnetOfRule(const dataplane::Rule& rule) const {
+  if (rule.index >= ruleVnet_.size() || ruleVnet_[rule.index] == kNoVnet) return std::nullopt;
+  return ruleVnet_[rule.index];
+}
+
 std::optional<std::uint32_t> HostPlan::vnetOfPort(std::uint32_t port) const {
   if (port == kHostPort || port > portVnet_.size()) return std::nullopt;
   return portVnet_[port - 1];
@@ -163,11 +174,14 @@ HostSwitch::HostSwitch(const HostSwitchOptions& options, std::shared_ptr<const H
       plan_(std::move(plan)),
       forwarder_(dataplane::HostOptions{.flowCapacity = options.flowCapacity,
                                         .backendMtu = options.vmMtu},
-                 plan_->forwarding()) {}
+                 plan_->forwarding()),
+      ilb_(dataplane::MuxOptions{.flowCapacity = options.flowCapacity, .underlayMtu = options.underlayMtu},
+           plan_->forwarding()) {}
 
 void HostSwitch::setPlan(std::shared_ptr<const HostPlan> plan) {
   plan_ = std::move(plan);
   forwarder_.setConfig(plan_->forwarding());
+  ilb_.setConfig(plan_->forwarding());
 }
 
 std::uint32_t HostSwitch::drop(DropReason reason) {
@@ -205,11 +219,31 @@ std::uint32_t HostSwitch::fromUnderlay(PacketBuf& packet, Nanos now) {
   const HostPlan::Vm* source = plan.findByUnderlay(outer->src());
   if (source == nullptr) return drop(HostDropReason::UnknownUnderlaySource);
   if (source->vnet != target->vnet) return drop(HostDropReason::VnetMismatch);
+  const auto peek = PacketView::parse(outer->l4());
+  if (!peek) return drop(peek.error());
+  // Internal load balancing: a VM's packet to an internal frontend of its VNet, balanced by its
+  // own host agent to this backend: decap + DNAT like a MUX's packet.
+  if (peek->src() == source->ip && peek->dst() != target->ip && peek->hasPorts()) {
+    const dataplane::Rule* rule = plan.forwarding()->findFrontend(peek->dst(), peek->protocolNumber(), peek->dstPort());
+    if (rule == nullptr || plan.vnetOfRule(*rule) != std::optional<std::uint32_t>(source->vnet)) {
+      return drop(HostDropReason::SpoofedAddress);
+    }
+    const auto verdict = forwarder_.processInbound(packet, now);
+    if (verdict.isDrop()) return kNoPort;
+    counters_.ilbInbound.add();
+    return target->port;
+  }
+  // A backend's reply to an internal load balancer's client comes from the frontend address.
+  bool fromInternalFrontend = false;
+  if (peek->src() != source->ip && peek->hasPorts()) {
+    const auto match = plan.forwarding()->findHostBackend(source->underlay, peek->src(), peek->protocolNumber(), peek->srcPort());
+    fromInternalFrontend = match && plan.vnetOfRule(*match->rule) == std::optional<std::uint32_t>(source->vnet);
+  }
   const auto inner = dataplane::decapsulateIpip(packet, *outer);
   if (!inner) return drop(inner.error());
   // The inner packet must really be between the two VMs the PAs stand for; anything else is a
   // VM pretending to be another one (or another VNet's address).
-  if (inner->src() != source->ip || inner->dst() != target->ip) {
+  if ((inner->src() != source->ip && !fromInternalFrontend) || inner->dst() != target->ip) {
     return drop(HostDropReason::SpoofedAddress);
   }
   packet.resize(inner->size());
@@ -231,8 +265,21 @@ std::uint32_t HostSwitch::fromVnet(std::uint32_t inPort, PacketBuf& packet, Nano
     // own address (the outer source names it to the other host).
     const HostPlan::Vm* source = plan.findInVnet(*vnet, view->src());
     if (source == nullptr || source->port != inPort) return drop(HostDropReason::SpoofedAddress);
-    if (target->host == plan.hostIndex()) return drop(HostDropReason::LocalDestination);
+    // A backend answering an internal load balancer's client: source back to the frontend.
+    bool reply = false;
+    if (auto verdict = forwarder_.snatIfReply(packet, now)) {
+      if (verdict->isDrop()) return kNoPort;
+      reply = true;
+    }
     packet.resize(view->size());
+    if (target->host == plan.hostIndex()) {
+      // Same host and VNet: back into the namespace, whose kernel routes it to the VM's link.
+      // (The namespace sends everything its VMs send to the agent, so internal load balancing
+      // can translate replies even between two VMs of one host.)
+      if (auto failed = dataplane::fitToLink(packet, *view, options_.vmMtu)) return drop(*failed);
+      (reply ? counters_.ilbReply : counters_.vnetLocal).add();
+      return target->port;
+    }
     if (!dataplane::offloadConsistent(packet.offload(), *view)) return drop(DropReason::BadOffload);
     const dataplane::EncapParams params{
         .outerSrc = source->underlay,
@@ -242,8 +289,21 @@ std::uint32_t HostSwitch::fromVnet(std::uint32_t inPort, PacketBuf& packet, Nano
         .maxOuterSize = options_.underlayMtu,
     };
     if (auto failed = dataplane::encapsulateIpip(packet, params)) return drop(*failed);
-    counters_.vnetEncap.add();
+    (reply ? counters_.ilbReply : counters_.vnetEncap).add();
     return kHostPort;
+  }
+
+  // An internal frontend of this VNet: balanced here, straight to the chosen backend's PA.
+  if (view->hasPorts()) {
+    const dataplane::Rule* rule = plan.forwarding()->findFrontend(view->dst(), view->protocolNumber(), view->dstPort());
+    if (rule != nullptr && plan.vnetOfRule(*rule) == vnet) {
+      const HostPlan::Vm* source = plan.findInVnet(*vnet, view->src());
+      if (source == nullptr || source->port != inPort) return drop(HostDropReason::SpoofedAddress);
+      const auto verdict = ilb_.process(packet, now, source->underlay);
+      if (verdict.isDrop()) return drop(verdict.reason);
+      counters_.ilbEncap.add();
+      return kHostPort;
+    }
   }
 
   // Anything else is a reply on a load-balanced flow (or from a floating-IP frontend), sent

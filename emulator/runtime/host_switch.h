@@ -36,7 +36,7 @@ enum class HostDropReason : std::uint8_t {
   UnknownUnderlayDestination,  ///< outer destination is no VM on this host
   VnetMismatch,                ///< VM-to-VM packet between the PAs of two different VNets
   SpoofedAddress,              ///< inner addresses are not those of the VMs behind the PAs
-  LocalDestination,            ///< a VM's packet to a VM of the same host and VNet reached us
+  LocalDestination,            ///< (unused since the agent delivers local VM-to-VM itself)
   Count,
 };
 inline constexpr std::size_t kHostDropReasonCount = static_cast<std::size_t>(HostDropReason::Count);
@@ -94,6 +94,8 @@ class HostPlan {
   const Vm* findInVnet(std::uint32_t vnet, dataplane::Ipv4Address ip) const;
   /// The VNet a port's namespace serves; nullopt for the host port or an unknown port.
   std::optional<std::uint32_t> vnetOfPort(std::uint32_t port) const;
+  /// The VNet of an internal frontend's rule; nullopt for a public one.
+  std::optional<std::uint32_t> vnetOfRule(const dataplane::Rule& rule) const;
 
  private:
   HostPlan() = default;
@@ -105,6 +107,7 @@ class HostPlan {
   std::vector<Vm> vms_;                // sorted by underlay
   std::vector<std::pair<std::uint64_t, std::uint32_t>> byVnetIp_;  // (vnet << 32 | ip) -> vms_
   std::vector<std::uint32_t> portVnet_;  // [port - 1] -> vnet
+  std::vector<std::uint32_t> ruleVnet_;  // [rule index] -> vnet, or kNoVnet for public rules
 };
 
 /// Drops and path counts of one HostSwitch. Single writer (the forwarding thread).
@@ -116,6 +119,10 @@ struct HostSwitchCounters {
   dataplane::Counter dsrOutbound;  ///< VM -> client, SNAT back to the frontend (DSR)
   dataplane::Counter vnetEncap;    ///< VM -> VM of the same VNet on another host, sent
   dataplane::Counter vnetDecap;    ///< VM -> VM of the same VNet from another host, delivered
+  dataplane::Counter vnetLocal;    ///< VM -> VM of the same VNet and host, handed back unchanged
+  dataplane::Counter ilbEncap;     ///< VM -> internal frontend: balanced here, sent to the backend's PA
+  dataplane::Counter ilbInbound;   ///< internal-frontend packet from a VM's host, DNATed to its backend
+  dataplane::Counter ilbReply;     ///< backend -> internal LB client VM, SNATed to the frontend
 
   dataplane::Counter& hostDrop(HostDropReason r) { return hostDrops[static_cast<std::size_t>(r)]; }
   std::uint64_t hostDropped(HostDropReason r) const {
@@ -159,6 +166,9 @@ class HostSwitch {
   HostSwitchOptions options_;
   std::shared_ptr<const HostPlan> plan_;
   dataplane::HostForwarder forwarder_;
+  /// Internal load balancing: a VM's packet to an internal frontend of its VNet is balanced by
+  /// the source host agent (Azure does this in the host, not in the MUXes).
+  dataplane::MuxForwarder ilb_;
   HostSwitchCounters counters_;
   std::uint16_t nextIpId_ = 0;
 };

@@ -101,6 +101,7 @@ json toJson(const Snapshot& s) {
                      {"idleTimeoutMinutes", r.idleTimeout.count()},
                      {"floatingIp", r.floatingIp},
                      {"keepTcpFlowsWhenAllDown", r.keepTcpFlowsWhenAllDown},
+                     {"vnet", r.vnet},
                      {"backends", backends}});
   }
   json muxes = json::array();
@@ -167,6 +168,7 @@ Result<Snapshot> snapshotFromJson(const json& j) {
       spec.idleTimeout = std::chrono::minutes(*idle);
       spec.floatingIp = r.value("floatingIp", false);
       spec.keepTcpFlowsWhenAllDown = r.value("keepTcpFlowsWhenAllDown", true);
+      spec.vnet = r.value("vnet", "");
       for (const auto& b : r.at("backends")) {
         dataplane::BackendSpec bs;
         bs.id = b.at("id").get<std::string>();

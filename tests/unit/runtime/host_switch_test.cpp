@@ -6,6 +6,7 @@
 #include <catch2/catch.hpp>
 
 #include <functional>
+#include <set>
 #include <string>
 
 #include "emulator/dataplane/forwarder.h"
@@ -152,6 +153,15 @@ TEST_CASE("a client's packet crosses the real MuxForwarder and the host switch o
   CHECK(host1.sw.counters().lbInbound.value() > 0);
 }
 
+TEST_CASE("VM to VM of one VNet on one host goes back into the same namespace", "[runtime][host-switch]") {
+  Agent host0(0);
+  auto buf = bufferOf(tcp("10.0.0.4", 33000, "10.0.0.5", 8080));
+  const Bytes packet = bytesOf(buf);
+  CHECK(host0.sw.process(1, buf, kNow) == 1);  // the kernel there routes it to B's link
+  CHECK(bytesOf(buf) == packet);
+  CHECK(host0.sw.counters().vnetLocal.value() == 1);
+}
+
 TEST_CASE("VM to VM of one VNet across hosts is IP-in-IP between the two VMs' PAs", "[runtime][host-switch]") {
   Agent host0(0);
   Agent host1(1);
@@ -232,8 +242,6 @@ TEST_CASE("what the host switch drops, and why", "[runtime][host-switch]") {
        tcp("10.0.0.9", 1, "10.0.0.6", 8080), hostDrop(HostDropReason::SpoofedAddress)},
       {"a VM claiming another host's VM address is spoofed", host0, 1,
        tcp("10.0.0.6", 1, "10.0.0.6", 8080), hostDrop(HostDropReason::SpoofedAddress)},
-      {"a packet between two VMs of one host and VNet should never reach the agent", host0, 1,
-       tcp("10.0.0.4", 1, "10.0.0.5", 8080), hostDrop(HostDropReason::LocalDestination)},
       {"a truncated packet from a VM is dropped", host0, 1, Bytes{0x45, 0x00, 0x00},
        switchDrop(DropReason::Truncated)},
       {"a VM's packet to the internet without an inbound flow is dropped (no outbound SNAT yet)",
@@ -318,4 +326,71 @@ TEST_CASE("a host plan indexes VMs by PA and by (VNet, address)", "[runtime][hos
   CHECK(plan->findInVnet(*plan->vnetOfPort(2), ip("10.0.0.5")) == d);
   CHECK_FALSE(plan->vnetOfPort(kHostPort));
   CHECK_FALSE(plan->vnetOfPort(3));
+}
+
+TEST_CASE("an internal frontend is balanced by the client VM's own host agent, with replies from the frontend",
+          "[runtime][host-switch][ilb]") {
+  // twoHosts() plus an internal rule of VNet one: 10.0.0.100:80 -> B (host 0), C (host 1) :8080.
+  auto withIlb = [](std::uint32_t host) {
+    Snapshot s = twoHosts(host);
+    azlb::dataplane::RuleSpec ilb{.name = "ilb", .frontendIp = ip("10.0.0.100"), .frontendPort = 80,
+                                  .backendPort = 8080};
+    ilb.vnet = kVnet1;
+    ilb.backends = {{.id = "b", .ip = ip("10.0.0.5"), .hostIp = ip("100.64.16.2")},
+                    {.id = "c", .ip = ip("10.0.0.6"), .hostIp = ip("100.64.17.1")}};
+    s.forwarding.rules.push_back(ilb);
+    return s;
+  };
+  HostSwitch host0(HostSwitchOptions{.flowCapacity = 1024}, planFor(withIlb(0)));
+  HostSwitch host1(HostSwitchOptions{.flowCapacity = 1024}, planFor(withIlb(1)));
+  std::set<std::string> backends;
+  for (std::uint16_t port = 33000; port < 33040; ++port) {
+    INFO("client port " << port);
+    // A (host 0) -> frontend: its own agent picks the backend and sends it PA to PA.
+    auto buf = bufferOf(tcp("10.0.0.4", port, "10.0.0.100", 80));
+    REQUIRE(host0.process(1, buf, kNow) == kHostPort);
+    const auto outer = view(buf);
+    CHECK(outer.src() == ip("100.64.16.1"));  // A's PA, not a MUX
+    HostSwitch& backendHost = outer.dst() == ip("100.64.16.2") ? host0 : host1;
+    REQUIRE(backendHost.process(kHostPort, buf, kNow) == 1);
+    const auto in = view(buf);
+    CHECK(in.src() == ip("10.0.0.4"));
+    CHECK(in.dstPort() == 8080);
+    CHECK(azlb::testing::checkChecksums(bytesOf(buf)).empty());
+    const std::string backend = in.dst().toString();
+    backends.insert(backend);
+    // The backend answers A: SNAT back to the frontend, PA to PA to A's host.
+    auto reply = bufferOf(tcp(backend.c_str(), 8080, "10.0.0.4", port,
+                              azlb::testing::tcpflags::kSyn | azlb::testing::tcpflags::kAck));
+    if (&backendHost == &host0) {
+      // Same host and VNet as the client: translated and handed straight back to the namespace.
+      REQUIRE(host0.process(1, reply, kNow) == 1);
+    } else {
+      REQUIRE(backendHost.process(1, reply, kNow) == kHostPort);
+      CHECK(view(reply).dst() == ip("100.64.16.1"));
+      REQUIRE(host0.process(kHostPort, reply, kNow) == 1);
+    }
+    const auto r = view(reply);
+    CHECK(r.src() == ip("10.0.0.100"));
+    CHECK(r.srcPort() == 80);
+    CHECK(r.dst() == ip("10.0.0.4"));
+    CHECK(azlb::testing::checkChecksums(bytesOf(reply)).empty());
+  }
+  CHECK(backends == std::set<std::string>{"10.0.0.5", "10.0.0.6"});
+  CHECK(host0.counters().ilbEncap.value() == 40);
+
+  SECTION("a VM of another VNet with the same prefix does not reach it") {
+    auto buf = bufferOf(tcp("10.0.0.5", 33000, "10.0.0.100", 80));  // D, VNet two, host 1
+    CHECK(host1.process(2, buf, kNow) == kNoPort);
+    CHECK(host1.counters().ilbEncap.value() == 0);
+  }
+  SECTION("a VM cannot forge another VM's internal-frontend traffic across hosts") {
+    // D's PA (VNet two) claiming to carry VNet one's frontend traffic: VNet mismatch.
+    auto buf = bufferOf(ipip("100.64.17.2", "100.64.16.2", "10.0.0.5", 33000, "10.0.0.100", 80));
+    CHECK(host0.process(kHostPort, buf, kNow) == kNoPort);
+    // C's PA carrying A's address as the inner source: spoofed.
+    auto forged = bufferOf(ipip("100.64.17.1", "100.64.16.2", "10.0.0.4", 33000, "10.0.0.100", 80));
+    CHECK(host0.process(kHostPort, forged, kNow) == kNoPort);
+    CHECK(host0.counters().hostDropped(HostDropReason::SpoofedAddress) == 1);
+  }
 }
