@@ -5,6 +5,7 @@
 #include <map>
 #include <set>
 
+#include "emulator/runtime/control_client.h"
 #include "tests/netns/lb_support.h"
 
 using namespace azlb::lbtest;
@@ -74,6 +75,39 @@ TEST_CASE("a load balancer made through the API balances real TCP across its bac
         CHECK(n >= 60);
         CHECK(n <= 140);
       }
+      // Direct server return, from the processes' own counters: every packet a MUX forwarded was
+      // a client -> frontend packet some host agent delivered to a VM, and the replies left the
+      // host agents straight for the router.
+      auto statusOf = [](const std::string& socket) {
+        auto client = azlb::runtime::ControlClient::connect(socket);
+        REQUIRE(client);
+        auto report = client->status();
+        REQUIRE(report);
+        return *report;
+      };
+      const std::string run = std::string("/run/azlb/") + kWhere.instance + "/";
+      std::uint64_t muxRx = 0, muxTx = 0, muxDropped = 0, lbInbound = 0, dsr = 0;
+      auto read = [&] {
+        muxRx = muxTx = muxDropped = lbInbound = dsr = 0;
+        for (int i = 0; i < 2; ++i) {
+          const auto mux = statusOf(run + "mux-" + std::to_string(i) + ".sock");
+          muxRx += mux.rxPackets;
+          muxTx += mux.txPackets;
+          muxDropped += mux.droppedTotal();
+        }
+        for (int i = 0; i < 2; ++i) {
+          const auto host = statusOf(run + "host-" + std::to_string(i) + ".sock");
+          lbInbound += host.path("lbInbound");
+          dsr += host.path("dsrOutbound");
+        }
+        return muxTx == lbInbound;
+      };
+      // The last connections' closing packets may still be in flight: let the counters settle.
+      CHECK(waitFor(read, std::chrono::seconds(5)));
+      INFO("mux rx " << muxRx << " tx " << muxTx << " dropped " << muxDropped << ", hosts lbInbound " << lbInbound
+                     << " dsrOutbound " << dsr);
+      CHECK(dsr >= 600);  // at least a SYN-ACK and two answers per connection
+      CHECK(muxRx == muxTx + muxDropped);
     }
 
     SECTION("kill -9 of a MUX: 50 open connections keep working and new ones succeed") {
