@@ -34,13 +34,13 @@ bool waitFor(const std::function<bool()>& pred, milliseconds limit = millisecond
 struct Listener {
   int fd = -1;
   std::uint16_t port = 0;
-  Listener() {
+  explicit Listener(int backlog = 64) {
     fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     sockaddr_in a{};
     a.sin_family = AF_INET;
     a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
     REQUIRE(bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0);
-    REQUIRE(listen(fd, 64) == 0);
+    REQUIRE(listen(fd, backlog) == 0);
     socklen_t len = sizeof a;
     getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
     port = ntohs(a.sin_port);
@@ -128,6 +128,30 @@ TEST_CASE("the runner probes Http: 200 is up, 503 takes it down at once, a silen
   CHECK_FALSE(statusOf(r, "silent").up);
   http.code = 200;
   CHECK(waitFor([&] { return statusOf(r, "http").up; }));
+}
+
+TEST_CASE("a Tcp probe whose SYN is never answered times out, not before the spec's timeout", "[probes][runner]") {
+  // A listener whose accept queue is full drops new SYNs: the handshake never completes.
+  Listener full(0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  a.sin_port = htons(full.port);
+  std::vector<int> fillers;
+  for (int i = 0; i < 2; ++i) {
+    const int c = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+    (void)connect(c, reinterpret_cast<sockaddr*>(&a), sizeof a);
+    fillers.push_back(c);
+  }
+  Runner r;
+  REQUIRE(r.start());
+  const auto started = Clock::now();
+  r.setTargets({target("syn", Protocol::Tcp, full.port, milliseconds(300))});
+  CHECK(waitFor([&] { return statusOf(r, "syn").outcome == Outcome::Timeout; }));
+  CHECK(Clock::now() - started >= milliseconds(300));
+  CHECK_FALSE(statusOf(r, "syn").up);
+  CHECK(statusOf(r, "syn").detail.find("300 ms") != std::string::npos);
+  for (int c : fillers) close(c);
 }
 
 TEST_CASE("the runner probes Https without verifying the certificate", "[probes][runner]") {
