@@ -46,13 +46,6 @@ json rule(const std::string& name, const std::string& protocol, int port, int ba
             {"backendAddressPool", idRef(kLb + "/backendAddressPools/be")}}}};
 }
 
-void applyIlb(const Serve& serve, const json& body) {
-  const int status = serve.put(kLb, body);
-  REQUIRE((status == 200 || status == 201));
-  REQUIRE(waitFor([&] { return serve.get(kLb)["properties"].value("provisioningState", "") == "Succeeded"; },
-                  std::chrono::seconds(30)));
-}
-
 /// Runs `fn` on a thread inside network namespace `ns` (a VM).
 template <typename Fn>
 void inNamespace(const std::string& ns, Fn fn) {
@@ -73,12 +66,8 @@ TEST_CASE("an internal load balancer is reached from a VM of its VNet; HA ports 
   {
     Serve serve(dir, kWhere);
     serve.start();
-    REQUIRE(serve.put(kSub + "/resourcegroups/rg", {{"location", "westus"}}) == 201);
-    REQUIRE(serve.put(kNet + "/virtualNetworks/vnet1",
-                      {{"location", "westus"},
-                       {"properties", {{"addressSpace", {{"addressPrefixes", {"10.0.0.0/16"}}}},
-                                       {"subnets", {{{"name", "default"}, {"properties", {{"addressPrefix", "10.0.0.0/24"}}}}}}}}}) == 201);
-    applyIlb(serve, ilbWith(json::array({rule("web", "Tcp", 80, 8080)})));
+    serve.createVnet();
+    serve.putAndWait(kLb, ilbWith(json::array({rule("web", "Tcp", 80, 8080)})));
     const json st = serve.status();
     REQUIRE(st["vms"].size() == 4);
     std::vector<std::unique_ptr<VmServer>> vms;
@@ -108,7 +97,7 @@ TEST_CASE("an internal load balancer is reached from a VM of its VNet; HA ports 
     }
 
     SECTION("HA ports: protocol All, ports 0 -> every TCP port and UDP reach a backend on that port") {
-      applyIlb(serve, ilbWith(json::array({rule("ha", "All", 0, 0)})));
+      serve.putAndWait(kLb, ilbWith(json::array({rule("ha", "All", 0, 0)})));
       std::set<std::string> on8080, on8082, udp;
       inNamespace(clientNs, [&] {
         for (int i = 0; i < 30; ++i) {

@@ -43,15 +43,9 @@ TEST_CASE("a load balancer made through the API balances real TCP across its bac
   {
     Serve serve(dir, kWhere);
     serve.start();
-    REQUIRE(serve.put(kSub + "/resourcegroups/rg", {{"location", "westus"}}) == 201);
-    REQUIRE(serve.put(kNet + "/virtualNetworks/vnet1",
-                      {{"location", "westus"},
-                       {"properties", {{"addressSpace", {{"addressPrefixes", {"10.0.0.0/16"}}}},
-                                       {"subnets", {{{"name", "default"}, {"properties", {{"addressPrefix", "10.0.0.0/24"}}}}}}}}}) == 201);
+    serve.createVnet();
     REQUIRE(serve.put(kNet + "/publicIPAddresses/pip1", {{"location", "westus"}, {"sku", {{"name", "Standard"}}}}) == 201);
-    REQUIRE(serve.put(kNet + "/loadBalancers/lb1", lbBody(kNet + "/virtualNetworks/vnet1")) == 201);
-    REQUIRE(waitFor([&] { return serve.get(kNet + "/loadBalancers/lb1")["properties"].value("provisioningState", "") == "Succeeded"; },
-                    std::chrono::seconds(30)));
+    serve.putAndWait(kNet + "/loadBalancers/lb1", lbBody(kNet + "/virtualNetworks/vnet1"));
     const std::string vip = serve.get(kNet + "/publicIPAddresses/pip1")["properties"].value("ipAddress", "");
     REQUIRE(vip.rfind("198.18.251.", 0) == 0);
 

@@ -21,6 +21,7 @@
 #include <filesystem>
 #include <fstream>
 #include <functional>
+#include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -102,6 +103,22 @@ class Serve {
   json get(const std::string& path) const {
     auto r = client()->Get((path + "?api-version=2022-05-01").c_str());
     return r ? json::parse(r->body, nullptr, false) : json();
+  }
+  /// PUTs resource group "rg" and VNet "vnet1" (10.0.0.0/16, subnet "default" 10.0.0.0/24).
+  void createVnet() const {
+    REQUIRE(put(kSub + "/resourcegroups/rg", {{"location", "westus"}}) == 201);
+    REQUIRE(put(kNet + "/virtualNetworks/vnet1",
+                {{"location", "westus"},
+                 {"properties", {{"addressSpace", {{"addressPrefixes", {"10.0.0.0/16"}}}},
+                                 {"subnets", {{{"name", "default"}, {"properties", {{"addressPrefix", "10.0.0.0/24"}}}}}}}}}) == 201);
+  }
+  /// PUTs (creates or updates) a resource and waits until its provisioningState is Succeeded,
+  /// i.e. the data plane has it.
+  void putAndWait(const std::string& id, const json& body) const {
+    const int status = put(id, body);
+    REQUIRE((status == 200 || status == 201));
+    REQUIRE(waitFor([&] { return get(id)["properties"].value("provisioningState", "") == "Succeeded"; },
+                    std::chrono::seconds(30)));
   }
   const ServeInstance& where() const { return where_; }
   int port() const { return port_; }
@@ -330,5 +347,12 @@ class Conn {
   int fd_ = -1;
   bool ok_ = false;
 };
+
+/// Which VM answers each of `n` new connections to ip:port ("" for a failed one).
+inline std::map<std::string, int> spread(const std::string& ip, int port, int n) {
+  std::map<std::string, int> hits;
+  for (int i = 0; i < n; ++i) ++hits[Conn(ip, port).ask()];
+  return hits;
+}
 
 }  // namespace azlb::lbtest

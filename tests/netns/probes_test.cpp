@@ -55,12 +55,6 @@ json probeEntry(const Serve& serve, const std::string& probe, const std::string&
   return json();
 }
 
-/// Which VM answers each of `n` new connections to vip:port ("" for a failed one).
-std::map<std::string, int> spread(const std::string& vip, int port, int n) {
-  std::map<std::string, int> hits;
-  for (int i = 0; i < n; ++i) ++hits[Conn(vip, port).ask()];
-  return hits;
-}
 
 }  // namespace
 
@@ -70,15 +64,9 @@ TEST_CASE("health probes from 168.63.129.16 take backends out of rotation and ba
   {
     Serve serve(dir, kWhere);
     serve.start();
-    REQUIRE(serve.put(kSub + "/resourcegroups/rg", {{"location", "westus"}}) == 201);
-    REQUIRE(serve.put(kNet + "/virtualNetworks/vnet1",
-                      {{"location", "westus"},
-                       {"properties", {{"addressSpace", {{"addressPrefixes", {"10.0.0.0/16"}}}},
-                                       {"subnets", {{{"name", "default"}, {"properties", {{"addressPrefix", "10.0.0.0/24"}}}}}}}}}) == 201);
+    serve.createVnet();
     REQUIRE(serve.put(kNet + "/publicIPAddresses/pip1", {{"location", "westus"}, {"sku", {{"name", "Standard"}}}}) == 201);
-    REQUIRE(serve.put(kNet + "/loadBalancers/lb1", probedLb(kNet + "/virtualNetworks/vnet1")) == 201);
-    REQUIRE(waitFor([&] { return serve.get(kNet + "/loadBalancers/lb1")["properties"].value("provisioningState", "") == "Succeeded"; },
-                    std::chrono::seconds(30)));
+    serve.putAndWait(kNet + "/loadBalancers/lb1", probedLb(kNet + "/virtualNetworks/vnet1"));
     const std::string vip = serve.get(kNet + "/publicIPAddresses/pip1")["properties"].value("ipAddress", "");
     const json st = serve.status();
     REQUIRE(st["vms"].size() == 3);

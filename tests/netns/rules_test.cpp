@@ -44,20 +44,6 @@ json rule(const std::string& name, const std::string& fe, const std::string& pro
   return {{"name", name}, {"properties", p}};
 }
 
-/// PUTs the load balancer and waits until the data plane has it.
-void applyLb(const Serve& serve, const json& body) {
-  const int status = serve.put(kLb, body);
-  REQUIRE((status == 200 || status == 201));
-  REQUIRE(waitFor([&] { return serve.get(kLb)["properties"].value("provisioningState", "") == "Succeeded"; },
-                  std::chrono::seconds(30)));
-}
-
-std::map<std::string, int> spread(const std::string& vip, int port, int n) {
-  std::map<std::string, int> hits;
-  for (int i = 0; i < n; ++i) ++hits[Conn(vip, port).ask()];
-  return hits;
-}
-
 }  // namespace
 
 TEST_CASE("rule semantics on the wire: distribution modes, UDP, NAT port ranges, several frontends", "[rules]") {
@@ -66,14 +52,10 @@ TEST_CASE("rule semantics on the wire: distribution modes, UDP, NAT port ranges,
   {
     Serve serve(dir, kWhere);
     serve.start();
-    REQUIRE(serve.put(kSub + "/resourcegroups/rg", {{"location", "westus"}}) == 201);
-    REQUIRE(serve.put(kNet + "/virtualNetworks/vnet1",
-                      {{"location", "westus"},
-                       {"properties", {{"addressSpace", {{"addressPrefixes", {"10.0.0.0/16"}}}},
-                                       {"subnets", {{{"name", "default"}, {"properties", {{"addressPrefix", "10.0.0.0/24"}}}}}}}}}) == 201);
+    serve.createVnet();
     for (const char* pip : {"pip1", "pip2"})
       REQUIRE(serve.put(kNet + "/publicIPAddresses/" + pip, {{"location", "westus"}, {"sku", {{"name", "Standard"}}}}) == 201);
-    applyLb(serve, lbWith(json::array({rule("web", "fe", "Tcp", 80, 8080), rule("web2", "fe2", "Tcp", 80, 8082)})));
+    serve.putAndWait(kLb, lbWith(json::array({rule("web", "fe", "Tcp", 80, 8080), rule("web2", "fe2", "Tcp", 80, 8082)})));
     const std::string vip = serve.get(kNet + "/publicIPAddresses/pip1")["properties"].value("ipAddress", "");
     const std::string vip2 = serve.get(kNet + "/publicIPAddresses/pip2")["properties"].value("ipAddress", "");
     REQUIRE(vip != vip2);
@@ -107,7 +89,7 @@ TEST_CASE("rule semantics on the wire: distribution modes, UDP, NAT port ranges,
       CHECK(spreadDefault.size() == 3);
       for (const char* mode : {"SourceIP", "SourceIPProtocol"}) {
         INFO(mode);
-        applyLb(serve, lbWith(json::array({rule("web", "fe", "Tcp", 80, 8080, {{"loadDistribution", mode}}),
+        serve.putAndWait(kLb, lbWith(json::array({rule("web", "fe", "Tcp", 80, 8080, {{"loadDistribution", mode}}),
                                          rule("web2", "fe2", "Tcp", 80, 8082)})));
         auto pinned = fromPorts();
         CHECK(pinned.count("") == 0);
@@ -116,7 +98,7 @@ TEST_CASE("rule semantics on the wire: distribution modes, UDP, NAT port ranges,
     }
 
     SECTION("UDP through the frontend: answers come back from the frontend IP, spread over the backends") {
-      applyLb(serve, lbWith(json::array({rule("web", "fe", "Tcp", 80, 8080), rule("dns", "fe", "Udp", 53, 8080)})));
+      serve.putAndWait(kLb, lbWith(json::array({rule("web", "fe", "Tcp", 80, 8080), rule("dns", "fe", "Udp", 53, 8080)})));
       std::set<std::string> answeredBy;
       for (int i = 0; i < 40; ++i) {
         bool fromFrontend = false;
@@ -136,7 +118,7 @@ TEST_CASE("rule semantics on the wire: distribution modes, UDP, NAT port ranges,
                     {"backendPort", 8080},
                     {"frontendIPConfiguration", idRef(kLb + "/frontendIPConfigurations/fe")},
                     {"backendAddressPool", idRef(kLb + "/backendAddressPools/be")}}}};
-      applyLb(serve, lbWith(json::array({rule("web2", "fe2", "Tcp", 80, 8082)}), json::array({nat})));
+      serve.putAndWait(kLb, lbWith(json::array({rule("web2", "fe2", "Tcp", 80, 8082)}), json::array({nat})));
       int checked = 0;
       for (const auto& [ip, name] : nameOfIp) {
         auto r = serve.client()->Post((kLb + "/backendAddressPools/be/queryInboundNatRulePortMapping?api-version=2022-05-01").c_str(),
