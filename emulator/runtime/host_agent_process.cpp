@@ -291,19 +291,11 @@ int runHostAgent(const HostAgentProcessOptions& options) {
     return 2;
   }
 
-  auto signals = terminationSignalFd();  // before any thread starts
-  if (!signals) return report(signals.error());
-  auto wake = WakeFd::create();
-  if (!wake) return report(wake.error());
-  auto ns = netns::NetNamespace::current();
-  if (!ns) return report(ns.error());
-  // The socket first: a second agent started by mistake stops here, before touching the TUNs.
-  auto server = ControlServer::listen(options.socketPath);
-  if (!server) return report(server.error());
-  auto hostTun = createForwardingTun(*ns, options.tunName, options.tunMtu, options.offload);
-  if (!hostTun) return report(hostTun.error());
+  auto basics = startProcess(options.socketPath, options.tunName, options.tunMtu, options.offload);
+  if (!basics) return report(basics.error());
+  auto& [signals, wake, ns, server, hostTun] = *basics;
 
-  HostPlumbing plumbing(*ns, std::make_shared<netns::TunDevice>(std::move(*hostTun)),
+  HostPlumbing plumbing(ns, std::make_shared<netns::TunDevice>(std::move(hostTun)),
                         options.tunMtu, options.offload);
   ConfigMailbox<HostAgentState> mailbox;
   HostEngine engine(HostSwitchOptions{.flowCapacity = options.flowCapacity,
@@ -334,7 +326,7 @@ int runHostAgent(const HostAgentProcessOptions& options) {
     if (!targets) return errorLine(targets.error().message());
     prober.setTargets(std::move(*targets));
     const std::uint64_t ticket = mailbox.post(std::move(*state));
-    wake->wake();
+    wake.wake();
     acceptedVersion = snapshot.version;
     if (!mailbox.waitTaken(ticket, std::chrono::seconds(2))) {
       std::fprintf(stderr, "%s: forwarding thread has not taken snapshot %llu within 2 s\n",
@@ -354,7 +346,7 @@ int runHostAgent(const HostAgentProcessOptions& options) {
                                     .packetCapacity = dataplane::PacketBuf::kDefaultCapacity,
                                     .tick = std::chrono::milliseconds(100),
                                     .vnetHdr = options.offload},
-                        *server, signals->get(), *wake, handle, [&] { mailbox.reclaim(); });
+                        server, signals.get(), wake, handle, [&] { mailbox.reclaim(); });
 }
 
 }  // namespace azlb::runtime

@@ -107,21 +107,11 @@ int runMux(const MuxProcessOptions& options) {
     return 2;
   }
 
-  auto signals = terminationSignalFd();  // before any thread starts
-  if (!signals) return report(signals.error());
-  auto wake = WakeFd::create();
-  if (!wake) return report(wake.error());
-  auto ns = netns::NetNamespace::current();
-  if (!ns) return report(ns.error());
-
-  // The socket first: a second MUX started by mistake stops here, before it takes over the TUN
-  // route. Requests wait in the backlog until the plumbing is ready.
-  auto server = ControlServer::listen(options.socketPath);
-  if (!server) return report(server.error());
-  auto tun = createForwardingTun(*ns, options.tunName, options.tunMtu, options.offload);
-  if (!tun) return report(tun.error());
+  auto basics = startProcess(options.socketPath, options.tunName, options.tunMtu, options.offload);
+  if (!basics) return report(basics.error());
+  auto& [signals, wake, ns, server, tun] = *basics;
   {
-    auto rtnl = netns::Rtnl::openIn(*ns);
+    auto rtnl = netns::Rtnl::openIn(ns);
     if (!rtnl) return report(rtnl.error());
     const std::vector<netns_model::Nexthop> intoTun{
         {.gateway = std::nullopt, .dev = options.tunName}};
@@ -132,7 +122,7 @@ int runMux(const MuxProcessOptions& options) {
                                          .flowCapacity = options.flowCapacity,
                                          .underlayMtu = options.underlayMtu,
                                          .firstIpId = 0},
-                   tun->fd(), mailbox);
+                   tun.fd(), mailbox);
   std::uint64_t acceptedVersion = 0;
 
   auto handle = [&](std::string_view line) -> std::string {
@@ -148,7 +138,7 @@ int runMux(const MuxProcessOptions& options) {
     auto config = ForwardingConfig::build(snapshot.forwarding);
     if (!config) return errorLine(config.error().message());
     const std::uint64_t ticket = mailbox.post(std::move(*config));
-    wake->wake();
+    wake.wake();
     acceptedVersion = snapshot.version;
     if (!mailbox.waitTaken(ticket, std::chrono::seconds(2))) {
       // Still queued: the forwarding thread takes it when it comes back (status shows
@@ -170,7 +160,7 @@ int runMux(const MuxProcessOptions& options) {
                                     .packetCapacity = dataplane::PacketBuf::kDefaultCapacity,
                                     .tick = std::chrono::milliseconds(100),
                                     .vnetHdr = options.offload},
-                        *server, signals->get(), *wake, handle, [&] { mailbox.reclaim(); });
+                        server, signals.get(), wake, handle, [&] { mailbox.reclaim(); });
 }
 
 }  // namespace azlb::runtime

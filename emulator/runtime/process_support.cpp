@@ -66,6 +66,22 @@ Result<netns::TunDevice> createForwardingTun(const netns::NetNamespace& ns, cons
   return std::move(*tun);
 }
 
+Result<ProcessBasics> startProcess(const std::string& socketPath, const std::string& tunName,
+                                   unsigned tunMtu, bool offload) {
+  auto signals = terminationSignalFd();
+  if (!signals) return unexpected(signals.error());
+  auto wake = WakeFd::create();
+  if (!wake) return unexpected(wake.error());
+  auto ns = netns::NetNamespace::current();
+  if (!ns) return unexpected(ns.error());
+  auto server = ControlServer::listen(socketPath);
+  if (!server) return unexpected(server.error());
+  auto tun = createForwardingTun(*ns, tunName, tunMtu, offload);
+  if (!tun) return unexpected(tun.error());
+  return ProcessBasics{std::move(*signals), std::move(*wake), std::move(*ns), std::move(*server),
+                       std::move(*tun)};
+}
+
 std::string explain(const Error& error) {
   std::string text = error.message();
   const int code = error.code.value();

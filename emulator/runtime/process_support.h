@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "emulator/common/result.h"
+#include "emulator/runtime/control_server.h"
 #include "netns/fd.h"
 #include "netns/namespace.h"
 #include "netns/tun.h"
@@ -37,6 +38,20 @@ class WakeFd {
 /// offload (packets carry a VirtioNetHdr; see vnet_header.h). Errors name the step.
 Result<netns::TunDevice> createForwardingTun(const netns::NetNamespace& ns, const std::string& name,
                                             unsigned mtu, bool offload);
+
+/// What `azlb mux` and `azlb host-agent` set up first, in this order: the termination-signal fd
+/// (before any thread starts), the wake eventfd, the current namespace, the control socket (a
+/// second process started by mistake stops there, before it touches the TUN or its routes;
+/// requests wait in the backlog until the plumbing is ready) and the forwarding TUN.
+struct ProcessBasics {
+  netns::Fd signals;
+  WakeFd wake;
+  netns::NetNamespace ns;
+  ControlServer server;
+  netns::TunDevice tun;
+};
+Result<ProcessBasics> startProcess(const std::string& socketPath, const std::string& tunName,
+                                   unsigned tunMtu, bool offload);
 
 /// The error's message plus how to fix it when the cause is known (missing privileges, no
 /// /dev/net/tun, a name in use).
