@@ -237,6 +237,18 @@ Result<void> Rtnl::setMtu(std::string_view name, unsigned mtu) {
                     [mtu](rtnl_link* delta) { rtnl_link_set_mtu(delta, mtu); });
 }
 
+Result<void> Rtnl::setMacAddress(std::string_view name, std::string_view mac) {
+  const std::string text(mac);
+  nl_addr* raw = nullptr;
+  if (nl_addr_parse(text.c_str(), AF_LLC, &raw) < 0 || raw == nullptr || nl_addr_get_len(raw) != 6) {
+    if (raw != nullptr) nl_addr_put(raw);
+    return fail("RTM_NEWLINK " + std::string(name) + " address " + text + ": not a MAC address", EINVAL);
+  }
+  NlAddrPtr address(raw);
+  return changeLink(state_->sock, state_->kernelErrno, std::string(name), "address " + text,
+                    [&address](rtnl_link* delta) { rtnl_link_set_addr(delta, address.get()); });
+}
+
 Result<void> Rtnl::addAddress(std::string_view dev, const Ipv4Prefix& address) {
   const std::string d(dev);
   const std::string context = "RTM_NEWADDR " + describe(address) + " dev " + d;

@@ -65,6 +65,8 @@ class Rtnl {
   Result<void> deleteLink(std::string_view name);
   Result<void> setLinkUp(std::string_view name, bool up = true);
   Result<void> setMtu(std::string_view name, unsigned mtu);
+  /// Sets the link's Ethernet address ("02:00:0a:01:00:04"). EINVAL for a malformed address.
+  Result<void> setMacAddress(std::string_view name, std::string_view mac);
 
   /// Adds (or replaces: idempotent) an IPv4 address such as 100.64.1.1/30 on `dev`.
   Result<void> addAddress(std::string_view dev, const Ipv4Prefix& address);

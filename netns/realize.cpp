@@ -68,11 +68,15 @@ void RealizedTopology::release() {
 
 namespace {
 
-// Sets MTU, addresses and up on one link through the namespace's socket.
+// Sets MTU, MAC, addresses and up on one link through the namespace's socket.
 Result<void> configureLink(Rtnl& rtnl, const std::string& name, unsigned mtu,
-                           const std::vector<netns_model::Ipv4Prefix>& addresses) {
+                           const std::vector<netns_model::Ipv4Prefix>& addresses,
+                           const std::string& mac = {}) {
   if (mtu != 0) {
     if (auto ok = rtnl.setMtu(name, mtu); !ok) return ok;
+  }
+  if (!mac.empty()) {
+    if (auto ok = rtnl.setMacAddress(name, mac); !ok) return ok;
   }
   for (const auto& address : addresses) {
     if (auto ok = rtnl.addAddress(name, address); !ok) return ok;
@@ -116,7 +120,7 @@ Result<RealizedTopology> realize(const netns_model::Topology& topology) {
     if (veth.a.ns.empty()) out.rootLinks_.push_back(veth.a.name);
     if (veth.b.ns.empty()) out.rootLinks_.push_back(veth.b.name);
     for (const auto* end : {&veth.a, &veth.b}) {
-      if (auto ok = configureLink(sockets.at(end->ns), end->name, veth.mtu, end->addresses); !ok) {
+      if (auto ok = configureLink(sockets.at(end->ns), end->name, veth.mtu, end->addresses, end->mac); !ok) {
         return unexpected(ok.error());
       }
     }

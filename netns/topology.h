@@ -35,6 +35,7 @@ struct LinkEnd {
   std::string ns;  // a NamespaceSpec name, or kRootNamespace
   std::string name;
   std::vector<Ipv4Prefix> addresses;  // interface addresses, e.g. 100.64.1.1/30
+  std::string mac;  // "02:00:64:7f:10:05"; empty: the kernel's random address
 };
 
 struct VethSpec {

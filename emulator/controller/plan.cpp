@@ -1,6 +1,7 @@
 #include "emulator/controller/plan.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <set>
 
 namespace azlb::controller {
@@ -224,6 +225,9 @@ Plan compile(const Inputs& in, const PlanOptions& o, const Assignments& previous
     vm.ns = name(naming, Role::Vm, vm.index);
     vm.hostNs = name(naming, Role::HostVnet, vm.host * 100 + plan.assignments.vnetIndex[vm.vnet]);
     vm.hostLink = "v" + std::to_string(vm.index);
+    char mac[18];
+    std::snprintf(mac, sizeof mac, "02:00:%02x:%02x:%02x:%02x", unsigned{u1}, unsigned{u2}, 16 + vm.host, pa);
+    vm.mac = mac;
   }
 
   // --- topology ---
@@ -238,8 +242,8 @@ Plan compile(const Inputs& in, const PlanOptions& o, const Assignments& previous
   plan.rootLink = name(naming, Role::Root);
   plan.rootAddress = ip4(u1, u2, 255, 1);
   plan.routerAddress = ip4(u1, u2, 255, 2);
-  topo.veths.push_back({{netns_model::kRootNamespace, plan.rootLink, {prefix(plan.rootAddress + "/30")}},
-                        {router, "root", {prefix(plan.routerAddress + "/30")}}, 0});
+  topo.veths.push_back({{netns_model::kRootNamespace, plan.rootLink, {prefix(plan.rootAddress + "/30")}, ""},
+                        {router, "root", {prefix(plan.routerAddress + "/30")}, ""}, 0});
   Ipv4Prefix publicPrefix = prefix(o.publicPrefix);
   topo.routes.push_back({netns_model::kRootNamespace, publicPrefix,
                          {Nexthop{addr(plan.routerAddress), plan.rootLink, false, 1}}, 0});
@@ -248,7 +252,7 @@ Plan compile(const Inputs& in, const PlanOptions& o, const Assignments& previous
     std::string ns = name(naming, Role::Mux, i);
     std::string rside = ip4(u1, u2, 1, 4 * i + 1), mside = ip4(u1, u2, 1, 4 * i + 2);
     topo.namespaces.push_back({ns, forwarding});
-    topo.veths.push_back({{router, "mux" + std::to_string(i), {prefix(rside + "/30")}}, {ns, "eth0", {prefix(mside + "/30")}}, kUnderlayMtu});
+    topo.veths.push_back({{router, "mux" + std::to_string(i), {prefix(rside + "/30")}, ""}, {ns, "eth0", {prefix(mside + "/30")}, ""}, kUnderlayMtu});
     topo.routes.push_back({ns, prefix("0.0.0.0/0"), {Nexthop{addr(rside), "eth0", false, 1}}, 0});
     if (!o.muxesDown.count(i)) muxHops.push_back(Nexthop{addr(mside), "mux" + std::to_string(i), false, 1});
     plan.muxUnderlays.push_back(ip4(u1, u2, 4, i + 1));
@@ -266,7 +270,7 @@ Plan compile(const Inputs& in, const PlanOptions& o, const Assignments& previous
     std::string ns = name(naming, Role::Host, j);
     std::string rside = ip4(u1, u2, 2, 4 * j + 1), hside = ip4(u1, u2, 2, 4 * j + 2);
     topo.namespaces.push_back({ns, forwarding});
-    topo.veths.push_back({{router, "host" + std::to_string(j), {prefix(rside + "/30")}}, {ns, "eth0", {prefix(hside + "/30")}}, kUnderlayMtu});
+    topo.veths.push_back({{router, "host" + std::to_string(j), {prefix(rside + "/30")}, ""}, {ns, "eth0", {prefix(hside + "/30")}, ""}, kUnderlayMtu});
     topo.routes.push_back({ns, prefix("0.0.0.0/0"), {Nexthop{addr(rside), "eth0", false, 1}}, 0});
     topo.routes.push_back({router, prefix(ip4(u1, u2, 16 + j, 0) + "/24"), {Nexthop{addr(hside), "host" + std::to_string(j), false, 1}}, 0});
   }
@@ -287,7 +291,7 @@ Plan compile(const Inputs& in, const PlanOptions& o, const Assignments& previous
     std::vector<Ipv4Prefix> addrs;
     for (const auto& ip : vm.ips) addrs.push_back(prefix(ip + "/" + std::to_string(vm.prefixLength)));
     topo.namespaces.push_back({vm.ns, {}});
-    topo.veths.push_back({{vm.hostNs, vm.hostLink, {}}, {vm.ns, "eth0", addrs}, 0});
+    topo.veths.push_back({{vm.hostNs, vm.hostLink, {}, ""}, {vm.ns, "eth0", addrs, vm.mac}, 0});
     topo.routes.push_back({vm.ns, prefix("0.0.0.0/0"), {Nexthop{addr(vm.gateway), "eth0", true, 1}}, 0});
     for (const auto& ip : vm.ips) topo.routes.push_back({vm.hostNs, prefix(ip + "/32"), {Nexthop{std::nullopt, vm.hostLink, false, 1}}, 0});
   }
@@ -303,7 +307,7 @@ Plan compile(const Inputs& in, const PlanOptions& o, const Assignments& previous
   for (const auto& vm : vms)
     for (const auto& ip : vm.ips)
       base.vms.push_back({vm.id, vm.vnet, *dataplane::Ipv4Address::parse(ip), *dataplane::Ipv4Address::parse(vm.underlay),
-                          vm.host, vm.hostNs});
+                          vm.host, vm.hostNs, vm.hostLink, vm.mac});
 
   std::map<std::string, size_t> vmOfBackend;  // lower backend id -> vms index
   auto backendOf = [&](const std::string& id, size_t vmIndex, const std::string& ip) {

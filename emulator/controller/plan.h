@@ -78,6 +78,7 @@ struct VmPlan {
   std::string ns;           // its namespace
   std::string hostNs;       // the (host, VNet) namespace its link ends in
   std::string hostLink;     // the link's name there
+  std::string mac;          // its eth0's Ethernet address: 02:00 + its PA (unique, stable)
 };
 
 /// Stable numbers handed from one plan to the next, so adding a VM never renumbers another.

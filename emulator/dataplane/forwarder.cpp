@@ -184,14 +184,15 @@ std::optional<Verdict> HostForwarder::matchBackendStage(Context& ctx) {
 }
 
 std::optional<Verdict> HostForwarder::dnatStage(Context& ctx, Nanos now) {
-  // Floating IP: the backend owns the frontend IP and answers from it; nothing to translate.
-  if (ctx.rule->floatingIp) return std::nullopt;
   const PacketView& view = ctx.view;
+  // Floating IP: the backend owns the frontend IP, so only the port is translated (to the
+  // rule's backend port); the address stays the frontend's.
+  const bool floating = ctx.rule->floatingIp;
+  const Ipv4Address target = floating ? view.dst() : ctx.backend->ip;
   const HostFlow reverse{view.dst(), view.dstPort()};
   const std::uint16_t backendPort = ctx.rule->backendPortFor(view.dstPort());
   // Keyed as the backend's reply will be: (backend ip:port -> client ip:port).
-  const FlowKey replyKey{ctx.backend->ip, view.src(), backendPort, view.srcPort(),
-                         view.protocolNumber()};
+  const FlowKey replyKey{target, view.src(), backendPort, view.srcPort(), view.protocolNumber()};
   if (HostFlow* flow = flows_.find(replyKey, now)) {
     *flow = reverse;
     counters_.flowHits.add();
@@ -199,7 +200,7 @@ std::optional<Verdict> HostForwarder::dnatStage(Context& ctx, Nanos now) {
     flows_.insert(replyKey, reverse, now, ctx.rule->idleTimeout);
     counters_.flowMisses.add();
   }
-  rewriteDestination(view, ctx.backend->ip, backendPort, ctx.l4Partial);
+  if (!floating || backendPort != view.dstPort()) rewriteDestination(view, target, backendPort, ctx.l4Partial);
   return std::nullopt;
 }
 

@@ -108,14 +108,15 @@ class HostForwarder {
   const ForwardingConfig& config() const { return *config_; }
 
   /// One packet from the underlay (IP-in-IP from a MUX). Decapsulates in place, finds the
-  /// backend from (outer destination, inner frontend IP/protocol/port), and unless the rule has
-  /// floating IP rewrites the destination to backend IP:port and records the reverse flow.
+  /// backend from (outer destination, inner frontend IP/protocol/port), rewrites the destination
+  /// to backend IP:port (floating IP: frontend IP:backend port, the VM owns the frontend IP) and
+  /// records the reverse flow.
   /// Forward: egress Backend, nextHop = the backend's IP. Called on the forwarding thread only.
   Verdict processInbound(PacketBuf& packet, Nanos now);
 
   /// One packet from a local backend. A reply on a recorded flow gets its source rewritten
-  /// back to the frontend IP:port; a reply from a floating-IP frontend passes unchanged (the VM
-  /// already answers from the frontend IP). Both go straight to the router (direct server
+  /// back to the frontend IP:port; a reply from a floating-IP frontend with no recorded flow
+  /// (the agent restarted) passes unchanged. Both go straight to the router (direct server
   /// return): egress Underlay, nextHop = the client. Anything else: NoReverseFlow.
   Verdict processOutbound(PacketBuf& packet, Nanos now);
 

@@ -23,7 +23,7 @@ namespace {
 
 bool sameVeth(const netns_model::VethSpec& a, const netns_model::VethSpec& b) {
   auto end = [](const netns_model::LinkEnd& x, const netns_model::LinkEnd& y) {
-    return x.ns == y.ns && x.name == y.name && x.addresses == y.addresses;
+    return x.ns == y.ns && x.name == y.name && x.addresses == y.addresses && x.mac == y.mac;
   };
   return end(a.a, b.a) && end(a.b, b.b) && a.mtu == b.mtu;
 }
@@ -68,6 +68,8 @@ Result<void> configureEnd(Handles& h, const netns_model::LinkEnd& end, unsigned 
   if (!r) return unexpected(r.error());
   if (mtu != 0)
     if (auto ok = (*r)->setMtu(end.name, mtu); !ok) return ok;
+  if (!end.mac.empty())
+    if (auto ok = (*r)->setMacAddress(end.name, end.mac); !ok) return ok;
   for (const auto& a : end.addresses) {
     auto ok = (*r)->addAddress(end.name, a);
     if (!ok && ok.error().code.value() != EEXIST) return ok;
@@ -144,8 +146,16 @@ Result<void> TopologyApplier::apply(const netns_model::Topology& desired) {
     if (applied_)
       for (const auto& old : applied_->veths) wasApplied = wasApplied || sameVeth(old, v);
     bool aExists = linkExists(v.a.ns, v.a.name), bExists = linkExists(v.b.ns, v.b.name);
-    // Adopt a pair that exists from an earlier run (or apply) when both ends are there.
-    if (aExists && bExists && (wasApplied || !applied_)) continue;
+    // Adopt a pair that exists from an earlier run (or apply) when both ends are there (an
+    // earlier version may have left the kernel's random MAC: set ours, idempotent).
+    if (aExists && bExists && (wasApplied || !applied_)) {
+      if (!wasApplied)
+        for (const auto* end : {&v.a, &v.b})
+          if (!end->mac.empty())
+            if (auto r = h.rtnl(end->ns); r)
+              if (auto ok = (*r)->setMacAddress(end->name, end->mac); !ok) return ok;
+      continue;
+    }
     if (aExists)
       if (auto r = h.rtnl(v.a.ns); r) (void)(*r)->deleteLink(v.a.name);
     if (bExists)

@@ -20,6 +20,7 @@
 #include "emulator/runtime/process_support.h"
 #include "emulator/runtime/processes.h"
 #include "netns/address.h"
+#include "netns/link_sender.h"
 #include "netns/netlink.h"
 
 namespace azlb::runtime {
@@ -36,12 +37,14 @@ constexpr std::uint32_t kMainTable = 254;
 constexpr std::uint32_t kVmTable = 200;
 
 /// What the forwarding thread forwards with: the plan and the fds of its ports (port 0 = host
-/// TUN, 1 + i = host.vnetNamespaces[i]). Owns the TUN devices, so a TUN dropped from the
-/// snapshot closes when the last state using it is reclaimed on the control thread.
+/// TUN, 1 + i = host.vnetNamespaces[i], then the VM links' senders). Owns the TUN devices and
+/// senders, so one dropped from the snapshot closes when the last state using it is reclaimed
+/// on the control thread.
 struct HostAgentState {
   std::shared_ptr<const HostPlan> plan;
   std::vector<int> fds;
   std::vector<std::shared_ptr<netns::TunDevice>> tuns;
+  std::vector<std::shared_ptr<netns::Fd>> senders;
 };
 
 class HostEngine {
@@ -147,6 +150,14 @@ class HostPlumbing {
       state->tuns.push_back(tun->device);
       next.emplace(Key{spec.name, spec.tun}, std::move(*tun));
     }
+    std::map<Key, LinkSender> nextSenders;
+    for (const auto& link : state->plan->links()) {
+      auto sender = ensureLinkSender(link);
+      if (!sender) return unexpected(sender.error());
+      state->fds.push_back(sender->fd->get());
+      state->senders.push_back(sender->fd);
+      nextSenders.emplace(Key{link.ns, link.name}, std::move(*sender));
+    }
     if (snapshot.host.underlayRange != routedRange_) {
       if (!snapshot.host.underlayRange.empty()) {
         auto range = netns_model::parseIpv4Prefix(snapshot.host.underlayRange);
@@ -167,6 +178,7 @@ class HostPlumbing {
     }
     // TUNs no longer listed stay open only through the old state until it is reclaimed.
     vnetTuns_ = std::move(next);
+    linkSenders_ = std::move(nextSenders);
     return std::shared_ptr<const HostAgentState>(std::move(state));
   }
 
@@ -199,6 +211,33 @@ class HostPlumbing {
     std::shared_ptr<netns::TunDevice> device;
     std::uint64_t nsId = 0;
   };
+  struct LinkSender {
+    std::shared_ptr<netns::Fd> fd;
+    std::uint64_t nsId = 0;
+    int ifindex = 0;
+  };
+
+  /// A packet socket on a local VM's link (floating-IP delivery), reused while the namespace and
+  /// the link behind the names are the same ones.
+  Result<LinkSender> ensureLinkSender(const HostPlan::Link& link) {
+    const std::string where = "vm link " + link.name + " in " + link.ns;
+    auto ns = netns::NetNamespace::open(link.ns);
+    if (!ns) return fail(where + ": " + ns.error().message(), ns.error().code.value());
+    auto rtnl = netns::Rtnl::openIn(*ns);
+    if (!rtnl) return unexpected(rtnl.error());
+    auto index = rtnl->linkIndex(link.name);
+    if (!index) return fail(where + ": " + index.error().message(), index.error().code.value());
+    LinkSender sender{nullptr, namespaceId(ns->fd()), *index};
+    auto existing = linkSenders_.find(Key{link.ns, link.name});
+    if (existing != linkSenders_.end() && existing->second.nsId == sender.nsId &&
+        existing->second.ifindex == sender.ifindex) {
+      return existing->second;
+    }
+    auto fd = netns::openLinkSender(*ns, link.name, offload_);
+    if (!fd) return fail(where + ": " + fd.error().message(), fd.error().code.value());
+    sender.fd = std::make_shared<netns::Fd>(std::move(*fd));
+    return sender;
+  }
 
   Result<VnetTun> ensureVnetTun(const VnetNamespace& spec) {
     auto ns = netns::NetNamespace::open(spec.name);
@@ -275,6 +314,7 @@ class HostPlumbing {
   unsigned tunMtu_;
   bool offload_;
   std::map<Key, VnetTun> vnetTuns_;
+  std::map<Key, LinkSender> linkSenders_;
   std::string routedRange_;
 };
 

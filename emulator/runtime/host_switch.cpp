@@ -1,6 +1,7 @@
 #include "emulator/runtime/host_switch.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <cerrno>
 #include <map>
 #include <set>
@@ -26,6 +27,21 @@ constexpr std::uint32_t kNoVnet = 0xFFFFFFFFU;
 std::uint64_t vnetIpKey(std::uint32_t vnet, Ipv4Address ip) {
   return (std::uint64_t{vnet} << 32U) | ip.value;
 }
+
+std::optional<std::array<std::uint8_t, 6>> parseMac(const std::string& text) {
+  std::array<std::uint8_t, 6> mac{};
+  unsigned b[6];
+  char tail = 0;
+  if (std::sscanf(text.c_str(), "%2x:%2x:%2x:%2x:%2x:%2x%c", &b[0], &b[1], &b[2], &b[3], &b[4], &b[5], &tail) != 6) {
+    return std::nullopt;
+  }
+  for (std::size_t i = 0; i < 6; ++i) mac[i] = static_cast<std::uint8_t>(b[i]);
+  return mac;
+}
+
+/// The source address of frames the agent writes onto a VM's link (locally administered).
+constexpr std::array<std::uint8_t, 6> kAgentMac{0x02, 0x00, 0x00, 0x00, 0x00, 0x01};
+constexpr std::size_t kEthernetHeader = 14;
 
 }  // namespace
 
@@ -81,6 +97,7 @@ Result<std::shared_ptr<const HostPlan>> HostPlan::build(const Snapshot& snapshot
   std::sort(plan->muxes_.begin(), plan->muxes_.end());
   plan->muxes_.erase(std::unique(plan->muxes_.begin(), plan->muxes_.end()), plan->muxes_.end());
 
+  std::map<std::pair<std::string, std::string>, std::uint32_t> portOfLink;  // (ns, link) -> port
   for (const auto& vm : snapshot.vms) {
     if (vm.vnet.empty()) return fail("vm " + vm.id + ": empty vnet", EINVAL);
     Vm record{.ip = vm.ip, .underlay = vm.underlay, .vnet = intern(vm.vnet), .host = vm.host,
@@ -102,9 +119,25 @@ Result<std::shared_ptr<const HostPlan>> HostPlan::build(const Snapshot& snapshot
                     EINVAL);
       }
       record.port = port->second;
+      if (!vm.link.empty()) {
+        auto mac = parseMac(vm.mac);
+        if (!mac) return fail("vm " + vm.id + ": mac \"" + vm.mac + "\" is not an Ethernet address", EINVAL);
+        if (vm.link.size() > 15) return fail("vm " + vm.id + ": link name " + vm.link + " is longer than 15 characters", EINVAL);
+        record.mac = *mac;
+        auto [it, added] = portOfLink.emplace(std::pair{vm.hostNamespace, vm.link}, kNoPort);
+        if (added) {
+          plan->links_.push_back({vm.hostNamespace, vm.link});
+          it->second = static_cast<std::uint32_t>(plan->links_.size() - 1);  // port fixed below
+        }
+        record.linkPort = it->second;
+      }
     }
     plan->vms_.push_back(record);
   }
+  // Link ports follow the VNet namespaces' ports.
+  const auto firstLinkPort = static_cast<std::uint32_t>(1 + plan->portVnet_.size());
+  for (auto& vm : plan->vms_)
+    if (vm.linkPort != kNoPort) vm.linkPort += firstLinkPort;
   std::sort(plan->vms_.begin(), plan->vms_.end(),
             [](const Vm& a, const Vm& b) { return a.underlay < b.underlay; });
   for (std::size_t i = 0; i + 1 < plan->vms_.size(); ++i) {
@@ -194,6 +227,25 @@ std::uint32_t HostSwitch::drop(HostDropReason reason) {
   return kNoPort;
 }
 
+std::uint32_t HostSwitch::deliver(const HostPlan::Vm& vm, PacketBuf& packet) {
+  const auto bytes = packet.data();
+  // The destination address of the (already translated) IPv4 header.
+  const std::uint32_t dst = bytes.size() >= 20 ? (std::uint32_t{bytes[16]} << 24U) | (std::uint32_t{bytes[17]} << 16U) |
+                                                     (std::uint32_t{bytes[18]} << 8U) | bytes[19]
+                                               : 0;
+  if (dst == vm.ip.value) return vm.port;
+  // Floating IP: the VM owns the frontend address; the namespace could not tell which VM that
+  // is, so the frame goes straight onto this VM's link.
+  if (vm.linkPort == kNoPort) return drop(HostDropReason::NoVmLink);
+  auto header = packet.prepend(kEthernetHeader);
+  if (header.empty()) return drop(DropReason::Truncated);
+  std::copy(vm.mac.begin(), vm.mac.end(), header.begin());
+  std::copy(kAgentMac.begin(), kAgentMac.end(), header.begin() + 6);
+  header[12] = 0x08;  // ETH_P_IP
+  header[13] = 0x00;
+  return vm.linkPort;
+}
+
 std::uint32_t HostSwitch::process(std::uint32_t inPort, PacketBuf& packet, Nanos now) {
   return inPort == kHostPort ? fromUnderlay(packet, now) : fromVnet(inPort, packet, now);
 }
@@ -213,7 +265,7 @@ std::uint32_t HostSwitch::fromUnderlay(PacketBuf& packet, Nanos now) {
     const auto verdict = forwarder_.processInbound(packet, now);
     if (verdict.isDrop()) return kNoPort;  // counted by the forwarder
     counters_.lbInbound.add();
-    return target->port;
+    return deliver(*target, packet);
   }
 
   const HostPlan::Vm* source = plan.findByUnderlay(outer->src());
@@ -231,7 +283,7 @@ std::uint32_t HostSwitch::fromUnderlay(PacketBuf& packet, Nanos now) {
     const auto verdict = forwarder_.processInbound(packet, now);
     if (verdict.isDrop()) return kNoPort;
     counters_.ilbInbound.add();
-    return target->port;
+    return deliver(*target, packet);
   }
   // A backend's reply to an internal load balancer's client comes from the frontend address.
   bool fromInternalFrontend = false;

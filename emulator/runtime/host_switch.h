@@ -4,7 +4,9 @@
 // namespace; VM replies through processOutbound straight to the router (DSR); VM-to-VM traffic
 // within one VNet across hosts is IP-in-IP between the two VMs' underlay addresses (PAs).
 // Pure: no I/O, no clock, no allocation, lock or exception per packet. Ports are plain indexes
-// the runtime maps to TUN fds: port 0 is the host TUN, port 1 + i is host.vnetNamespaces[i].
+// the runtime maps to fds: port 0 is the host TUN, port 1 + i is host.vnetNamespaces[i], and
+// after those one port per local VM link (HostPlan::links(), a packet socket that takes Ethernet
+// frames): the way to one VM when the destination address (a floating IP) does not name it.
 #pragma once
 
 #include <array>
@@ -36,6 +38,7 @@ enum class HostDropReason : std::uint8_t {
   UnknownUnderlayDestination,  ///< outer destination is no VM on this host
   VnetMismatch,                ///< VM-to-VM packet between the PAs of two different VNets
   SpoofedAddress,              ///< inner addresses are not those of the VMs behind the PAs
+  NoVmLink,                    ///< a floating-IP packet for a VM without a link to write it to
   LocalDestination,            ///< (unused since the agent delivers local VM-to-VM itself)
   Count,
 };
@@ -51,6 +54,8 @@ constexpr std::string_view hostDropReasonName(HostDropReason reason) {
       return "vnetMismatch";
     case HostDropReason::SpoofedAddress:
       return "spoofedAddress";
+    case HostDropReason::NoVmLink:
+      return "noVmLink";
     case HostDropReason::LocalDestination:
       return "localDestination";
     case HostDropReason::Count:
@@ -69,6 +74,13 @@ class HostPlan {
     std::uint32_t vnet = 0;  // interned VNet id
     std::uint32_t host = 0;
     std::uint32_t port = kNoPort;  // this host's VMs: the port of their namespace
+    std::uint32_t linkPort = kNoPort;  // this host's VMs with a link: the port of that link
+    std::array<std::uint8_t, 6> mac{};  // with linkPort: the VM end's Ethernet address
+  };
+  /// A local VM's link in its (host, VNet) namespace, which the runtime opens a sender on.
+  struct Link {
+    std::string ns;
+    std::string name;
   };
 
   /// Validates `snapshot` for host agent `hostIndex` and compiles it. Errors (EINVAL) name the
@@ -86,8 +98,10 @@ class HostPlan {
   const std::shared_ptr<const dataplane::ForwardingConfig>& forwarding() const {
     return forwarding_;
   }
-  /// Ports: 1 (host TUN) + one per VNet namespace.
-  std::size_t portCount() const { return 1 + portVnet_.size(); }
+  /// Ports: 1 (host TUN) + one per VNet namespace + one per local VM link.
+  std::size_t portCount() const { return 1 + portVnet_.size() + links_.size(); }
+  /// The local VMs' links, in port order: links()[i] is port 1 + VNet namespaces + i.
+  const std::vector<Link>& links() const { return links_; }
 
   bool isMux(dataplane::Ipv4Address underlay) const;
   const Vm* findByUnderlay(dataplane::Ipv4Address underlay) const;
@@ -107,6 +121,7 @@ class HostPlan {
   std::vector<Vm> vms_;                // sorted by underlay
   std::vector<std::pair<std::uint64_t, std::uint32_t>> byVnetIp_;  // (vnet << 32 | ip) -> vms_
   std::vector<std::uint32_t> portVnet_;  // [port - 1] -> vnet
+  std::vector<Link> links_;
   std::vector<std::uint32_t> ruleVnet_;  // [rule index] -> vnet, or kNoVnet for public rules
 };
 
@@ -162,6 +177,9 @@ class HostSwitch {
   std::uint32_t fromVnet(std::uint32_t inPort, dataplane::PacketBuf& packet, dataplane::Nanos now);
   std::uint32_t drop(dataplane::DropReason reason);
   std::uint32_t drop(HostDropReason reason);
+  /// The port that takes an inbound packet to local VM `vm`: its namespace when the destination
+  /// is its own address, else (floating IP) its link, with an Ethernet header put in front.
+  std::uint32_t deliver(const HostPlan::Vm& vm, dataplane::PacketBuf& packet);
 
   HostSwitchOptions options_;
   std::shared_ptr<const HostPlan> plan_;

@@ -109,7 +109,8 @@ json toJson(const Snapshot& s) {
   json vms = json::array();
   for (const auto& v : s.vms)
     vms.push_back({{"id", v.id}, {"vnet", v.vnet}, {"ip", ip(v.ip)}, {"underlay", ip(v.underlay)},
-                   {"host", v.host}, {"hostNamespace", v.hostNamespace}});
+                   {"host", v.host}, {"hostNamespace", v.hostNamespace},
+                   {"link", v.link}, {"mac", v.mac}});
   json nss = json::array();
   for (const auto& n : s.host.vnetNamespaces) nss.push_back({{"name", n.name}, {"vnet", n.vnet}, {"tun", n.tun}});
   json probes = json::array();
@@ -202,6 +203,8 @@ Result<Snapshot> snapshotFromJson(const json& j) {
       if (!host) return unexpected(host.error());
       e.host = *host;
       e.hostNamespace = v.value("hostNamespace", "");
+      e.link = v.value("link", "");
+      e.mac = v.value("mac", "");
       s.vms.push_back(std::move(e));
     }
     const json& h = j.at("host");

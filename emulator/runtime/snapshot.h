@@ -22,6 +22,8 @@ struct VmEntry {
   dataplane::Ipv4Address underlay;  // its own underlay address (PA), routed to its host
   std::uint32_t host = 0;           // index of the host it sits on
   std::string hostNamespace;        // the (host, VNet) namespace its link ends in
+  std::string link;                 // that link's name there (empty: none to write frames to)
+  std::string mac;                  // the VM end's Ethernet address (with `link`)
 };
 
 /// The per-(host, VNet) namespace a host agent serves: it puts a TUN named `tun` there and a

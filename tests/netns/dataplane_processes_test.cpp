@@ -103,14 +103,14 @@ netns_model::Topology labTopology() {
   t.namespaces = {{client, {}}, {router, routerSysctls}, {mux, {}}, {host0, {}}, {host1, {}}};
 
   // Underlay links carry IP-in-IP: MTU 1600 so 1500-byte packets + 20 bytes fit.
-  t.veths.push_back({{client, router, {prefix("198.19.1.2/24")}},
-                     {router, nameOf(Role::Client, 0), {prefix("198.19.1.1/24")}}, 1500});
-  t.veths.push_back({{router, nameOf(Role::Mux, 0), {prefix("100.64.1.1/30")}},
-                     {mux, router, {prefix("100.64.1.2/30")}}, 1600});
-  t.veths.push_back({{router, nameOf(Role::Host, 0), {prefix("100.64.2.1/30")}},
-                     {host0, router, {prefix("100.64.2.2/30")}}, 1600});
-  t.veths.push_back({{router, nameOf(Role::Host, 1), {prefix("100.64.2.5/30")}},
-                     {host1, router, {prefix("100.64.2.6/30")}}, 1600});
+  t.veths.push_back({{client, router, {prefix("198.19.1.2/24")}, ""},
+                     {router, nameOf(Role::Client, 0), {prefix("198.19.1.1/24")}, ""}, 1500});
+  t.veths.push_back({{router, nameOf(Role::Mux, 0), {prefix("100.64.1.1/30")}, ""},
+                     {mux, router, {prefix("100.64.1.2/30")}, ""}, 1600});
+  t.veths.push_back({{router, nameOf(Role::Host, 0), {prefix("100.64.2.1/30")}, ""},
+                     {host0, router, {prefix("100.64.2.2/30")}, ""}, 1600});
+  t.veths.push_back({{router, nameOf(Role::Host, 1), {prefix("100.64.2.5/30")}, ""},
+                     {host1, router, {prefix("100.64.2.6/30")}, ""}, 1600});
   t.routes.push_back({client, prefix("0.0.0.0/0"), via("198.19.1.1", router)});
   t.routes.push_back({mux, prefix("0.0.0.0/0"), via("100.64.1.1", router)});
   t.routes.push_back({host0, prefix("0.0.0.0/0"), via("100.64.2.1", router)});
@@ -137,8 +137,8 @@ netns_model::Topology labTopology() {
     const std::string vmNs = nameOf(Role::Vm, vm.index), hostSide = nameOf(Role::Link, vm.hostVnet);
     const std::string link = nameOf(Role::Vm, vm.index);
     t.namespaces.push_back({vmNs, {}});
-    t.veths.push_back({{hostSide, link, {}},
-                       {vmNs, "eth0", {prefix((std::string(vm.ip) + "/24").c_str())}}, 1500});
+    t.veths.push_back({{hostSide, link, {}, ""},
+                       {vmNs, "eth0", {prefix((std::string(vm.ip) + "/24").c_str())}, ""}, 1500});
     t.routes.push_back({hostSide, prefix((std::string(vm.ip) + "/32").c_str()), dev(link)});
     t.routes.push_back({vmNs, prefix("0.0.0.0/0"), via("10.0.0.1", "eth0", /*onlink=*/true)});
   }
@@ -163,7 +163,7 @@ runtime::Snapshot labSnapshot(std::uint64_t version, unsigned host,
   for (const auto& vm : kVms) {
     s.vms.push_back({.id = vm.name, .vnet = vm.vnet, .ip = dpIp(vm.ip),
                      .underlay = dpIp(vm.underlay), .host = vm.host,
-                     .hostNamespace = nameOf(Role::Link, vm.hostVnet)});
+                     .hostNamespace = nameOf(Role::Link, vm.hostVnet), .link = {}, .mac = {}});
   }
   s.host.index = host;
   s.host.underlayRange = "100.64." + std::to_string(16 + host) + ".0/24";

@@ -23,6 +23,8 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <string>
 #include <string_view>
@@ -169,6 +171,12 @@ class VmServer {
   /// Requests the health endpoint has answered, and probe connections seen from 168.63.129.16.
   int healthRequests() const { return healthRequests_.load(); }
   int probeSourceHits() const { return probeSourceHits_.load(); }
+  /// The local addresses app connections (8080, 8082) were accepted on: the VM's own address, or
+  /// a frontend IP it owns on loopback (floating IP).
+  std::set<std::string> localAddresses() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return localAddresses_;
+  }
 
  private:
   static int listenOn(std::uint16_t port) {
@@ -233,6 +241,16 @@ class VmServer {
           socklen_t len = sizeof peer;
           while ((c = accept4(fds[i].fd, reinterpret_cast<sockaddr*>(&peer), &len, SOCK_NONBLOCK)) >= 0) {
             if (peer.sin_addr.s_addr == htonl(0xA83F8110U)) ++probeSourceHits_;  // 168.63.129.16
+            if (kind[i] == 0) {
+              sockaddr_in local{};
+              socklen_t localLen = sizeof local;
+              char text[INET_ADDRSTRLEN] = {};
+              if (getsockname(c, reinterpret_cast<sockaddr*>(&local), &localLen) == 0 &&
+                  inet_ntop(AF_INET, &local.sin_addr, text, sizeof text) != nullptr) {
+                std::lock_guard<std::mutex> lock(mutex_);
+                localAddresses_.insert(text);
+              }
+            }
             fds.push_back({c, POLLIN, 0});
             kind.push_back(kind[i] + 2);
             len = sizeof peer;
@@ -274,6 +292,8 @@ class VmServer {
   std::thread thread_;
   std::atomic<bool> ready_{false}, stop_{false}, wantListening_{true}, listening_{false};
   std::atomic<int> healthStatus_{200}, healthRequests_{0}, probeSourceHits_{0};
+  mutable std::mutex mutex_;
+  std::set<std::string> localAddresses_;
 };
 
 /// One UDP request from the root namespace (from `srcPort`, 0 = any); the answer's text, and

@@ -27,10 +27,10 @@ netns_model::Topology firstTier() {
       {mux0, {{"net/ipv4/conf/" + rtr + "/rp_filter", "0"}}},
       {mux1, {}}};
   t.veths = {
-      {.a = {netns_model::kRootNamespace, rtr, {}}, .b = {rtr, root, {}}},
-      {.a = {rtr, mux0, {prefix("100.64.1.1/30")}}, .b = {mux0, rtr, {prefix("100.64.1.2/30")}},
+      {.a = {netns_model::kRootNamespace, rtr, {}, ""}, .b = {rtr, root, {}, ""}},
+      {.a = {rtr, mux0, {prefix("100.64.1.1/30")}, ""}, .b = {mux0, rtr, {prefix("100.64.1.2/30")}, ""},
        .mtu = 1400},
-      {.a = {rtr, mux1, {prefix("100.64.2.1/30")}}, .b = {mux1, rtr, {prefix("100.64.2.2/30")}}}};
+      {.a = {rtr, mux1, {prefix("100.64.2.1/30")}, ""}, .b = {mux1, rtr, {prefix("100.64.2.2/30")}, ""}}};
   t.tuns = {{.ns = mux0, .name = tun, .addresses = {prefix("100.64.9.1/30")}}};
   t.routes = {
       {.ns = rtr,

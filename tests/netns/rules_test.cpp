@@ -1,8 +1,7 @@
 // Issue 4 §2 on the wire, through the ARM API and a real `azlb serve`: loadDistribution
 // affinity, UDP through a frontend (answered from the frontend IP), inbound NAT port ranges as
-// queryInboundNatRulePortMapping reports them, and several frontends on one LB. (Floating IP is
-// not delivered yet: the host agent cannot steer a packet whose destination is the frontend IP
-// to one VM of a shared (host, VNet) namespace; see README.)
+// queryInboundNatRulePortMapping reports them, several frontends on one LB, and floating IP (the
+// VM owns the frontend IP on loopback and sees it as the destination).
 #include <algorithm>
 #include <map>
 #include <set>
@@ -135,6 +134,22 @@ TEST_CASE("rule semantics on the wire: distribution modes, UDP, NAT port ranges,
       }
       CHECK(checked == 3);
     }
+    SECTION("floating IP: two frontends share backend port 8080; each VM owns both frontend IPs and sees them as destination") {
+      const json floating = {{"enableFloatingIP", true}};
+      serve.putAndWait(kLb, lbWith(json::array({rule("web", "fe", "Tcp", 80, 8080, floating),
+                                                 rule("web2", "fe2", "Tcp", 80, 8080, floating)})));
+      // The classic direct-server-return set-up inside each VM: the frontend IPs on loopback.
+      for (const auto& [ip, ns] : nsOfIp)
+        for (const auto& frontend : {vip, vip2})
+          REQUIRE(std::system(("ip -n " + ns + " addr add " + frontend + "/32 dev lo").c_str()) == 0);
+      CHECK(spread(vip, 80, 60).size() == 3);
+      CHECK(spread(vip2, 80, 60).size() == 3);
+      for (const auto& vm : vms) {
+        INFO(vm->name());
+        CHECK(vm->localAddresses() == std::set<std::string>{vip, vip2});  // never the VM's own address
+      }
+    }
+
     vms.clear();
   }
   CHECK(Serve(dir, kWhere).leftoverNamespaces() == 0);

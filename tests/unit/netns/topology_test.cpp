@@ -33,8 +33,8 @@ Topology routerWithTwoMuxes() {
   t.namespaces = {{rtr, {{"net.ipv4.ip_forward", "1"}, {"net.ipv4.fib_multipath_hash_policy", "1"}}},
                   {mux0, {}},
                   {mux1, {}}};
-  t.veths = {{.a = {rtr, mux0, {prefix("100.64.1.1/30")}}, .b = {mux0, rtr, {prefix("100.64.1.2/30")}}},
-             {.a = {rtr, mux1, {prefix("100.64.2.1/30")}}, .b = {mux1, rtr, {prefix("100.64.2.2/30")}}}};
+  t.veths = {{.a = {rtr, mux0, {prefix("100.64.1.1/30")}, ""}, .b = {mux0, rtr, {prefix("100.64.1.2/30")}, ""}},
+             {.a = {rtr, mux1, {prefix("100.64.2.1/30")}, ""}, .b = {mux1, rtr, {prefix("100.64.2.2/30")}, ""}}};
   t.routes = {{.ns = rtr,
                .destination = prefix("198.18.0.1/32"),
                .nexthops = {{.gateway = address("100.64.1.2"), .dev = mux0},

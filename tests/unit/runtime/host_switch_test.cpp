@@ -47,10 +47,10 @@ Snapshot twoHosts(std::uint32_t host) {
                   {.id = "c", .ip = ip("10.0.0.6"), .hostIp = ip("100.64.17.1")}};
   s.forwarding.rules = {web};
   s.muxUnderlays = {ip("100.64.4.1")};
-  s.vms = {{.id = "a", .vnet = kVnet1, .ip = ip("10.0.0.4"), .underlay = ip("100.64.16.1"), .host = 0, .hostNamespace = "h0v1"},
-           {.id = "b", .vnet = kVnet1, .ip = ip("10.0.0.5"), .underlay = ip("100.64.16.2"), .host = 0, .hostNamespace = "h0v1"},
-           {.id = "c", .vnet = kVnet1, .ip = ip("10.0.0.6"), .underlay = ip("100.64.17.1"), .host = 1, .hostNamespace = "h1v1"},
-           {.id = "d", .vnet = kVnet2, .ip = ip("10.0.0.5"), .underlay = ip("100.64.17.2"), .host = 1, .hostNamespace = "h1v2"}};
+  s.vms = {{.id = "a", .vnet = kVnet1, .ip = ip("10.0.0.4"), .underlay = ip("100.64.16.1"), .host = 0, .hostNamespace = "h0v1", .link = {}, .mac = {}},
+           {.id = "b", .vnet = kVnet1, .ip = ip("10.0.0.5"), .underlay = ip("100.64.16.2"), .host = 0, .hostNamespace = "h0v1", .link = {}, .mac = {}},
+           {.id = "c", .vnet = kVnet1, .ip = ip("10.0.0.6"), .underlay = ip("100.64.17.1"), .host = 1, .hostNamespace = "h1v1", .link = {}, .mac = {}},
+           {.id = "d", .vnet = kVnet2, .ip = ip("10.0.0.5"), .underlay = ip("100.64.17.2"), .host = 1, .hostNamespace = "h1v2", .link = {}, .mac = {}}};
   s.host.index = host;
   if (host == 0) {
     s.host.underlayRange = "100.64.16.0/24";
@@ -392,5 +392,58 @@ TEST_CASE("an internal frontend is balanced by the client VM's own host agent, w
     auto forged = bufferOf(ipip("100.64.17.1", "100.64.16.2", "10.0.0.4", 33000, "10.0.0.100", 80));
     CHECK(host0.process(kHostPort, forged, kNow) == kNoPort);
     CHECK(host0.counters().hostDropped(HostDropReason::SpoofedAddress) == 1);
+  }
+}
+
+TEST_CASE("a floating-IP packet goes onto its VM's own link, framed for that VM", "[runtime][host-switch]") {
+  Snapshot s = twoHosts(0);
+  s.forwarding.rules[0].floatingIp = true;
+  s.vms[0].link = "v1";
+  s.vms[0].mac = "02:00:64:40:10:01";
+  s.vms[1].link = "v2";
+  s.vms[1].mac = "02:00:64:40:10:02";
+  HostSwitch sw(HostSwitchOptions{.flowCapacity = 1024}, planFor(s));
+  const auto& plan = *sw.plan();
+  REQUIRE(plan.links().size() == 2);
+  CHECK(plan.portCount() == 4);  // host TUN, h0v1, v1, v2
+  const std::uint32_t portOfB = plan.links()[0].name == "v2" ? 2 : 3;
+
+  // To B (outer destination 100.64.16.2): the frontend address stays, the port becomes 8080,
+  // and an Ethernet header addressed to B's MAC goes in front.
+  auto buf = bufferOf(ipip("100.64.4.1", "100.64.16.2", "198.19.1.2", 40000, "198.18.0.10", 80));
+  REQUIRE(sw.process(kHostPort, buf, kNow) == portOfB);
+  const Bytes frame = bytesOf(buf);
+  REQUIRE(frame.size() > 14);
+  CHECK(Bytes(frame.begin(), frame.begin() + 6) == Bytes{0x02, 0x00, 0x64, 0x40, 0x10, 0x02});
+  CHECK(frame[12] == 0x08);
+  CHECK(frame[13] == 0x00);
+  Bytes innerBytes(frame.begin() + 14, frame.end());
+  auto inner = PacketView::parse(innerBytes);
+  REQUIRE(inner);
+  CHECK(inner->dst() == ip("198.18.0.10"));
+  CHECK(inner->dstPort() == 8080);
+  CHECK(azlb::testing::checkChecksums(Bytes(frame.begin() + 14, frame.end())).empty());
+
+  SECTION("B's reply from the frontend address leaves with the frontend port") {
+    auto reply = bufferOf(tcp("198.18.0.10", 8080, "198.19.1.2", 40000,
+                              azlb::testing::tcpflags::kSyn | azlb::testing::tcpflags::kAck));
+    CHECK(sw.process(1, reply, kNow) == kHostPort);
+    auto v = view(reply);
+    CHECK(v.src() == ip("198.18.0.10"));
+    CHECK(v.srcPort() == 80);
+  }
+  SECTION("a VM without a link cannot take a floating-IP packet: dropped and counted") {
+    Snapshot bare = twoHosts(0);
+    bare.forwarding.rules[0].floatingIp = true;
+    HostSwitch noLinks(HostSwitchOptions{.flowCapacity = 1024}, planFor(bare));
+    auto again = bufferOf(ipip("100.64.4.1", "100.64.16.2", "198.19.1.2", 40001, "198.18.0.10", 80));
+    CHECK(noLinks.process(kHostPort, again, kNow) == kNoPort);
+    CHECK(noLinks.counters().hostDropped(HostDropReason::NoVmLink) == 1);
+  }
+  SECTION("a malformed MAC is refused when the plan is built") {
+    s.vms[1].mac = "02:00:64:40:10";
+    auto refused = HostPlan::build(s, 0);
+    REQUIRE(!refused);
+    CHECK(refused.error().message().find("mac") != std::string::npos);
   }
 }

@@ -55,9 +55,9 @@ Snapshot sampleSnapshot() {
   s.forwarding.rules = {web, ssh};
   s.muxUnderlays = {ip("100.64.4.1"), ip("100.64.4.2")};
   s.vms = {{.id = "vm-a", .vnet = "/subscriptions/x/vnet1", .ip = ip("10.0.0.4"),
-            .underlay = ip("100.64.16.1"), .host = 0, .hostNamespace = "azlb0-l0"},
+            .underlay = ip("100.64.16.1"), .host = 0, .hostNamespace = "azlb0-l0", .link = {}, .mac = {}},
            {.id = "vm-b", .vnet = "/subscriptions/x/vnet1", .ip = ip("10.0.0.5"),
-            .underlay = ip("100.64.16.2"), .host = 1, .hostNamespace = "azlb0-l1"}};
+            .underlay = ip("100.64.16.2"), .host = 1, .hostNamespace = "azlb0-l1", .link = {}, .mac = {}}};
   s.host.index = 1;
   s.host.underlayRange = "100.64.17.0/24";
   s.host.vnetNamespaces = {{.name = "azlb0-l1", .vnet = "/subscriptions/x/vnet1", .tun = "azlb0-tun1"}};
