@@ -16,6 +16,7 @@
 #include "cli/commands/commands.h"
 #include "cli/dataplane_paths.h"
 #include "emulator/manager/topology_applier.h"
+#include "emulator/runtime/control_client.h"
 #include "netns/cleanup.h"
 #include "netns/namespace.h"
 #include "netns/naming.h"
@@ -62,6 +63,19 @@ int runStatus(int argc, char** argv) {
     std::printf("  %-10s %u  netns %-14s pid %-7d %s  snapshot %llu\n", p.value("kind", "").c_str(), p.value("index", 0U),
                 p.value("namespace", "").c_str(), p.value("pid", 0), up ? "up  " : "DOWN",
                 static_cast<unsigned long long>(p.value("snapshot", 0ULL)));
+    // Its live counters: packets, flows, and every path and drop reason that is not zero.
+    if (!up) continue;
+    auto client = azlb::runtime::ControlClient::connect(p.value("socket", ""));
+    if (!client) continue;
+    auto report = client->status(std::chrono::seconds(1));
+    if (!report) continue;
+    std::string line = "rx " + std::to_string(report->rxPackets) + " tx " + std::to_string(report->txPackets) +
+                       " flows " + std::to_string(report->flows);
+    for (const auto& [name, n] : report->paths)
+      if (n != 0) line += " " + name + " " + std::to_string(n);
+    for (const auto& [name, n] : report->drops)
+      if (n != 0) line += " drop:" + name + " " + std::to_string(n);
+    std::printf("             %s\n", line.c_str());
   }
   for (const auto& r : st->value("rules", json::array()))
     std::printf("  rule       %s -> %zu backend(s)   %s\n", r.value("frontend", "").c_str(), r.value("backends", size_t{0}),

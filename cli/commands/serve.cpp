@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 #include <thread>
+#include <tuple>
 
 #include "arm-api/http/server.h"
 #include "arm-api/store/store.h"
@@ -44,7 +45,9 @@ const char* kServeHelp =
     "  --underlay P        the underlay /16 (default 100.64.0.0/16)\n"
     "  --keep-dataplane    leave the data plane running when serve exits (a restarted serve adopts it)\n"
     "  --probe-time-scale F  multiply health-probe intervals and timeouts by F (0 < F <= 1, default 1):\n"
-    "                      0.1 turns Azure's 15 s interval into 1.5 s for CI; thresholds are unchanged\n";
+    "                      0.1 turns Azure's 15 s interval into 1.5 s for CI; thresholds are unchanged\n"
+    "  --idle-timeout-scale F  multiply rules' idle timeouts by F (0 < F <= 1, default 1): 0.01\n"
+    "                      turns the 4-minute minimum into 2.4 s, to watch flows time out in a test\n";
 
 bool isLoopback(const std::string& addr) {
   return addr == "localhost" || addr == "::1" || addr.rfind("127.", 0) == 0;
@@ -56,7 +59,7 @@ int runServe(int argc, char** argv) {
   Args args;
   if (auto err = parseArgs(argc, argv, 2,
                            {"port", "bind", "data-dir", "subscription", "tenant", "public-prefix", "ready-file", "dataplane",
-                            "instance", "muxes", "hosts", "underlay", "probe-time-scale"},
+                            "instance", "muxes", "hosts", "underlay", "probe-time-scale", "idle-timeout-scale"},
                            {"in-memory", "allow-remote", "log-requests", "help", "keep-dataplane"}, args)) {
     std::fprintf(stderr, "azlb serve: %s\n\n%s", err->c_str(), kServeHelp);
     return 2;
@@ -145,12 +148,13 @@ int runServe(int argc, char** argv) {
       std::fprintf(stderr, "azlb serve: --underlay must be an a.b.0.0/16 prefix\n");
       return 2;
     }
-    {
-      const std::string scale = args.get("probe-time-scale", "1");
+    for (auto [flag, target, example] : {std::tuple{"probe-time-scale", &mo.plan.probeTimeScale, "0.1"},
+                                         std::tuple{"idle-timeout-scale", &mo.plan.idleTimeoutScale, "0.01"}}) {
+      const std::string scale = args.get(flag, "1");
       char* end = nullptr;
-      mo.plan.probeTimeScale = std::strtod(scale.c_str(), &end);
-      if (end == scale.c_str() || *end != '\0' || !(mo.plan.probeTimeScale > 0.0 && mo.plan.probeTimeScale <= 1.0)) {
-        std::fprintf(stderr, "azlb serve: --probe-time-scale wants a number in (0, 1], e.g. 0.1\n");
+      *target = std::strtod(scale.c_str(), &end);
+      if (end == scale.c_str() || *end != '\0' || !(*target > 0.0 && *target <= 1.0)) {
+        std::fprintf(stderr, "azlb serve: --%s wants a number in (0, 1], e.g. %s\n", flag, example);
         return 2;
       }
     }

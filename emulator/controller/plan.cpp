@@ -53,6 +53,12 @@ std::string name(const Naming& n, Role r, std::uint32_t i = 0) {
   return s ? *s : std::string();
 }
 
+/// An ARM idleTimeoutInMinutes times the plan's scale, at least 1 ms.
+std::chrono::milliseconds scaledIdleTimeout(int minutes, double scale) {
+  const double ms = static_cast<double>(minutes) * 60000.0 * scale;
+  return std::chrono::milliseconds(ms < 1.0 ? 1 : static_cast<std::int64_t>(ms));
+}
+
 std::string ip4(std::uint8_t a, std::uint8_t b, std::uint32_t c, std::uint32_t d) {
   return std::to_string(a) + "." + std::to_string(b) + "." + std::to_string(c) + "." + std::to_string(d);
 }
@@ -375,8 +381,9 @@ Plan compile(const Inputs& in, const PlanOptions& o, const Assignments& previous
       r.frontendPort = static_cast<std::uint16_t>(p.value("frontendPort", 0));
       r.backendPort = static_cast<std::uint16_t>(p.value("backendPort", 0));
       r.loadDistribution = distributionOf(p.value("loadDistribution", "Default"));
-      r.idleTimeout = std::chrono::minutes(p.value("idleTimeoutInMinutes", 4));
+      r.idleTimeout = scaledIdleTimeout(p.value("idleTimeoutInMinutes", 4), o.idleTimeoutScale);
       r.floatingIp = p.value("enableFloatingIP", false);
+      r.tcpReset = p.value("enableTcpReset", false);
       r.keepTcpFlowsWhenAllDown = !basicSku;
       for (const auto& poolRef : arr(p, "backendAddressPools")) {
         auto m = members.find(lower(poolRef.value("id", "")));
@@ -422,8 +429,9 @@ Plan compile(const Inputs& in, const PlanOptions& o, const Assignments& previous
       if (auto v = feVnet.find(fe->first); v != feVnet.end()) r.vnet = v->second;
       r.protocol = protocolOf(p.value("protocol", "Tcp"));
       r.backendPort = static_cast<std::uint16_t>(p.value("backendPort", 0));
-      r.idleTimeout = std::chrono::minutes(p.value("idleTimeoutInMinutes", 4));
+      r.idleTimeout = scaledIdleTimeout(p.value("idleTimeoutInMinutes", 4), o.idleTimeoutScale);
       r.floatingIp = p.value("enableFloatingIP", false);
+      r.tcpReset = p.value("enableTcpReset", false);
       if (p.contains("frontendPortRangeStart")) {
         auto m = members.find(lower(refId(p, "backendAddressPool")));
         if (m == members.end()) continue;

@@ -51,6 +51,9 @@ struct PlanOptions {
   /// Multiplies probe intervals and timeouts (serve --probe-time-scale): 0.1 turns Azure's 15 s
   /// into 1.5 s for CI. Semantics (thresholds, immediate failures) do not change.
   double probeTimeScale = 1.0;
+  /// Multiplies rules' idle timeouts (serve --idle-timeout-scale): 0.01 turns Azure's 4-minute
+  /// minimum into 2.4 s, so a test can watch a flow time out (and enableTcpReset's RSTs).
+  double idleTimeoutScale = 1.0;
 };
 
 /// One (probe, backend) pair a host agent probes; key = lower(probe id) + "|" + lower(backend id).

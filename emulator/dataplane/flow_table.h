@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "emulator/dataplane/counters.h"
@@ -47,7 +48,13 @@ class FlowTable {
 
   /// Removes expired entries, scanning at most `budget` entries from the least recently used
   /// end; returns how many it removed. Call between batches to return idle flows' slots early.
-  std::size_t expireIdle(Nanos now, std::size_t budget);
+  std::size_t expireIdle(Nanos now, std::size_t budget) {
+    return expireIdle(now, budget, [](const FlowKey&, const Value&) {});
+  }
+  /// The same, calling onExpired(key, value) for each entry just before it is removed (the
+  /// host agent sends enableTcpReset's RSTs from there).
+  template <typename OnExpired>
+  std::size_t expireIdle(Nanos now, std::size_t budget, OnExpired&& onExpired);
 
   void clear();
   std::size_t size() const { return size_; }
@@ -233,12 +240,14 @@ bool FlowTable<Value>::erase(const FlowKey& key) {
 }
 
 template <typename Value>
-std::size_t FlowTable<Value>::expireIdle(Nanos now, std::size_t budget) {
+template <typename OnExpired>
+std::size_t FlowTable<Value>::expireIdle(Nanos now, std::size_t budget, OnExpired&& onExpired) {
   std::size_t removed = 0;
   std::uint32_t index = tail_;
   for (std::size_t scanned = 0; scanned < budget && index != kNil; ++scanned) {
     const std::uint32_t towardsHead = entries_[index].prev;
     if (isExpired(entries_[index], now)) {
+      onExpired(std::as_const(entries_[index].key), std::as_const(entries_[index].value));
       remove(index);
       counters_.expired.add();
       ++removed;

@@ -183,23 +183,54 @@ std::optional<Verdict> HostForwarder::matchBackendStage(Context& ctx) {
   return std::nullopt;
 }
 
+namespace {
+
+/// Follows one TCP segment of a host flow: the ACK number of each side (its RCV.NXT, what an RST
+/// to it must carry as sequence number) and whether the connection is closing.
+void trackTcp(HostFlow& flow, const PacketView& view, bool fromClient) {
+  if (view.protocol() != IpProtocol::Tcp) return;
+  const std::uint8_t flags = view.tcpFlags();
+  if ((flags & (TcpHeader::kFin | TcpHeader::kRst)) != 0) flow.tcp |= HostFlow::kClosed;
+  if ((flags & TcpHeader::kAck) == 0) return;
+  if (fromClient) {
+    flow.clientAck = view.tcpAck();
+    flow.tcp |= HostFlow::kClientAcked;
+  } else {
+    flow.serverAck = view.tcpAck();
+    flow.tcp |= HostFlow::kServerAcked;
+  }
+}
+
+}  // namespace
+
 std::optional<Verdict> HostForwarder::dnatStage(Context& ctx, Nanos now) {
   const PacketView& view = ctx.view;
   // Floating IP: the backend owns the frontend IP, so only the port is translated (to the
   // rule's backend port); the address stays the frontend's.
   const bool floating = ctx.rule->floatingIp;
   const Ipv4Address target = floating ? view.dst() : ctx.backend->ip;
-  const HostFlow reverse{view.dst(), view.dstPort()};
   const std::uint16_t backendPort = ctx.rule->backendPortFor(view.dstPort());
+  const bool tcp = view.protocol() == IpProtocol::Tcp;
+  const bool syn = tcp && (view.tcpFlags() & (TcpHeader::kSyn | TcpHeader::kAck)) == TcpHeader::kSyn;
   // Keyed as the backend's reply will be: (backend ip:port -> client ip:port).
   const FlowKey replyKey{target, view.src(), backendPort, view.srcPort(), view.protocolNumber()};
-  if (HostFlow* flow = flows_.find(replyKey, now)) {
-    *flow = reverse;
+  HostFlow* flow = flows_.find(replyKey, now);
+  if (flow != nullptr) {
     counters_.flowHits.add();
+    if (syn) flow->tcp = 0;  // the 5-tuple starts a new connection
   } else {
-    flows_.insert(replyKey, reverse, now, ctx.rule->idleTimeout);
+    // Azure drops a TCP flow it has forgotten (idle timeout): only a SYN starts one.
+    if (tcp && !syn) return drop(DropReason::NoFlowState);
+    flow = &flows_.insert(replyKey, HostFlow{}, now, ctx.rule->idleTimeout);
     counters_.flowMisses.add();
   }
+  flow->frontendIp = view.dst();
+  flow->frontendPort = view.dstPort();
+  flow->vmUnderlay = ctx.underlay;
+  flow->tcp = static_cast<std::uint8_t>(flow->tcp & ~(HostFlow::kResetOnIdle | HostFlow::kInternal));
+  if (tcp && ctx.rule->tcpReset) flow->tcp |= HostFlow::kResetOnIdle;
+  if (!ctx.rule->vnet.empty()) flow->tcp |= HostFlow::kInternal;
+  trackTcp(*flow, view, /*fromClient=*/true);
   if (!floating || backendPort != view.dstPort()) rewriteDestination(view, target, backendPort, ctx.l4Partial);
   return std::nullopt;
 }
@@ -217,8 +248,9 @@ std::optional<Verdict> HostForwarder::snatIfReply(PacketBuf& packet, Nanos now) 
   const auto view = PacketView::parse(packet.data());
   if (!view || !view->hasPorts()) return std::nullopt;
   if (!offloadConsistent(packet.offload(), *view)) return std::nullopt;
-  const HostFlow* flow = flows_.find(view->flowKey(), now);
+  HostFlow* flow = flows_.find(view->flowKey(), now);
   if (flow == nullptr) return std::nullopt;
+  trackTcp(*flow, *view, /*fromClient=*/false);
   counters_.rxPackets.add();
   counters_.rxBytes.add(packet.size());
   packet.resize(view->size());
@@ -240,7 +272,8 @@ std::optional<Verdict> HostForwarder::parseOutboundStage(PacketBuf& packet, Cont
 
 std::optional<Verdict> HostForwarder::snatStage(Context& ctx, Nanos now) {
   const PacketView& view = ctx.view;
-  if (const HostFlow* flow = flows_.find(view.flowKey(), now)) {
+  if (HostFlow* flow = flows_.find(view.flowKey(), now)) {
+    trackTcp(*flow, view, /*fromClient=*/false);
     rewriteSource(view, flow->frontendIp, flow->frontendPort, ctx.l4Partial);
     counters_.flowHits.add();
     return std::nullopt;

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <utility>
 
 #include "emulator/dataplane/counters.h"
 #include "emulator/dataplane/flow_table.h"
@@ -94,8 +95,25 @@ struct HostOptions {
 
 /// What the host agent remembers for a backend's connection: the frontend to SNAT replies to.
 struct HostFlow {
+  /// TCP state bits the host agent keeps for enableTcpReset.
+  static constexpr std::uint8_t kResetOnIdle = 0x01;  ///< the rule has enableTcpReset (TCP only)
+  static constexpr std::uint8_t kClientAcked = 0x02;  ///< clientAck holds a value
+  static constexpr std::uint8_t kServerAcked = 0x04;  ///< serverAck holds a value
+  static constexpr std::uint8_t kClosed = 0x08;       ///< a FIN or RST went by: no RST at expiry
+  static constexpr std::uint8_t kInternal = 0x10;     ///< an internal frontend's flow (client is a VM)
+
   Ipv4Address frontendIp{};
   std::uint16_t frontendPort = 0;
+  std::uint8_t tcp = 0;
+  Ipv4Address vmUnderlay{};     ///< the backend VM's underlay address (where the flow came in)
+  std::uint32_t clientAck = 0;  ///< the last ACK number the client sent: its RCV.NXT
+  std::uint32_t serverAck = 0;  ///< the last ACK number the backend sent: its RCV.NXT
+
+  /// An established flow whose rule wants RSTs when it times out idle.
+  bool wantsResetOnIdle() const {
+    return (tcp & (kResetOnIdle | kClientAcked | kServerAcked | kClosed)) ==
+           (kResetOnIdle | kClientAcked | kServerAcked);
+  }
 };
 
 class HostForwarder {
@@ -126,6 +144,12 @@ class HostForwarder {
   std::optional<Verdict> snatIfReply(PacketBuf& packet, Nanos now);
 
   std::size_t expireFlows(Nanos now, std::size_t budget) { return flows_.expireIdle(now, budget); }
+  /// The same, calling onExpired(const FlowKey& replyKey, const HostFlow&) for each expired
+  /// flow (keyed as the backend's reply: backend ip:port -> client ip:port).
+  template <typename OnExpired>
+  std::size_t expireFlows(Nanos now, std::size_t budget, OnExpired&& onExpired) {
+    return flows_.expireIdle(now, budget, std::forward<OnExpired>(onExpired));
+  }
 
   const ForwarderCounters& counters() const { return counters_; }
   const FlowTableCounters& flowCounters() const { return flows_.counters(); }

@@ -84,6 +84,7 @@ Result<std::shared_ptr<const ForwardingConfig>> ForwardingConfig::build(
     rule.loadDistribution = ruleSpec.loadDistribution;
     rule.idleTimeout = std::chrono::duration_cast<Nanos>(ruleSpec.idleTimeout);
     rule.floatingIp = ruleSpec.floatingIp;
+    rule.tcpReset = ruleSpec.tcpReset;
     rule.keepTcpFlowsWhenAllDown = ruleSpec.keepTcpFlowsWhenAllDown;
     rule.vnet = ruleSpec.vnet;
     rule.backends.reserve(ruleSpec.backends.size());

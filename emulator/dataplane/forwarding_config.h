@@ -50,8 +50,12 @@ struct RuleSpec {
   std::uint16_t frontendPort = 0;
   std::uint16_t backendPort = 0;
   LoadDistribution loadDistribution = LoadDistribution::Default;
-  std::chrono::minutes idleTimeout{4};  ///< idleTimeoutInMinutes; must be > 0
+  /// idleTimeoutInMinutes (milliseconds, so a scaled-down timeout for tests fits); must be > 0.
+  std::chrono::milliseconds idleTimeout{std::chrono::minutes(4)};
   bool floatingIp = false;  ///< enableFloatingIP: no DNAT, the backend owns the frontend IP
+  /// enableTcpReset: when an established TCP flow times out idle, the host agent sends RST to
+  /// both ends.
+  bool tcpReset = false;
   /// When every backend is probed down, established TCP flows keep their backend (Standard
   /// SKU) or are dropped (Basic). UDP flows always leave an unhealthy backend.
   bool keepTcpFlowsWhenAllDown = true;
@@ -87,6 +91,7 @@ struct Rule {
   LoadDistribution loadDistribution = LoadDistribution::Default;
   Nanos idleTimeout{};
   bool floatingIp = false;
+  bool tcpReset = false;
   bool keepTcpFlowsWhenAllDown = true;
   std::string vnet{};       ///< RuleSpec::vnet
   bool anyHealthy = false;  ///< at least one backend is healthy

@@ -134,6 +134,13 @@ class PacketView {
   std::uint8_t tcpFlags() const {
     return protocol() == IpProtocol::Tcp ? bytes_[headerLength_ + TcpHeader::kOffFlags] : 0;
   }
+  /// TCP sequence and acknowledgement numbers; 0 for other protocols.
+  std::uint32_t tcpSeq() const {
+    return protocol() == IpProtocol::Tcp ? loadBe32(bytes_, headerLength_ + TcpHeader::kOffSeq) : 0;
+  }
+  std::uint32_t tcpAck() const {
+    return protocol() == IpProtocol::Tcp ? loadBe32(bytes_, headerLength_ + TcpHeader::kOffAck) : 0;
+  }
   /// ICMP type and code; 0 for other protocols.
   std::uint8_t icmpType() const {
     return protocol() == IpProtocol::Icmp ? bytes_[headerLength_ + IcmpHeader::kOffType] : 0;

@@ -25,6 +25,8 @@ enum class DropReason : std::uint8_t {
   NotEncapsulated,      ///< host inbound: the outer packet is not IP-in-IP (protocol 4)
   UnknownBackend,       ///< host inbound: no backend behind this underlay address for the frontend
   NoReverseFlow,        ///< host outbound: a backend's packet matches no inbound flow
+  NoFlowState,          ///< host inbound: a TCP segment other than a SYN for a flow the agent
+                        ///< does not know (timed out idle, as Azure drops it, or never seen)
   NoHeadroom,           ///< encap: the PacketBuf has no room in front for the outer header
   TooBig,               ///< encap: the outer packet would exceed 65535 bytes or the underlay MTU;
                         ///< delivery: larger than the link's MTU and not a TCP superpacket
@@ -64,6 +66,8 @@ constexpr std::string_view dropReasonName(DropReason reason) {
       return "unknownBackend";
     case DropReason::NoReverseFlow:
       return "noReverseFlow";
+    case DropReason::NoFlowState:
+      return "noFlowState";
     case DropReason::NoHeadroom:
       return "noHeadroom";
     case DropReason::TooBig:

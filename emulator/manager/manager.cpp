@@ -363,6 +363,7 @@ void Manager::writeState(const controller::Plan& plan) {
                  {"rules", rules},
                  {"loadBalancerErrors", plan.loadBalancerErrors},
                  {"probeTimeScale", opts_.plan.probeTimeScale},
+                 {"idleTimeoutScale", opts_.plan.idleTimeoutScale},
                  {"probes", probeStatus()["probes"]},
                  {"vms", vms}};
   std::string tmp = opts_.runDir + "/status.json.tmp";

@@ -49,9 +49,9 @@ struct HostAgentState {
 
 class HostEngine {
  public:
-  HostEngine(const HostSwitchOptions& options, std::shared_ptr<const HostAgentState> initial,
+  HostEngine(const HostSwitchOptions& options, bool vnetHdr, std::shared_ptr<const HostAgentState> initial,
              ConfigMailbox<HostAgentState>& mailbox)
-      : switch_(options, initial->plan), current_(std::move(initial)), mailbox_(mailbox) {}
+      : switch_(options, initial->plan), current_(std::move(initial)), mailbox_(mailbox), vnetHdr_(vnetHdr) {}
 
   // --- forwarding thread ---
   bool refresh(Nanos /*now*/) {
@@ -69,7 +69,10 @@ class HostEngine {
   }
   void batchDone() { flows_.store(switch_.forwarder().flowCount(), std::memory_order_relaxed); }
   void housekeeping(Nanos now) {
-    switch_.expireFlows(now, kExpireBudget);
+    // Idle flows go; an enableTcpReset flow's RSTs are written at once.
+    switch_.expireFlows(now, kExpireBudget, [&](std::uint32_t port, const dataplane::PacketBuf& packet) {
+      if (port < current_->fds.size()) writePacket(current_->fds[port], packet, vnetHdr_, pump_);
+    });
     flows_.store(switch_.forwarder().flowCount(), std::memory_order_relaxed);
   }
   PumpCounters& pumpCounters() { return pump_; }
@@ -105,7 +108,8 @@ class HostEngine {
                {"vnetLocal", s.vnetLocal.value()},
                {"ilbEncap", s.ilbEncap.value()},
                {"ilbInbound", s.ilbInbound.value()},
-               {"ilbReply", s.ilbReply.value()}};
+               {"ilbReply", s.ilbReply.value()},
+               {"idleResets", s.idleResets.value()}};
     return r;
   }
 
@@ -116,6 +120,7 @@ class HostEngine {
   PumpCounters pump_;
   std::atomic<std::uint64_t> appliedVersion_{0};
   std::atomic<std::uint64_t> flows_{0};
+  bool vnetHdr_ = false;
 };
 
 /// The control thread's record of the plumbing it made: TUNs in the VNet namespaces (by
@@ -341,7 +346,7 @@ int runHostAgent(const HostAgentProcessOptions& options) {
   HostEngine engine(HostSwitchOptions{.flowCapacity = options.flowCapacity,
                                       .underlayMtu = options.underlayMtu,
                                       .vmMtu = options.vmMtu},
-                    plumbing.initialState(options.index), mailbox);
+                    options.offload, plumbing.initialState(options.index), mailbox);
   std::uint64_t acceptedVersion = 0;
   probes::Runner prober;
   if (auto ok = prober.start(); !ok) return report(ok.error());

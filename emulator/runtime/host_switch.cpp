@@ -10,6 +10,7 @@
 #include "emulator/dataplane/encap.h"
 #include "emulator/dataplane/offload.h"
 #include "emulator/dataplane/packet.h"
+#include "emulator/dataplane/tcp_reset.h"
 #include "netns/address.h"
 
 namespace azlb::runtime {
@@ -244,6 +245,37 @@ std::uint32_t HostSwitch::deliver(const HostPlan::Vm& vm, PacketBuf& packet) {
   header[12] = 0x08;  // ETH_P_IP
   header[13] = 0x00;
   return vm.linkPort;
+}
+
+std::uint32_t HostSwitch::resetToClient(const dataplane::FlowKey& key, const dataplane::HostFlow& flow) {
+  // From the frontend, with the client's own RCV.NXT (its last ACK) as sequence number.
+  if (!dataplane::buildTcpReset(scratch_, {flow.frontendIp, flow.frontendPort}, {key.dstIp, key.dstPort},
+                                flow.clientAck)) {
+    return kNoPort;
+  }
+  if ((flow.tcp & dataplane::HostFlow::kInternal) == 0) return kHostPort;  // to the router
+  // An internal frontend's client is a VM of the backend's VNet: PA to PA, as the replies went.
+  const HostPlan& plan = *plan_;
+  const HostPlan::Vm* backend = plan.findByUnderlay(flow.vmUnderlay);
+  if (backend == nullptr) return kNoPort;
+  const HostPlan::Vm* client = plan.findInVnet(backend->vnet, key.dstIp);
+  if (client == nullptr) return kNoPort;
+  if (client->host == plan.hostIndex()) return client->port;
+  const dataplane::EncapParams params{.outerSrc = backend->underlay, .outerDst = client->underlay, .id = 0,
+                                      .ttl = 64, .maxOuterSize = options_.underlayMtu};
+  if (dataplane::encapsulateIpip(scratch_, params)) return kNoPort;  // an error: no room
+  return kHostPort;
+}
+
+std::uint32_t HostSwitch::resetToBackend(const dataplane::FlowKey& key, const dataplane::HostFlow& flow) {
+  // From the client to the backend as the backend knows the flow (its address, or the frontend
+  // address with floating IP), with the backend's RCV.NXT.
+  if (!dataplane::buildTcpReset(scratch_, {key.dstIp, key.dstPort}, {key.srcIp, key.srcPort}, flow.serverAck)) {
+    return kNoPort;
+  }
+  const HostPlan::Vm* backend = plan_->findByUnderlay(flow.vmUnderlay);
+  if (backend == nullptr || backend->port == kNoPort) return kNoPort;
+  return deliver(*backend, scratch_);
 }
 
 std::uint32_t HostSwitch::process(std::uint32_t inPort, PacketBuf& packet, Nanos now) {

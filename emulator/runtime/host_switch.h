@@ -138,6 +138,7 @@ struct HostSwitchCounters {
   dataplane::Counter ilbEncap;     ///< VM -> internal frontend: balanced here, sent to the backend's PA
   dataplane::Counter ilbInbound;   ///< internal-frontend packet from a VM's host, DNATed to its backend
   dataplane::Counter ilbReply;     ///< backend -> internal LB client VM, SNATed to the frontend
+  dataplane::Counter idleResets;   ///< RSTs sent because an enableTcpReset flow timed out idle
 
   dataplane::Counter& hostDrop(HostDropReason r) { return hostDrops[static_cast<std::size_t>(r)]; }
   std::uint64_t hostDropped(HostDropReason r) const {
@@ -168,6 +169,24 @@ class HostSwitch {
   std::size_t expireFlows(dataplane::Nanos now, std::size_t budget) {
     return forwarder_.expireFlows(now, budget);
   }
+  /// The same, and for each expired established flow of an enableTcpReset rule builds an RST to
+  /// the client (from the frontend) and one to the backend VM (from the client) and calls
+  /// emit(port, PacketBuf&) with each; the buffer is reused after emit returns. Called on the
+  /// forwarding thread only (from housekeeping, between batches).
+  template <typename Emit>
+  std::size_t expireFlows(dataplane::Nanos now, std::size_t budget, Emit&& emit) {
+    return forwarder_.expireFlows(now, budget, [&](const dataplane::FlowKey& key, const dataplane::HostFlow& flow) {
+      if (!flow.wantsResetOnIdle()) return;
+      if (const std::uint32_t port = resetToClient(key, flow); port != kNoPort) {
+        counters_.idleResets.add();
+        emit(port, scratch_);
+      }
+      if (const std::uint32_t port = resetToBackend(key, flow); port != kNoPort) {
+        counters_.idleResets.add();
+        emit(port, scratch_);
+      }
+    });
+  }
   const dataplane::HostForwarder& forwarder() const { return forwarder_; }
   const HostSwitchCounters& counters() const { return counters_; }
   HostSwitchCounters& counters() { return counters_; }
@@ -180,6 +199,10 @@ class HostSwitch {
   /// The port that takes an inbound packet to local VM `vm`: its namespace when the destination
   /// is its own address, else (floating IP) its link, with an Ethernet header put in front.
   std::uint32_t deliver(const HostPlan::Vm& vm, dataplane::PacketBuf& packet);
+  /// Builds in scratch_ the idle-timeout RST for the client (or the backend) of an expired flow
+  /// and returns the port it leaves by; kNoPort when there is no way to it any more.
+  std::uint32_t resetToClient(const dataplane::FlowKey& key, const dataplane::HostFlow& flow);
+  std::uint32_t resetToBackend(const dataplane::FlowKey& key, const dataplane::HostFlow& flow);
 
   HostSwitchOptions options_;
   std::shared_ptr<const HostPlan> plan_;
@@ -189,6 +212,7 @@ class HostSwitch {
   dataplane::MuxForwarder ilb_;
   HostSwitchCounters counters_;
   std::uint16_t nextIpId_ = 0;
+  dataplane::PacketBuf scratch_{256};  ///< RSTs the agent makes itself
 };
 
 }  // namespace azlb::runtime

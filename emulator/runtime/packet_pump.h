@@ -54,6 +54,26 @@ inline dataplane::Nanos monotonicNow() {
       std::chrono::steady_clock::now().time_since_epoch());
 }
 
+/// Writes one packet to `fd` (after a virtio-net header made from its offload state when
+/// `vnetHdr`) and counts it in `counters`: tx on success, writeFailed otherwise (EAGAIN
+/// included: a full queue drops, as a link would).
+inline void writePacket(int fd, const dataplane::PacketBuf& packet, bool vnetHdr, PumpCounters& counters) {
+  const auto bytes = packet.data();
+  VirtioNetHdr header = toVirtioNetHdr(packet.offload());
+  iovec iov[2] = {{&header, sizeof header}, {const_cast<std::uint8_t*>(bytes.data()), bytes.size()}};
+  const std::size_t expected = bytes.size() + (vnetHdr ? sizeof header : 0);
+  ssize_t written = -1;
+  do {
+    written = vnetHdr ? ::writev(fd, iov, 2) : ::write(fd, bytes.data(), bytes.size());
+  } while (written < 0 && errno == EINTR);
+  if (written == static_cast<ssize_t>(expected)) {
+    counters.txPackets.add();
+    counters.txBytes.add(bytes.size());
+  } else {
+    counters.writeFailed.add();
+  }
+}
+
 /// Runs the forwarding loop on the calling thread until `stop` is set (then writing to `wakeFd`,
 /// an eventfd, makes it notice at once). The engine provides:
 ///   bool refresh(Nanos now)        between batches: take a posted snapshot; true when ports()
@@ -151,21 +171,7 @@ Result<void> runPump(Engine& engine, int wakeFd, const std::atomic<bool>& stop,
           counters.writeFailed.add();
           continue;
         }
-        const auto bytes = batch[i].data();
-        VirtioNetHdr header = toVirtioNetHdr(batch[i].offload());
-        iovec iov[2] = {{&header, sizeof header}, {bytes.data(), bytes.size()}};
-        const std::size_t expected = bytes.size() + (options.vnetHdr ? sizeof header : 0);
-        ssize_t written = -1;
-        do {
-          written = options.vnetHdr ? ::writev(ports[out], iov, 2)
-                                    : ::write(ports[out], bytes.data(), bytes.size());
-        } while (written < 0 && errno == EINTR);
-        if (written == static_cast<ssize_t>(expected)) {
-          counters.txPackets.add();
-          counters.txBytes.add(bytes.size());
-        } else {
-          counters.writeFailed.add();
-        }
+        writePacket(ports[out], batch[i], options.vnetHdr, counters);
       }
       engine.batchDone();
     }

@@ -98,7 +98,8 @@ json toJson(const Snapshot& s) {
                      {"frontendPort", r.frontendPort},
                      {"backendPort", r.backendPort},
                      {"loadDistribution", distributionName(r.loadDistribution)},
-                     {"idleTimeoutMinutes", r.idleTimeout.count()},
+                     {"idleTimeoutMs", r.idleTimeout.count()},
+                     {"tcpReset", r.tcpReset},
                      {"floatingIp", r.floatingIp},
                      {"keepTcpFlowsWhenAllDown", r.keepTcpFlowsWhenAllDown},
                      {"vnet", r.vnet},
@@ -163,10 +164,11 @@ Result<Snapshot> snapshotFromJson(const json& j) {
                             std::optional{dataplane::LoadDistribution::Default});
       if (!dist) return unexpected(dist.error());
       spec.loadDistribution = *dist;
-      // Azure allows 4..100 minutes (30 for some SKUs); ForwardingConfig::build rejects 0.
-      auto idle = uintField<std::uint32_t>(r, "idleTimeoutMinutes", where, std::uint32_t{4});
+      // Azure allows 4..30 minutes (scaled down for tests); ForwardingConfig::build rejects 0.
+      auto idle = uintField<std::uint64_t>(r, "idleTimeoutMs", where, std::uint64_t{240000});
       if (!idle) return unexpected(idle.error());
-      spec.idleTimeout = std::chrono::minutes(*idle);
+      spec.idleTimeout = std::chrono::milliseconds(*idle);
+      spec.tcpReset = r.value("tcpReset", false);
       spec.floatingIp = r.value("floatingIp", false);
       spec.keepTcpFlowsWhenAllDown = r.value("keepTcpFlowsWhenAllDown", true);
       spec.vnet = r.value("vnet", "");

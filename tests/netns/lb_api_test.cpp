@@ -72,25 +72,17 @@ TEST_CASE("a load balancer made through the API balances real TCP across its bac
       // Direct server return, from the processes' own counters: every packet a MUX forwarded was
       // a client -> frontend packet some host agent delivered to a VM, and the replies left the
       // host agents straight for the router.
-      auto statusOf = [](const std::string& socket) {
-        auto client = azlb::runtime::ControlClient::connect(socket);
-        REQUIRE(client);
-        auto report = client->status();
-        REQUIRE(report);
-        return *report;
-      };
-      const std::string run = std::string("/run/azlb/") + kWhere.instance + "/";
       std::uint64_t muxRx = 0, muxTx = 0, muxDropped = 0, lbInbound = 0, dsr = 0;
       auto read = [&] {
         muxRx = muxTx = muxDropped = lbInbound = dsr = 0;
         for (int i = 0; i < 2; ++i) {
-          const auto mux = statusOf(run + "mux-" + std::to_string(i) + ".sock");
+          const auto mux = serve.processStatus("mux-" + std::to_string(i));
           muxRx += mux.rxPackets;
           muxTx += mux.txPackets;
           muxDropped += mux.droppedTotal();
         }
         for (int i = 0; i < 2; ++i) {
-          const auto host = statusOf(run + "host-" + std::to_string(i) + ".sock");
+          const auto host = serve.processStatus("host-" + std::to_string(i));
           lbInbound += host.path("lbInbound");
           dsr += host.path("dsrOutbound");
         }

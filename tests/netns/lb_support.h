@@ -26,10 +26,13 @@
 #include <mutex>
 #include <set>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <thread>
 #include <vector>
+
+#include "emulator/runtime/control_client.h"
 
 namespace azlb::lbtest {
 
@@ -123,6 +126,14 @@ class Serve {
                     std::chrono::seconds(30)));
   }
   const ServeInstance& where() const { return where_; }
+  /// The live counters of one data-plane process ("mux-0", "host-1") over its control socket.
+  azlb::runtime::StatusReport processStatus(const std::string& process) const {
+    auto client = azlb::runtime::ControlClient::connect("/run/azlb/" + where_.instance + "/" + process + ".sock");
+    REQUIRE(client);
+    auto report = client->status();
+    REQUIRE(report);
+    return *report;
+  }
   int port() const { return port_; }
   /// status.json of this instance's data plane (null while there is none).
   json status() const {
@@ -171,6 +182,8 @@ class VmServer {
   /// Requests the health endpoint has answered, and probe connections seen from 168.63.129.16.
   int healthRequests() const { return healthRequests_.load(); }
   int probeSourceHits() const { return probeSourceHits_.load(); }
+  /// Connections that ended with an RST from the client side.
+  int resets() const { return resets_.load(); }
   /// The local addresses app connections (8080, 8082) were accepted on: the VM's own address, or
   /// a frontend IP it owns on loopback (floating IP).
   std::set<std::string> localAddresses() const {
@@ -259,6 +272,7 @@ class VmServer {
         }
         char buf[4096];
         ssize_t n = read(fds[i].fd, buf, sizeof buf);
+        if (n < 0 && errno == ECONNRESET) ++resets_;
         if (n <= 0) {
           close(fds[i].fd);
           fds[i].fd = -1;
@@ -291,7 +305,7 @@ class VmServer {
   std::string ns_, name_;
   std::thread thread_;
   std::atomic<bool> ready_{false}, stop_{false}, wantListening_{true}, listening_{false};
-  std::atomic<int> healthStatus_{200}, healthRequests_{0}, probeSourceHits_{0};
+  std::atomic<int> healthStatus_{200}, healthRequests_{0}, probeSourceHits_{0}, resets_{0};
   mutable std::mutex mutex_;
   std::set<std::string> localAddresses_;
 };
@@ -352,6 +366,19 @@ class Conn {
     ok_ = connect(fd_, reinterpret_cast<sockaddr*>(&a), sizeof a) == 0;
   }
   ~Conn() { close(fd_); }
+  /// Waits up to `limit` for the connection to be reset by the peer without sending anything:
+  /// true when a read then fails with ECONNRESET.
+  bool resetWithin(std::chrono::milliseconds limit) {
+    pollfd p{fd_, POLLIN, 0};
+    if (!ok_ || poll(&p, 1, static_cast<int>(limit.count())) <= 0) return false;
+    char c;
+    return read(fd_, &c, 1) < 0 && errno == ECONNRESET;
+  }
+  /// Sets how long ask() waits for its answer.
+  void setReceiveTimeout(std::chrono::milliseconds limit) {
+    timeval tv{static_cast<time_t>(limit.count() / 1000), static_cast<suseconds_t>(limit.count() % 1000 * 1000)};
+    setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+  }
   std::string ask() {
     if (!ok_ || write(fd_, "hi\n", 3) != 3) return {};
     std::string out;

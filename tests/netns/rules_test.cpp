@@ -155,3 +155,65 @@ TEST_CASE("rule semantics on the wire: distribution modes, UDP, NAT port ranges,
   CHECK(Serve(dir, kWhere).leftoverNamespaces() == 0);
   fs::remove_all(dir);
 }
+
+TEST_CASE("idle timeout on the wire: a silent flow is forgotten, enableTcpReset resets both ends", "[rules][idle]") {
+  char tmpl[] = "/tmp/azlb-idletest.XXXXXX";
+  const std::string dir = mkdtemp(tmpl);
+  ServeInstance where = kWhere;
+  where.extraArgs = {"--idle-timeout-scale", "0.01"};  // 4 minutes -> 2.4 s
+  {
+    Serve serve(dir, where);
+    serve.start();
+    serve.createVnet();
+    for (const char* pip : {"pip1", "pip2"})
+      REQUIRE(serve.put(kNet + "/publicIPAddresses/" + pip, {{"location", "westus"}, {"sku", {{"name", "Standard"}}}}) == 201);
+    const json idle4 = {{"idleTimeoutInMinutes", 4}};
+    const json idle4Reset = {{"idleTimeoutInMinutes", 4}, {"enableTcpReset", true}};
+    serve.putAndWait(kLb, lbWith(json::array({rule("quiet", "fe", "Tcp", 80, 8080, idle4),
+                                               rule("resets", "fe2", "Tcp", 80, 8082, idle4Reset)})));
+    const std::string vip = serve.get(kNet + "/publicIPAddresses/pip1")["properties"].value("ipAddress", "");
+    const std::string vip2 = serve.get(kNet + "/publicIPAddresses/pip2")["properties"].value("ipAddress", "");
+    std::vector<std::unique_ptr<VmServer>> vms;
+    const json st = serve.status();  // named: a range-for over a temporary's member would dangle
+    REQUIRE(st["vms"].size() == 3);
+    for (const auto& vm : st["vms"]) vms.push_back(std::make_unique<VmServer>(vm["namespace"], vm["name"]));
+    auto hosts = [&](const std::function<std::uint64_t(const azlb::runtime::StatusReport&)>& counter) {
+      std::uint64_t sum = 0;
+      for (int i = 0; i < 2; ++i) sum += counter(serve.processStatus("host-" + std::to_string(i)));
+      return sum;
+    };
+    auto vmResets = [&] {
+      int n = 0;
+      for (const auto& vm : vms) n += vm->resets();
+      return n;
+    };
+
+    Conn quiet(vip, 80), resets(vip2, 80);
+    const std::string quietVm = quiet.ask();
+    REQUIRE(!quietVm.empty());
+    REQUIRE(!resets.ask().empty());
+    REQUIRE(vmResets() == 0);
+
+    // enableTcpReset: once the flow has been idle for the timeout, the client gets an RST
+    // without sending anything, and so does the server in the VM.
+    CHECK(resets.resetWithin(std::chrono::seconds(15)));
+    CHECK(waitFor([&] { return vmResets() == 1; }, std::chrono::seconds(5)));
+    CHECK(hosts([](const auto& r) { return r.path("idleResets"); }) == 2);
+
+    // Without it: the host agents forget the silent flow (no flows left at all), no RST
+    // arrives, and the client's next request is dropped (noFlowState), never answered.
+    CHECK(waitFor([&] { return hosts([](const auto& r) { return r.flows; }) == 0; }, std::chrono::seconds(15)));
+    CHECK_FALSE(quiet.resetWithin(std::chrono::milliseconds(0)));
+    const std::uint64_t droppedBefore = hosts([](const auto& r) { return r.dropped("noFlowState"); });
+    quiet.setReceiveTimeout(std::chrono::milliseconds(1500));
+    CHECK(quiet.ask().empty());
+    CHECK(hosts([](const auto& r) { return r.dropped("noFlowState"); }) > droppedBefore);
+    CHECK(vmResets() == 1);  // the VM was not told either
+
+    // A new connection after the timeout works as before.
+    CHECK(!Conn(vip, 80).ask().empty());
+    vms.clear();
+  }
+  CHECK(Serve(dir, where).leftoverNamespaces() == 0);
+  fs::remove_all(dir);
+}

@@ -96,6 +96,13 @@ TEST_CASE("a client's packet crosses MUX, host and backend reply end to end", "[
   const auto config = buildConfig(golden::worldSpec());
   MuxForwarder mux(goldenMuxOptions(), config);
   HostForwarder host(HostOptions{}, config);
+  {
+    // The connection's SYN first: only a SYN starts a flow at the host agent.
+    PacketBuf syn;
+    REQUIRE(syn.assign(clientSyn(41000)));
+    REQUIRE(mux.process(syn, kNow).isForward());
+    REQUIRE(host.processInbound(syn, kNow).isForward());
+  }
 
   const Tcp request{.src = 41000, .dst = 80, .seq = 7, .flags = tcpflags::kPsh | tcpflags::kAck};
   PacketBuf buf;

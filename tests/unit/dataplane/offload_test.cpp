@@ -261,6 +261,16 @@ TEST_CASE("a client superpacket crosses MUX and host agent and reaches the VM as
   REQUIRE(config);
   MuxForwarder mux(MuxOptions{.underlayAddress = golden::ip(golden::kMux), .flowCapacity = 64}, *config);
   HostForwarder host(HostOptions{.flowCapacity = 64, .backendMtu = 1500}, *config);
+  {
+    // The connection's SYN first: only a SYN starts a flow at the host agent.
+    PacketBuf syn;
+    REQUIRE(syn.assign(PacketBuilder()
+                           .ipv4({.src = golden::kClient, .dst = golden::kFrontend})
+                           .tcp({.src = 41000, .dst = 80, .flags = tcpflags::kSyn})
+                           .build()));
+    REQUIRE(mux.process(syn, Nanos{1}).isForward());
+    REQUIRE(host.processInbound(syn, Nanos{1}).isForward());
+  }
   const Bytes payload(60000, 0x33);
   const Tcp segment{.src = 41000, .dst = 80, .seq = 9, .flags = tcpflags::kAck};
   Bytes packet = PacketBuilder()

@@ -447,3 +447,119 @@ TEST_CASE("a floating-IP packet goes onto its VM's own link, framed for that VM"
     CHECK(refused.error().message().find("mac") != std::string::npos);
   }
 }
+
+namespace {
+
+Bytes tcpSeg(const char* src, std::uint16_t sport, const char* dst, std::uint16_t dport, std::uint32_t seq,
+             std::uint32_t ack, std::uint8_t flags) {
+  return PacketBuilder().ipv4({.src = src, .dst = dst}).tcp({.src = sport, .dst = dport, .seq = seq, .ack = ack, .flags = flags}).build();
+}
+
+Bytes fromMux(const char* outerDst, const char* src, std::uint16_t sport, std::uint32_t seq, std::uint32_t ack,
+              std::uint8_t flags) {
+  return PacketBuilder()
+      .ipv4({.src = "100.64.4.1", .dst = outerDst})
+      .ipv4({.src = src, .dst = "198.18.0.10"})
+      .tcp({.src = sport, .dst = 80, .seq = seq, .ack = ack, .flags = flags})
+      .build();
+}
+
+struct Emitted {
+  std::uint32_t port;
+  Bytes bytes;
+};
+
+}  // namespace
+
+TEST_CASE("idle timeout: a forgotten TCP flow is dropped; enableTcpReset sends RST to both ends at expiry", "[runtime][host-switch]") {
+  using namespace azlb::testing::tcpflags;
+  Snapshot s = twoHosts(0);
+  s.forwarding.rules[0].idleTimeout = std::chrono::milliseconds(2400);
+  const bool reset = GENERATE(false, true);
+  s.forwarding.rules[0].tcpReset = reset;
+  HostSwitch sw(HostSwitchOptions{.flowCapacity = 1024}, planFor(s));
+  INFO("enableTcpReset " << reset);
+
+  // Handshake and one exchange of client 198.19.1.2:40000 with B (10.0.0.5:8080) via the frontend.
+  auto in = [&](std::uint16_t sport, std::uint32_t seq, std::uint32_t ack, std::uint8_t flags, Nanos at) {
+    auto buf = bufferOf(fromMux("100.64.16.2", "198.19.1.2", sport, seq, ack, flags));
+    return sw.process(kHostPort, buf, at);
+  };
+  auto out = [&](const Bytes& packet, Nanos at) {
+    auto buf = bufferOf(packet);
+    return sw.process(1, buf, at);
+  };
+  REQUIRE(in(40000, 100, 0, kSyn, kNow) == 1);
+  REQUIRE(out(tcpSeg("10.0.0.5", 8080, "198.19.1.2", 40000, 7000, 101, kSyn | kAck), kNow) == kHostPort);
+  REQUIRE(in(40000, 101, 7001, kAck, kNow) == 1);
+  REQUIRE(out(tcpSeg("10.0.0.5", 8080, "198.19.1.2", 40000, 7001, 105, kAck), kNow) == kHostPort);
+  REQUIRE(in(40000, 105, 7009, kAck, kNow) == 1);
+
+  std::vector<Emitted> emitted;
+  auto collect = [&](std::uint32_t port, const PacketBuf& b) { emitted.push_back({port, bytesOf(b)}); };
+  // Not idle long enough yet: nothing expires.
+  CHECK(sw.expireFlows(kNow + std::chrono::milliseconds(2399), 100, collect) == 0);
+  CHECK(emitted.empty());
+  CHECK(sw.expireFlows(kNow + std::chrono::milliseconds(2400), 100, collect) == 1);
+
+  if (!reset) {
+    CHECK(emitted.empty());
+  } else {
+    REQUIRE(emitted.size() == 2);
+    // To the client, from the frontend, with the client's RCV.NXT (its last ACK: 7009).
+    CHECK(emitted[0].port == kHostPort);
+    auto toClient = bufferOf(emitted[0].bytes);
+    auto c = view(toClient);
+    CHECK(c.src() == ip("198.18.0.10"));
+    CHECK(c.srcPort() == 80);
+    CHECK(c.dst() == ip("198.19.1.2"));
+    CHECK(c.dstPort() == 40000);
+    CHECK(c.tcpFlags() == kRst);
+    CHECK(c.tcpSeq() == 7009);
+    CHECK(azlb::testing::checkChecksums(emitted[0].bytes).empty());
+    // To the backend, from the client, with the backend's RCV.NXT (its last ACK: 105).
+    CHECK(emitted[1].port == 1);
+    auto toVm = bufferOf(emitted[1].bytes);
+    auto v = view(toVm);
+    CHECK(v.src() == ip("198.19.1.2"));
+    CHECK(v.srcPort() == 40000);
+    CHECK(v.dst() == ip("10.0.0.5"));
+    CHECK(v.dstPort() == 8080);
+    CHECK(v.tcpFlags() == kRst);
+    CHECK(v.tcpSeq() == 105);
+    CHECK(azlb::testing::checkChecksums(emitted[1].bytes).empty());
+    CHECK(sw.counters().idleResets.value() == 2);
+  }
+  // Either way the flow is gone: the client's next segment is dropped, not delivered.
+  const Nanos later = kNow + std::chrono::seconds(3);
+  CHECK(in(40000, 105, 7009, kAck | kPsh, later) == kNoPort);
+  CHECK(sw.forwarder().counters().drops[static_cast<std::size_t>(DropReason::NoFlowState)].value() == 1);
+  // ... and the backend's, too (no reverse flow to translate it with).
+  CHECK(out(tcpSeg("10.0.0.5", 8080, "198.19.1.2", 40000, 7009, 105, kAck | kPsh), later) == kNoPort);
+  // A new SYN on the same 5-tuple starts over.
+  CHECK(in(40000, 900, 0, kSyn, later) == 1);
+}
+
+TEST_CASE("enableTcpReset sends nothing for a connection that already closed or never completed", "[runtime][host-switch]") {
+  using namespace azlb::testing::tcpflags;
+  Snapshot s = twoHosts(0);
+  s.forwarding.rules[0].idleTimeout = std::chrono::milliseconds(1000);
+  s.forwarding.rules[0].tcpReset = true;
+  HostSwitch sw(HostSwitchOptions{.flowCapacity = 1024}, planFor(s));
+  auto in = [&](std::uint16_t sport, std::uint32_t seq, std::uint32_t ack, std::uint8_t flags) {
+    auto buf = bufferOf(fromMux("100.64.16.2", "198.19.1.2", sport, seq, ack, flags));
+    return sw.process(kHostPort, buf, kNow);
+  };
+  auto out = [&](const Bytes& packet) {
+    auto buf = bufferOf(packet);
+    return sw.process(1, buf, kNow);
+  };
+  // 40001: closed with FIN. 40002: only a SYN was seen (no ACK numbers to reset with).
+  REQUIRE(in(40001, 100, 0, kSyn) == 1);
+  REQUIRE(out(tcpSeg("10.0.0.5", 8080, "198.19.1.2", 40001, 7000, 101, kSyn | kAck)) == kHostPort);
+  REQUIRE(in(40001, 101, 7001, kAck | kFin) == 1);
+  REQUIRE(in(40002, 100, 0, kSyn) == 1);
+  int emitted = 0;
+  CHECK(sw.expireFlows(kNow + std::chrono::seconds(1), 100, [&](std::uint32_t, const PacketBuf&) { ++emitted; }) == 2);
+  CHECK(emitted == 0);
+}

@@ -37,6 +37,7 @@ Snapshot sampleSnapshot() {
       .loadDistribution = LoadDistribution::SourceIPProtocol,
       .idleTimeout = std::chrono::minutes(15),
       .floatingIp = false,
+      .tcpReset = true,
       .backends = {{.id = "vm-a", .ip = ip("10.0.0.4"), .hostIp = ip("100.64.16.1"), .healthy = true},
                    {.id = "vm-b", .ip = ip("10.0.0.5"), .hostIp = ip("100.64.16.2"), .healthy = false}},
   };
@@ -55,7 +56,7 @@ Snapshot sampleSnapshot() {
   s.forwarding.rules = {web, ssh};
   s.muxUnderlays = {ip("100.64.4.1"), ip("100.64.4.2")};
   s.vms = {{.id = "vm-a", .vnet = "/subscriptions/x/vnet1", .ip = ip("10.0.0.4"),
-            .underlay = ip("100.64.16.1"), .host = 0, .hostNamespace = "azlb0-l0", .link = {}, .mac = {}},
+            .underlay = ip("100.64.16.1"), .host = 0, .hostNamespace = "azlb0-l0", .link = "v1", .mac = "02:00:64:40:10:01"},
            {.id = "vm-b", .vnet = "/subscriptions/x/vnet1", .ip = ip("10.0.0.5"),
             .underlay = ip("100.64.16.2"), .host = 1, .hostNamespace = "azlb0-l1", .link = {}, .mac = {}}};
   s.host.index = 1;
@@ -98,6 +99,7 @@ TEST_CASE("a snapshot survives a JSON round trip field by field", "[runtime][sna
     CHECK(a.backendPort == b.backendPort);
     CHECK(a.loadDistribution == b.loadDistribution);
     CHECK(a.idleTimeout == b.idleTimeout);
+    CHECK(a.tcpReset == b.tcpReset);
     CHECK(a.floatingIp == b.floatingIp);
     REQUIRE(a.backends.size() == b.backends.size());
     for (std::size_t k = 0; k < a.backends.size(); ++k) {
@@ -116,6 +118,8 @@ TEST_CASE("a snapshot survives a JSON round trip field by field", "[runtime][sna
     CHECK(d.vms[i].underlay == s.vms[i].underlay);
     CHECK(d.vms[i].host == s.vms[i].host);
     CHECK(d.vms[i].hostNamespace == s.vms[i].hostNamespace);
+    CHECK(d.vms[i].link == s.vms[i].link);
+    CHECK(d.vms[i].mac == s.vms[i].mac);
   }
   CHECK(d.host.index == 1);
   CHECK(d.host.underlayRange == "100.64.17.0/24");
@@ -139,7 +143,7 @@ TEST_CASE("an empty snapshot round-trips", "[runtime][snapshot]") {
 
 TEST_CASE("optional rule fields take Azure's defaults", "[runtime][snapshot]") {
   json j = toJson(sampleSnapshot());
-  for (const char* key : {"kind", "loadDistribution", "idleTimeoutMinutes", "floatingIp"}) {
+  for (const char* key : {"kind", "loadDistribution", "idleTimeoutMs", "floatingIp", "tcpReset"}) {
     j["rules"][0].erase(key);
   }
   j["rules"][0]["backends"][0].erase("healthy");
@@ -150,6 +154,7 @@ TEST_CASE("optional rule fields take Azure's defaults", "[runtime][snapshot]") {
   CHECK(r.loadDistribution == LoadDistribution::Default);
   CHECK(r.idleTimeout == std::chrono::minutes(4));
   CHECK_FALSE(r.floatingIp);
+  CHECK_FALSE(r.tcpReset);
   CHECK(r.backends[0].healthy);
 }
 
@@ -182,7 +187,7 @@ TEST_CASE("bad addresses are named with their owner", "[runtime][snapshot]") {
 TEST_CASE("out-of-range numbers are rejected, not wrapped", "[runtime][snapshot]") {
   expectRejected([](json& j) { j["rules"][0]["frontendPort"] = 70000; }, "rule web frontendPort");
   expectRejected([](json& j) { j["rules"][0]["backendPort"] = -1; }, "backendPort");
-  expectRejected([](json& j) { j["rules"][0]["idleTimeoutMinutes"] = -4; }, "idleTimeoutMinutes");
+  expectRejected([](json& j) { j["rules"][0]["idleTimeoutMs"] = -4; }, "idleTimeoutMs");
   expectRejected([](json& j) { j["version"] = -1; }, "version");
   expectRejected([](json& j) { j["version"] = "7"; }, "version");
   expectRejected([](json& j) { j["vms"][0]["host"] = -2; }, "vm vm-a host");
