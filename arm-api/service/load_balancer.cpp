@@ -348,7 +348,8 @@ ArmResult<json> normalizeLoadBalancer(Ctx& ctx, const ResourceId& id, const json
                                       {"intervalInSeconds", JsonKind::Integer},
                                       {"numberOfProbes", JsonKind::Integer},
                                       {"probeThreshold", JsonKind::Integer},
-                                      {"requestPath", JsonKind::String}});
+                                      {"requestPath", JsonKind::String},
+                                      {"noHealthyBackendsBehavior", JsonKind::String}});
         !k)
       return armFail(k.error());
     if (!present(p, "protocol")) return armFail(missingProperty("protocol", path));
@@ -370,6 +371,12 @@ ArmResult<json> normalizeLoadBalancer(Ctx& ctx, const ResourceId& id, const json
     if (p.contains("probeThreshold")) {
       auto th = intInRange(p, "probeThreshold", 1, 1, 2147483647, path, "Probe threshold");
       if (!th) return armFail(th.error());
+    }
+    if (present(p, "noHealthyBackendsBehavior")) {  // api 2024-01-01+; stored as sent, else absent
+      auto behavior = canonicalEnum(p["noHealthyBackendsBehavior"].get<std::string>(), {"AllProbedDown", "AllProbedUp"},
+                                    path + ".noHealthyBackendsBehavior");
+      if (!behavior) return armFail(behavior.error());
+      p["noHealthyBackendsBehavior"] = *behavior;
     }
     std::string reqPath = armapi::stringOr(p, "requestPath", "");
     if (*proto == "Tcp" && p.contains("requestPath") && !p["requestPath"].is_null())

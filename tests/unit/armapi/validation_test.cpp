@@ -472,6 +472,20 @@ TEST_CASE("V22: requestPath is required for Http/Https probes and forbidden for 
                  "InvalidParameter");
 }
 
+TEST_CASE("probe noHealthyBackendsBehavior takes Azure's two values, in any case, and nothing else",
+          "[validation][probes]") {
+  Net f;
+  auto r = f.expectBadPut(lbId("lb1"), publicLb("pip1", {{"probes", {probe("tp", "Tcp", 80, {{"noHealthyBackendsBehavior", "AllUp"}})}}}),
+                          "InvalidParameter");
+  CHECK(r.body["error"]["target"] == "properties.probes[0].properties.noHealthyBackendsBehavior");
+  f.expectBadPut(lbId("lb1"), publicLb("pip1", {{"probes", {probe("tp", "Tcp", 80, {{"noHealthyBackendsBehavior", 1}})}}}),
+                 "InvalidRequestFormat");
+  auto ok = f.mustPut(lbId("lb1"), publicLb("pip1", {{"probes", {probe("tp", "Tcp", 80, {{"noHealthyBackendsBehavior", "allprobedup"}}),
+                                                                 probe("tq", "Tcp", 81)}}}));
+  CHECK(ok["properties"]["probes"][0]["properties"]["noHealthyBackendsBehavior"] == "AllProbedUp");
+  CHECK_FALSE(ok["properties"]["probes"][1]["properties"].contains("noHealthyBackendsBehavior"));
+}
+
 TEST_CASE("V23: required properties missing (or null) are MissingJsonProperty", "[validation][V23]") {
   Net f;
   auto without = [](json item, const std::string& key) {
