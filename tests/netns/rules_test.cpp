@@ -1,7 +1,7 @@
 // Issue 4 §2 on the wire, through the ARM API and a real `azlb serve`: loadDistribution
 // affinity, UDP through a frontend (answered from the frontend IP), inbound NAT port ranges as
-// queryInboundNatRulePortMapping reports them, several frontends on one LB, and floating IP (the
-// VM owns the frontend IP on loopback and sees it as the destination).
+// queryInboundNatRulePortMapping reports them, several frontends on one LB, two LBs side by side,
+// and floating IP (the VM owns the frontend IP on loopback and sees it as the destination).
 #include <algorithm>
 #include <map>
 #include <set>
@@ -134,6 +134,52 @@ TEST_CASE("rule semantics on the wire: distribution modes, UDP, NAT port ranges,
       }
       CHECK(checked == 3);
     }
+    SECTION("two load balancers side by side: each frontend reaches only its own pool") {
+      REQUIRE(serve.put(kNet + "/publicIPAddresses/pip3", {{"location", "westus"}, {"sku", {{"name", "Standard"}}}}) == 201);
+      const std::string lb2 = kNet + "/loadBalancers/lb2";
+      json addrs = json::array();
+      for (int i = 0; i < 2; ++i)
+        addrs.push_back({{"name", "other" + std::to_string(i + 1)},
+                         {"properties", {{"ipAddress", "10.0.0." + std::to_string(i + 10)},
+                                         {"virtualNetwork", idRef(kNet + "/virtualNetworks/vnet1")}}}});
+      serve.putAndWait(lb2, {{"location", "westus"},
+                             {"sku", {{"name", "Standard"}}},
+                             {"properties",
+                              {{"frontendIPConfigurations",
+                                {{{"name", "fe"}, {"properties", {{"publicIPAddress", idRef(kNet + "/publicIPAddresses/pip3")}}}}}},
+                               {"backendAddressPools", {{{"name", "be"}, {"properties", {{"loadBalancerBackendAddresses", addrs}}}}}},
+                               {"loadBalancingRules",
+                                {{{"name", "web"},
+                                  {"properties", {{"protocol", "Tcp"}, {"frontendPort", 80}, {"backendPort", 8080},
+                                                  {"frontendIPConfiguration", idRef(lb2 + "/frontendIPConfigurations/fe")},
+                                                  {"backendAddressPool", idRef(lb2 + "/backendAddressPools/be")}}}}}}}}});
+      const std::string vip3 = serve.get(kNet + "/publicIPAddresses/pip3")["properties"].value("ipAddress", "");
+      REQUIRE(!vip3.empty());
+      const json st2 = serve.status();
+      REQUIRE(st2["vms"].size() == 5);
+      std::set<std::string> firstPool, secondPool;
+      for (const auto& [ip, name] : nameOfIp) firstPool.insert(name);
+      for (const auto& vm : st2["vms"])
+        if (!nameOfIp.count(vm["ips"][0])) {
+          vms.push_back(std::make_unique<VmServer>(vm["namespace"], vm["name"]));
+          secondPool.insert(vm["name"].get<std::string>());
+        }
+      REQUIRE(secondPool.size() == 2);
+      auto names = [](const std::map<std::string, int>& hits) {
+        std::set<std::string> out;
+        for (const auto& [name, n] : hits) out.insert(name);
+        return out;
+      };
+      CHECK(names(spread(vip3, 80, 40)) == secondPool);
+      CHECK(names(spread(vip, 80, 60)) == firstPool);
+      // Removing the second load balancer removes its VMs and leaves the first one balancing.
+      auto del = serve.client()->Delete((lb2 + "?api-version=2022-05-01").c_str());
+      REQUIRE(del);
+      CHECK((del->status == 200 || del->status == 202));
+      CHECK(waitFor([&] { return serve.status()["vms"].size() == 3; }, std::chrono::seconds(20)));
+      CHECK(names(spread(vip, 80, 60)) == firstPool);
+    }
+
     SECTION("floating IP: two frontends share backend port 8080; each VM owns both frontend IPs and sees them as destination") {
       const json floating = {{"enableFloatingIP", true}};
       serve.putAndWait(kLb, lbWith(json::array({rule("web", "fe", "Tcp", 80, 8080, floating),
