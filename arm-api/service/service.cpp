@@ -516,6 +516,7 @@ ApiResponse Service::Impl::route(const ApiRequest& req) {
     }
     if (it->second.value("status", "") == "Failed")
       return jsonResponse(400, json{{"error", it->second["error"]}});
+    if (it->second.contains("result")) return jsonResponse(200, it->second["result"]);  // POST actions
     return emptyResponse(204);
   }
   // Resource-group deletion status (Location of DELETE resourcegroups).
@@ -947,6 +948,35 @@ ApiResponse Service::Impl::route(const ApiRequest& req) {
     auto result = network::queryInboundNatRulePortMapping(view, *existing, childName, *body);
     if (!result) return error(result.error());
     return jsonResponse(200, *result);
+  }
+  if (l.size() == 9 && iequals(type->segment, "loadBalancers") && iequals(coll->name, "loadBalancingRules") &&
+      l[8] == "health") {
+    // Azure's health status of a rule: 202 + Location; the operation result is the answer.
+    if (method != "POST") return error(errors::methodNotAllowed(method, "health"));
+    if (!child) return error(errors::childNotFound(childId));
+    if (!child->value("properties", json::object()).contains("probe"))
+      return error(errors::badRequest("LoadBalancingRuleHealthNotSupportedWithoutProbe",
+                                      "Load balancing rule " + (*child).value("id", childId) +
+                                          " has no health probe; health status is only available for probed rules."));
+    const std::string ruleId = (*child).value("id", childId);
+    const std::string location = existing->body.value("location", "");
+    lk.unlock();
+    json result = listener ? listener->ruleHealth(ruleId) : json();
+    // No data plane (or the rule is not built): no backend is running, so, as Azure answers for
+    // stopped VMs, the status holds no backend.
+    if (result.is_null()) result = json{{"up", 0}, {"down", 0}, {"loadBalancerBackendAddresses", json::array()}};
+    lk.lock();
+    json op = newOperation("ruleHealth", {ruleId}, location);
+    op["status"] = "Succeeded";
+    op["endTime"] = op["startTime"];
+    op["result"] = std::move(result);  // in memory only: a status is a moment's answer
+    const std::string opId = op["id"];
+    ops[opId] = std::move(op);
+    ApiResponse r = emptyResponse(202);
+    r.headers.emplace_back("Location", operationResultUrl(req, location, opId));
+    r.headers.emplace_back("Azure-AsyncOperation", asyncOperationUrl(req, location, opId));
+    r.headers.emplace_back("Retry-After", "1");
+    return r;
   }
   if (l.size() != 8) return error(ArmError{404, "NotFound", "No route for '" + req.path + "'.", {}, {}});
 

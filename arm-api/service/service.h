@@ -80,6 +80,11 @@ class ChangeListener {
   virtual json probeStatus() const { return nullptr; }
   /// GET /metrics: Prometheus text exposition of the data plane's metrics ("" : none).
   virtual std::string metricsText() const { return {}; }
+  /// POST .../loadBalancingRules/{rule}/health: the rule's backends as Azure's health-status API
+  /// shows them ({up, down, loadBalancerBackendAddresses: [{ipAddress, state, reason, ...}]}),
+  /// `ruleId` as the service renders it; null when the data plane has no such rule (none built,
+  /// or the rule has no probe). Called without the service's lock held.
+  virtual json ruleHealth(const std::string& /*ruleId*/) const { return nullptr; }
 };
 
 class Service {

@@ -344,12 +344,14 @@ Plan compile(const Inputs& in, const PlanOptions& o, const Assignments& previous
     }
     // Pool members in Azure's order: IP-based addresses as listed, then NIC ipConfigurations by id.
     std::map<std::string, std::vector<dataplane::BackendSpec>> members;
+    std::map<std::string, std::string> adminOf;  // lower pool-address id -> adminState Up/Down
     for (const auto& pool : arr(lp, "backendAddressPools")) {
       auto& list = members[lower(pool.value("id", ""))];
       for (const auto& a : arr(props(pool), "loadBalancerBackendAddresses")) {
         std::string aid = pool.value("id", "") + "/loadBalancerBackendAddresses/" + a.value("name", "");
         auto v = vmByAddress.find(lower(aid));
         if (v != vmByAddress.end()) list.push_back(backendOf(aid, v->second, props(a).value("ipAddress", "")));
+        adminOf[lower(aid)] = props(a).value("adminState", "None");
       }
       std::vector<std::string> cfgIds;
       for (const auto& c : arr(props(pool), "backendIPConfigurations")) cfgIds.push_back(c.value("id", ""));
@@ -360,6 +362,7 @@ Plan compile(const Inputs& in, const PlanOptions& o, const Assignments& previous
       }
     }
     std::vector<dataplane::RuleSpec> rules;
+    std::vector<RuleHealthPlan> healthOfRules;
     auto protocolOf = [](const std::string& p) {
       return p == "Udp" ? dataplane::RuleProtocol::Udp : p == "All" ? dataplane::RuleProtocol::All : dataplane::RuleProtocol::Tcp;
     };
@@ -390,17 +393,29 @@ Plan compile(const Inputs& in, const PlanOptions& o, const Assignments& previous
         if (m != members.end()) r.backends.insert(r.backends.end(), m->second.begin(), m->second.end());
       }
       // Health: a rule without a probe keeps every backend in rotation; with one, a backend is in
-      // rotation once its host agent reports the probe up.
+      // rotation once its host agent reports the probe up, unless its pool address's adminState
+      // says otherwise (Up: always in rotation; Down and Drain: never, established TCP flows stay,
+      // as with a failed probe). Azure applies admin state to probed rules only.
       auto probe = probeById.find(lower(refId(p, "probe")));
       if (probe != probeById.end()) {
         const json& pp = props(*probe->second);
+        RuleHealthPlan health;
+        health.rule = r.name;
+        health.probe = probe->second->value("id", "");
+        health.protocol = pp.value("protocol", "Tcp");
         bool anyUp = false;
         for (auto& b : r.backends) {
           ProbePlan pl;
           pl.key = lower(probe->second->value("id", "")) + "|" + lower(b.id);
           auto up = in.probeUp.find(pl.key);
-          b.healthy = up != in.probeUp.end() && up->second;
+          const bool probedUp = up != in.probeUp.end() && up->second;
+          auto admin = adminOf.find(lower(b.id));
+          const bool poolAddress = admin != adminOf.end();  // else a NIC ipConfiguration
+          const std::string adminState = poolAddress ? admin->second : "None";
+          const bool adminOut = adminState == "Down" || adminState == "Drain";  // Drain: no new flows either
+          b.healthy = adminState == "Up" || (!adminOut && probedUp);
           anyUp = anyUp || b.healthy;
+          health.backends.push_back({pl.key, b.id, b.ip.toString(), !poolAddress, adminState, b.healthy});
           if (probePlans.count(pl.key)) continue;
           const VmPlan& vm = vms[vmOfBackend[lower(b.id)]];
           pl.loadBalancer = lbId;
@@ -408,14 +423,18 @@ Plan compile(const Inputs& in, const PlanOptions& o, const Assignments& previous
           pl.backend = b.id;
           pl.ip = b.ip.toString();
           pl.host = vm.host;
-          pl.up = b.healthy;
+          pl.up = probedUp;
           probeEntries[vm.host].push_back({pl.key, vm.hostNs, b.ip, pp});
           probePlans.emplace(pl.key, std::move(pl));
         }
         // noHealthyBackendsBehavior (api 2024-01-01+): AllProbedUp sends new flows to every
-        // backend when all of them are probed down.
-        if (!anyUp && lower(pp.value("noHealthyBackendsBehavior", "")) == "allprobedup")
-          for (auto& b : r.backends) b.healthy = true;
+        // backend when all of them are probed down (an admin-Down backend stays out).
+        if (!anyUp && lower(pp.value("noHealthyBackendsBehavior", "")) == "allprobedup") {
+          health.allDownIsUp = true;
+          for (size_t i = 0; i < r.backends.size(); ++i)
+            if (health.backends[i].admin == "None") r.backends[i].healthy = health.backends[i].inRotation = true;
+        }
+        if (!r.backends.empty()) healthOfRules.push_back(std::move(health));
       }
       if (!r.backends.empty()) rules.push_back(std::move(r));
     }
@@ -461,6 +480,7 @@ Plan compile(const Inputs& in, const PlanOptions& o, const Assignments& previous
       continue;
     }
     for (auto& r : rules) base.forwarding.rules.push_back(std::move(r));
+    for (auto& h : healthOfRules) plan.ruleHealth.push_back(std::move(h));
   }
 
   base.probeTimeScale = o.probeTimeScale;

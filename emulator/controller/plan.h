@@ -67,6 +67,24 @@ struct ProbePlan {
   bool up = false;           // as compiled into this plan's snapshots
 };
 
+/// The health of one load-balancing rule's backends, as the ARM health-status API
+/// (POST .../loadBalancingRules/{rule}/health) reports it. Only rules with a probe have one.
+struct RuleHealthPlan {
+  struct Backend {
+    std::string probeKey;  // ProbePlan::key
+    std::string backend;   // BackendSpec id (NIC ipConfiguration or pool address)
+    std::string ip;
+    bool nic = false;      // backend is a NIC ipConfiguration (its id goes in the answer)
+    std::string admin;     // pool address adminState: "None", "Up", "Down" or "Drain"
+    bool inRotation = false;  // new flows go to it (probe, admin state and noHealthyBackendsBehavior)
+  };
+  std::string rule;   // id
+  std::string probe;  // id
+  std::string protocol = "Tcp";  // the probe's: Tcp, Http or Https
+  bool allDownIsUp = false;  // noHealthyBackendsBehavior AllProbedUp is in effect (every probe down)
+  std::vector<Backend> backends;  // the rule's pools' members in Azure's order
+};
+
 struct VmPlan {
   std::string id;        // NIC id, or the pool backend-address id for IP-based backends
   std::string name;      // NIC name or backend-address name (for `azlb exec`)
@@ -98,6 +116,7 @@ struct Plan {
   std::vector<VmPlan> vms;
   std::map<std::string, std::string> loadBalancerErrors;  // lb id -> why its data plane is not built
   std::vector<ProbePlan> probes;  // every (probe, backend) pair, sorted by key
+  std::vector<RuleHealthPlan> ruleHealth;  // one per probed load-balancing rule that is built
   Assignments assignments;
   // Addresses the manager and `azlb status` print.
   std::string rootLink, rootAddress, routerAddress;

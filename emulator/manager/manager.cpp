@@ -11,6 +11,7 @@
 #include <fstream>
 
 #include "arm-api/common/resource_id.h"
+#include "emulator/controller/rule_health.h"
 #include "emulator/runtime/control_client.h"
 
 namespace azlb::manager {
@@ -273,9 +274,20 @@ void Manager::publishObservability(const controller::Plan& plan) {
       text += "azlb_vip_availability{rule=\"" + label(r.name) + "\",frontend_ip_address=\"" + r.frontendIp.toString() +
               "\",frontend_port=\"" + std::to_string(r.frontendPort) + "\"} " + (any ? "100" : "0") + "\n";
     }
+  std::map<std::string, controller::ProbeObservation> seen;
+  for (const auto& [key, report] : probeReports_) seen[key] = {report.up, report.outcome};
+  std::map<std::string, json> health;
+  for (const auto& rh : plan.ruleHealth) health[armapi::toLower(rh.rule)] = controller::ruleHealthStatus(rh, seen);
   std::lock_guard lk(observedMu_);
   probeStatus_ = std::move(probes);
   metrics_ = std::move(text);
+  ruleHealth_ = std::move(health);
+}
+
+json Manager::ruleHealth(const std::string& ruleId) const {
+  std::lock_guard lk(observedMu_);
+  auto it = ruleHealth_.find(armapi::toLower(ruleId));
+  return it == ruleHealth_.end() ? json() : it->second;
 }
 
 json Manager::probeStatus() const {

@@ -45,6 +45,9 @@ class Manager : public armservice::ChangeListener {
   /// status, 0 or 100 per backend and probe) and azlb_vip_availability (VipAvailability, data
   /// path availability, per frontend IP and port). Any thread.
   std::string metricsText() const override;
+  /// Azure's health status of a probed load-balancing rule (controller::ruleHealthStatus), null
+  /// when the data plane has no such rule. Any thread.
+  nlohmann::json ruleHealth(const std::string& ruleId) const override;
   /// Stops the thread. With teardown, also ends the processes and removes every namespace.
   void stop(bool teardown);
 
@@ -82,9 +85,10 @@ class Manager : public armservice::ChangeListener {
   std::vector<Proc> procs_;
   std::set<std::uint32_t> muxesDown_;
   std::map<std::string, runtime::ProbeReport> probeReports_;  // key -> last report (manager thread)
-  mutable std::mutex observedMu_;  // guards the two below (read by HTTP threads)
+  mutable std::mutex observedMu_;  // guards the three below (read by HTTP threads)
   nlohmann::json probeStatus_ = nlohmann::json::array();
   std::string metrics_;
+  std::map<std::string, nlohmann::json> ruleHealth_;  // lower-case rule id -> health status
 };
 
 }  // namespace azlb::manager

@@ -330,4 +330,51 @@ TEST_CASE("children without their own PUT/DELETE (probes, rules, frontends, outb
   CHECK(c.get(lbChildId("rg1", "lb1", "probes", "http")).status == 200);
 }
 
+TEST_CASE("a rule's health status is an operation whose result lists its backends (none without a data plane)",
+          "[lb][health]") {
+  TestServer srv;
+  Client c = srv.client();
+  createAzWorld(c);
+  const std::string health = lbChildId("rg1", "lb1", "loadBalancingRules", "web") + "/health";
+  Reply post = c.post(health, json::object());
+  INFO(post.describe());
+  REQUIRE(post.status == 202);
+  CHECK(post.header("Retry-After") == "1");
+  REQUIRE(post.hasHeader("Location"));
+  REQUIRE(post.hasHeader("Azure-AsyncOperation"));
+  CHECK(c.waitOperation(post.header("Azure-AsyncOperation"))["status"] == "Succeeded");
+  Reply result = c.waitLocation(post.header("Location"));
+  INFO(result.describe());
+  REQUIRE(result.status == 200);
+  // The api tier runs no data plane: no backend runs, so none is listed (Azure: stopped VMs).
+  CHECK(result.doc == json{{"up", 0}, {"down", 0}, {"loadBalancerBackendAddresses", json::array()}});
+
+  // The names are case-insensitive like every ARM path; a GET is not the API.
+  CHECK(c.post(lbChildId("rg1", "lb1", "loadBalancingRules", "WEB") + "/Health", json::object()).status == 202);
+  Reply get = c.get(health);
+  CHECK(get.status == 405);
+  CHECK(get.code() == "MethodNotAllowed");
+  Reply missing = c.post(lbChildId("rg1", "lb1", "loadBalancingRules", "nope") + "/health", json::object());
+  CHECK(missing.status == 404);
+  CHECK(missing.isArmError());
+
+  // A rule without a probe has no health status.
+  Reply lb = c.get(lbId("rg1", "lb1"));
+  REQUIRE(lb.status == 200);
+  json body = lb.doc;
+  json raw = body["properties"]["loadBalancingRules"][0];
+  raw.erase("id");
+  raw.erase("etag");
+  raw["name"] = "raw";
+  raw["properties"].erase("probe");
+  raw["properties"]["frontendPort"] = 81;
+  raw["properties"]["backendPort"] = 8081;
+  body["properties"]["loadBalancingRules"].push_back(raw);
+  REQUIRE(c.putAndWait(lbId("rg1", "lb1"), body).status == 200);
+  Reply unprobed = c.post(lbChildId("rg1", "lb1", "loadBalancingRules", "raw") + "/health", json::object());
+  INFO(unprobed.describe());
+  CHECK(unprobed.status == 400);
+  CHECK(unprobed.code() == "LoadBalancingRuleHealthNotSupportedWithoutProbe");
+}
+
 }  // namespace azlb::apitest

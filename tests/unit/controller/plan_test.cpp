@@ -305,3 +305,83 @@ TEST_CASE("the probe time scale reaches every snapshot", "[controller][probes]")
   auto plan = compile(probedBackends(), o, {}, 1);
   for (const auto& s : plan.hostSnapshots) CHECK(s.probeTimeScale == Approx(0.1));
 }
+
+namespace {
+
+/// A Standard LB whose pool holds three IP-based addresses (a1..a3, 10.0.0.4-6) with the given
+/// adminStates ("" leaves it out), and whose rule uses an Http probe.
+Inputs addressBackends(const std::vector<std::string>& adminStates, const json& probeExtra = json::object()) {
+  const std::string vnetId = kRg + "/virtualNetworks/vnet1";
+  Inputs in;
+  in.virtualNetworks = {vnet("vnet1", "10.0.0.0/24")};
+  in.publicIpAddresses = {pip("pip1", "198.18.0.1")};
+  json addresses = json::array();
+  for (size_t i = 0; i < adminStates.size(); ++i) {
+    json a = {{"name", "a" + std::to_string(i + 1)},
+              {"properties", {{"ipAddress", "10.0.0." + std::to_string(i + 4)}, {"virtualNetwork", {{"id", vnetId}}}}}};
+    if (!adminStates[i].empty()) a["properties"]["adminState"] = adminStates[i];
+    addresses.push_back(a);
+  }
+  in.loadBalancers = {lb({}, addresses)};
+  json& l = in.loadBalancers[0];
+  const std::string id = l["id"];
+  json probe = {{"id", id + "/probes/hp"}, {"name", "hp"},
+                {"properties", {{"protocol", "Tcp"}, {"port", 8080}, {"intervalInSeconds", 5}}}};
+  probe["properties"].update(probeExtra);
+  l["properties"]["probes"] = json::array({probe});
+  l["properties"]["loadBalancingRules"][0]["properties"]["probe"] = {{"id", id + "/probes/hp"}};
+  l["sku"] = {{"name", "Standard"}};
+  return in;
+}
+
+std::map<std::string, bool> rotationByIp(const azlb::controller::Plan& plan) {
+  std::map<std::string, bool> out;
+  for (const auto& b : plan.muxSnapshots[0].forwarding.rules.at(0).backends) out[b.ip.toString()] = b.healthy;
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("adminState Up keeps a probed-down backend in rotation, Down keeps a probed-up one out", "[controller][probes][admin]") {
+  Inputs in = addressBackends({"Up", "Down", "None"});
+  auto first = compile(in, testOptions(), {}, 1);
+  // Nothing probed yet: only the admin-Up address takes new flows.
+  CHECK(rotationByIp(first) == std::map<std::string, bool>{{"10.0.0.4", true}, {"10.0.0.5", false}, {"10.0.0.6", false}});
+  for (const auto& pl : first.probes) in.probeUp[pl.key] = true;
+  auto allUp = compile(in, testOptions(), first.assignments, 2);
+  CHECK(rotationByIp(allUp) == std::map<std::string, bool>{{"10.0.0.4", true}, {"10.0.0.5", false}, {"10.0.0.6", true}});
+  // The probes themselves still run for every address (Azure keeps probing; only the verdict is overridden).
+  CHECK(allUp.probes.size() == 3);
+  // The rule's health plan says why.
+  REQUIRE(allUp.ruleHealth.size() == 1);
+  const auto& h = allUp.ruleHealth[0];
+  CHECK(h.rule == kRg + "/loadBalancers/lb1/loadBalancingRules/web");
+  CHECK(h.probe == kRg + "/loadBalancers/lb1/probes/hp");
+  REQUIRE(h.backends.size() == 3);
+  CHECK(h.backends[0].admin == "Up");
+  CHECK(h.backends[1].admin == "Down");
+  CHECK_FALSE(h.backends[1].inRotation);
+  CHECK(h.backends[2].admin == "None");
+  CHECK(h.backends[2].inRotation);
+  for (const auto& b : h.backends) CHECK_FALSE(b.nic);
+  CHECK_FALSE(h.allDownIsUp);
+}
+
+TEST_CASE("AllProbedUp puts probed-down backends in rotation but never an admin-Down one", "[controller][probes][admin]") {
+  auto plan = compile(addressBackends({"", "Down", ""}, {{"noHealthyBackendsBehavior", "AllProbedUp"}}), testOptions(), {}, 1);
+  CHECK(rotationByIp(plan) == std::map<std::string, bool>{{"10.0.0.4", true}, {"10.0.0.5", false}, {"10.0.0.6", true}});
+  REQUIRE(plan.ruleHealth.size() == 1);
+  CHECK(plan.ruleHealth[0].allDownIsUp);
+}
+
+TEST_CASE("rule health lists NIC backends with their ipConfiguration and no rule health without a probe", "[controller][probes]") {
+  auto probed = compile(probedBackends(), testOptions(), {}, 1);
+  REQUIRE(probed.ruleHealth.size() == 1);
+  REQUIRE(probed.ruleHealth[0].backends.size() == 3);
+  for (const auto& b : probed.ruleHealth[0].backends) {
+    CHECK(b.nic);
+    CHECK(b.backend.find("/ipConfigurations/ipconfig1") != std::string::npos);
+    CHECK(b.admin == "None");
+  }
+  CHECK(compile(threeBackends(), testOptions(), {}, 1).ruleHealth.empty());
+}
