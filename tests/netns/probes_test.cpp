@@ -137,6 +137,73 @@ TEST_CASE("health probes from 168.63.129.16 take backends out of rotation and ba
       REQUIRE(waitFor([&] { return probeEntry(serve, "http", victimIp).value("inRotation", false); }, kInterval + std::chrono::seconds(3)));
       CHECK(spread(vip, 81, 60).count(victim->name()) > 0);
     }
+    SECTION("adminState overrides the probe; the health-status API gives each backend's state and reason") {
+      const std::string lbPath = kNet + "/loadBalancers/lb1";
+      // POST .../health answers 202 + Location; the operation's result is the status.
+      auto health = [&](const std::string& rule) {
+        auto c = serve.client();
+        auto post = c->Post((lbPath + "/loadBalancingRules/" + rule + "/health?api-version=2024-05-01").c_str(), "{}",
+                            "application/json");
+        REQUIRE(post);
+        REQUIRE(post->status == 202);
+        std::string location = post->get_header_value("Location");
+        location = location.substr(location.find("/subscriptions/"));
+        auto result = c->Get(location.c_str());
+        REQUIRE(result);
+        REQUIRE(result->status == 200);
+        return json::parse(result->body, nullptr, false);
+      };
+      auto reasonOf = [](const json& status, const std::string& ip) {
+        for (const auto& a : status.value("loadBalancerBackendAddresses", json::array()))
+          if (a.value("ipAddress", "") == ip) return a.value("reason", "") + "/" + a.value("state", "");
+        return std::string("absent");
+      };
+      auto withAdmin = [&](const std::string& state) {
+        json body = probedLb(kNet + "/virtualNetworks/vnet1");
+        for (auto& a : body["properties"]["backendAddressPools"][0]["properties"]["loadBalancerBackendAddresses"])
+          if (a["properties"]["ipAddress"] == victimIp && !state.empty()) a["properties"]["adminState"] = state;
+        serve.putAndWait(lbPath, body);
+      };
+
+      const json all = health("app");
+      INFO(all.dump());
+      CHECK(all["up"] == 3);
+      CHECK(all["down"] == 0);
+      for (const auto& [ip, vm] : vms) CHECK(reasonOf(all, ip) == "Up_Probe_Success/Up");
+      // Connections the victim already has (Standard keeps established flows of a Down backend).
+      std::vector<std::unique_ptr<Conn>> held;
+      for (int i = 0; i < 30 && held.size() < 3; ++i) {
+        auto conn = std::make_unique<Conn>(vip, 80);
+        if (conn->ask() == victim->name()) held.push_back(std::move(conn));
+      }
+      REQUIRE(!held.empty());
+
+      // Down: no new flows although its probe passes.
+      withAdmin("Down");
+      CHECK(waitFor([&] { return reasonOf(health("app"), victimIp) == "Down_Admin/Down"; }, std::chrono::seconds(10)));
+      CHECK(probeEntry(serve, "tcp", victimIp).value("inRotation", false));  // the probe itself is up
+      auto hits = spread(vip, 80, 60);
+      CHECK(hits.count("") == 0);
+      CHECK(hits.count(victim->name()) == 0);
+      CHECK(hits.size() == 2);
+      for (auto& c : held) CHECK(c->ask() == victim->name());
+      CHECK(health("app")["up"] == 2);
+
+      // Up: new flows although its Http probe fails.
+      victim->setHealthStatus(503);
+      withAdmin("Up");
+      CHECK(waitFor([&] { return !probeEntry(serve, "http", victimIp).value("inRotation", true); }, std::chrono::seconds(10)));
+      CHECK(waitFor([&] { return reasonOf(health("health"), victimIp) == "Up_Admin/Up"; }, std::chrono::seconds(10)));
+      CHECK(spread(vip, 81, 60).count(victim->name()) > 0);
+
+      // None: the probe decides again, and the reason says why it is down.
+      withAdmin("");
+      CHECK(waitFor([&] { return reasonOf(health("health"), victimIp) == "Down_Probe_HttpStatusCodeError/Down"; },
+                    std::chrono::seconds(10)));
+      hits = spread(vip, 81, 60);
+      CHECK(hits.count("") == 0);
+      CHECK(hits.count(victim->name()) == 0);
+    }
     vms.clear();
   }
   CHECK(Serve(dir, kWhere).leftoverNamespaces() == 0);
