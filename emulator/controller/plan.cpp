@@ -344,7 +344,7 @@ Plan compile(const Inputs& in, const PlanOptions& o, const Assignments& previous
     }
     // Pool members in Azure's order: IP-based addresses as listed, then NIC ipConfigurations by id.
     std::map<std::string, std::vector<dataplane::BackendSpec>> members;
-    std::map<std::string, std::string> adminOf;  // lower pool-address id -> adminState Up/Down
+    std::map<std::string, std::string> adminOf;  // lower pool-address id -> adminState
     for (const auto& pool : arr(lp, "backendAddressPools")) {
       auto& list = members[lower(pool.value("id", ""))];
       for (const auto& a : arr(props(pool), "loadBalancerBackendAddresses")) {
