@@ -4,6 +4,7 @@
 #include <chrono>
 #include <memory>
 
+#include "arm-api/common/jsonc.h"
 #include "arm-api/service/impl.h"
 #include "arm-api/service/network.h"
 #include "arm-api/template/template_engine.h"
@@ -158,7 +159,9 @@ ApiResponse Service::Impl::deployments(const ApiRequest& req, const std::string&
   if (!((validateOnly && method == "POST") || (!validateOnly && method == "PUT")))
     return error(errors::methodNotAllowed(method, "deployments"));
 
-  json body = json::parse(req.body.empty() ? "{}" : req.body, nullptr, false);
+  // Relaxed like ARM's own reader: `az deployment group create` sends `template:{...}` unquoted,
+  // with the template file's comments (see arm-api/common/jsonc.h).
+  json body = armapi::parseRelaxedJson(req.body.empty() ? std::string_view("{}") : std::string_view(req.body));
   if (body.is_discarded() || !body.is_object())
     return error(errors::invalidRequestFormat("InvalidJson", "The request body is not a JSON object."));
   json props = body.value("properties", json::object());
