@@ -61,5 +61,16 @@ check "deleting a public IP in use is refused" "yes" \
   "$(grep -q 'PublicIPAddressCannotBeDeleted' "$AZLB_DATA/pipdel.err" && echo yes || echo no)"
 az group delete -n rg-login --yes 2>&1
 check "group delete removed the group" "false" "$(az group exists -n rg-login 2>&1)"
+# An ARM template file deployed the way az users do it (az sends the file's text spliced in as
+# `template:{...}`, unquoted): samples/arm/web-tier.json with three backends.
+az group create -n rg-template -l westus -o none 2>&1
+out=$(az deployment group create -g rg-template -n web --template-file "$here/../../samples/arm/web-tier.json" \
+  --parameters backendCount=3 --query 'properties.provisioningState' -o tsv 2>&1)
+check "az deployment group create --template-file samples/arm/web-tier.json" "Succeeded" "$out"
+check "the template's output names the frontend IP" "198.18." \
+  "$(az deployment group show -g rg-template -n web --query 'properties.outputs.frontendIp.value' -o tsv 2>&1 | cut -c1-7)"
+check "the property copy loop made three pool addresses" "10.0.0.4 10.0.0.5 10.0.0.6" \
+  "$(az network lb show -g rg-template -n web-lb --query 'backendAddressPools[0].loadBalancerBackendAddresses[].ipAddress' -o tsv 2>&1 | tr '\n' ' ' | sed 's/ $//')"
+az group delete -n rg-template --yes 2>&1
 echo "$pass passed, $fail failed"
 [[ $fail == 0 && $failed == 0 ]]
