@@ -57,21 +57,23 @@ reason_is() { [[ $(reason "$1") == "$2" ]]; }
 all_up() { [[ $(health | python3 -c 'import json,sys; print(json.load(sys.stdin)["up"])') == 3 ]]; }
 # answers N: which VMs answer N new connections to the frontend, sorted, one line.
 answers() { for _ in $(seq "$1"); do curl -s -m 2 "http://$vip/" || echo none; done | sort -u | tr '\n' ' '; }
+# expect_answers "VMS": shows the health status, then checks that 15 new connections reach exactly VMS.
+expect_answers() {
+  health
+  local got
+  got=$(answers 15)
+  echo "15 connections answered by: $got"
+  [[ $got == "$1 " ]] || fail "expected $1, got $got"
+}
 
 step "3. Every VM passes its probe (GET /health from 168.63.129.16) and takes connections"
 until_ok 60 all_up || fail "the three backends never came up: $(health)"
-health
-got=$(answers 15)
-echo "15 connections answered by: $got"
-[[ $got == "web1 web2 web3 " ]] || fail "expected web1 web2 web3, got $got"
+expect_answers "web1 web2 web3"
 
 step "4. web1's health endpoint goes away (404): its probe fails at once, new connections skip it"
 rm "$work/web1/health"
 until_ok 30 reason_is 10.0.0.4 Down_Probe_HttpStatusCodeError || fail "web1 is not down: $(health)"
-health
-got=$(answers 15)
-echo "15 connections answered by: $got"
-[[ $got == "web2 web3 " ]] || fail "expected web2 web3, got $got"
+expect_answers "web2 web3"
 
 step "5. Admin state Up on web1 overrides its failing probe (and Down would keep a healthy one out)"
 pool_url="$lb/backendAddressPools/web?api-version=2024-05-01"
@@ -80,10 +82,7 @@ az rest --method get --url "$pool_url" -o json |
   >"$work/pool.json"
 az rest --method put --url "$pool_url" --body @"$work/pool.json" -o none
 until_ok 30 reason_is 10.0.0.4 Up_Admin || fail "web1 is not Up_Admin: $(health)"
-health
-got=$(answers 15)
-echo "15 connections answered by: $got"
-[[ $got == "web1 web2 web3 " ]] || fail "expected web1 web2 web3, got $got"
+expect_answers "web1 web2 web3"
 
 step "6. Back to normal: admin state None, the health endpoint back; web1 returns after a passing probe"
 python3 -c 'import json,sys; p=json.load(open(sys.argv[1])); p["properties"]["loadBalancerBackendAddresses"][0]["properties"]["adminState"]="None"; print(json.dumps(p))' \
