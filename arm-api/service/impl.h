@@ -30,6 +30,10 @@ struct Service::Impl {
   std::mutex mu;
   State state;
   std::map<std::string, json> ops;  // operation id -> record
+  /// In-memory results of POST actions (rule health status), oldest first; only the newest
+  /// kActionResults are kept, so polling the health of a rule forever does not grow memory.
+  static constexpr std::size_t kActionResults = 256;
+  std::deque<std::string> actionResults;
   std::condition_variable opCv;
   ChangeListener* listener = nullptr;
 

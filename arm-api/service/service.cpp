@@ -972,6 +972,11 @@ ApiResponse Service::Impl::route(const ApiRequest& req) {
     op["result"] = std::move(result);  // in memory only: a status is a moment's answer
     const std::string opId = op["id"];
     ops[opId] = std::move(op);
+    actionResults.push_back(opId);
+    if (actionResults.size() > kActionResults) {
+      ops.erase(actionResults.front());
+      actionResults.pop_front();
+    }
     ApiResponse r = emptyResponse(202);
     r.headers.emplace_back("Location", operationResultUrl(req, location, opId));
     r.headers.emplace_back("Azure-AsyncOperation", asyncOperationUrl(req, location, opId));

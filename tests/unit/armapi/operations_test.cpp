@@ -164,3 +164,46 @@ TEST_CASE("operations left in progress are completed when the listener goes away
   CHECK(f.get(operationPath(put.asyncOperationId())).body["status"] == "Succeeded");
   CHECK(f.mustGet(pipId("pip1"))["properties"]["provisioningState"] == "Succeeded");
 }
+
+namespace {
+
+/// Answers every rule's health with the rule id it was asked for.
+class HealthListener : public azlb::armservice::ChangeListener {
+ public:
+  void onChange(const ChangeSet&) override {}
+  json ruleHealth(const std::string& ruleId) const override {
+    return {{"up", 1}, {"down", 0}, {"loadBalancerBackendAddresses", {{{"ipAddress", ruleId}}}}};
+  }
+};
+
+}  // namespace
+
+TEST_CASE("a rule's health result comes from the listener; only the newest 256 results are kept", "[operations][health]") {
+  ServiceFixture f;
+  HealthListener listener;
+  f.service().setListener(&listener);
+  REQUIRE(f.send("PUT", pipId("pip1"), {{"location", "westus"}, {"sku", {{"name", "Standard"}}}}).status == 201);
+  const std::string lb = lbId("lb1");
+  json body = publicLb("pip1", {{"probes", {{{"name", "hp"}, {"properties", {{"protocol", "Tcp"}, {"port", 80}}}}}},
+                                {"loadBalancingRules",
+                                 {lbRule("lb1", "web", "Tcp", 80,
+                                         {{"backendPort", 80}, {"probe", idRef(lbChild("lb1", "probes", "hp"))}})}}});
+  REQUIRE(f.send("PUT", lb, body).status == 201);
+  const std::string health = lbChild("lb1", "loadBalancingRules", "web") + "/health";
+  auto resultOf = [&](const Reply& post) {
+    const std::string loc = post.header("Location");
+    const std::string path = loc.substr(loc.find("/subscriptions/"));
+    return f.send("GET", path.substr(0, path.find('?')));
+  };
+  const Reply first = f.send("POST", health, json::object());
+  REQUIRE(first.status == 202);
+  const Reply answer = resultOf(first);
+  REQUIRE(answer.status == 200);
+  CHECK(answer.body["up"] == 1);
+  CHECK(answer.body["loadBalancerBackendAddresses"][0]["ipAddress"] == lbChild("lb1", "loadBalancingRules", "web"));
+  Reply newest;
+  for (int i = 0; i < 256; ++i) newest = f.send("POST", health, json::object());
+  CHECK(resultOf(first).status == 404);
+  CHECK(resultOf(newest).status == 200);
+  f.service().setListener(nullptr);
+}
