@@ -43,7 +43,7 @@ int runStatus(int argc, char** argv) {
     std::fprintf(stderr, "azlb status: %s\nusage: azlb status [--instance ID] [--json]\n", err->c_str());
     return 2;
   }
-  const std::string instance = args.get("instance", "0");
+  const std::string instance = args.get("instance", defaultInstance());
   auto st = readStatus(instance);
   if (!st) {
     std::fprintf(stderr, "azlb status: no data plane for instance %s (%s/status.json missing; is `azlb serve` running as root?)\n",
@@ -106,7 +106,7 @@ int runExec(int argc, char** argv) {
                          "  <vm>: NIC name, backend-address name, private IP or the VM's namespace\n");
     return 2;
   }
-  const std::string instance = args.get("instance", "0");
+  const std::string instance = args.get("instance", defaultInstance());
   auto st = readStatus(instance);
   if (!st) {
     std::fprintf(stderr, "azlb exec: no data plane for instance %s\n", instance.c_str());
@@ -149,7 +149,7 @@ int runCleanup(int argc, char** argv) {
   }
   const std::string prefix = args.get("prefix", "azlb");
   std::optional<std::string> instance;
-  if (!args.has("all")) instance = args.get("instance", "0");
+  if (!args.has("all")) instance = args.get("instance", defaultInstance());
   // Stop the processes first (by the pids the manager recorded), then the namespaces.
   std::vector<std::string> runDirs;
   if (instance)
