@@ -15,11 +15,9 @@
 #include "cli/args.h"
 #include "cli/commands/commands.h"
 #include "cli/dataplane_paths.h"
-#include "emulator/manager/topology_applier.h"
 #include "emulator/runtime/control_client.h"
 #include "netns/cleanup.h"
-#include "netns/namespace.h"
-#include "netns/naming.h"
+#include "netns/processes.h"
 
 namespace azlb::cli {
 
@@ -170,12 +168,7 @@ int runCleanup(int argc, char** argv) {
     }
   }
   // Workloads inside our namespaces end with them.
-  auto list = netns::NetNamespace::list();
-  if (list)
-    for (const auto& name : *list) {
-      auto parsed = netns_model::parseName(name, prefix);
-      if (parsed && (!instance || parsed->instance == *instance)) manager::killProcessesInNamespace(name);
-    }
+  netns::killProcessesInNamespaces(prefix, instance ? std::optional<std::string_view>(*instance) : std::nullopt);
   auto report = netns::cleanup(prefix, instance ? std::optional<std::string_view>(*instance) : std::nullopt);
   if (!report) {
     std::fprintf(stderr, "azlb cleanup: %s\n", report.error().message().c_str());

@@ -19,8 +19,8 @@
 
 #include "arm-api/service/service.h"
 #include "emulator/controller/plan.h"
-#include "emulator/manager/topology_applier.h"
 #include "emulator/runtime/control_protocol.h"
+#include "netns/realize.h"
 
 namespace azlb::manager {
 
@@ -73,7 +73,7 @@ class Manager : public armservice::ChangeListener {
 
   armservice::Service& service_;
   ManagerOptions opts_;
-  TopologyApplier applier_;
+  netns::TopologyRealizer applier_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::vector<armservice::ChangeSet> pending_;
