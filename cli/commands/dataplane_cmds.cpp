@@ -15,11 +15,9 @@
 #include "cli/args.h"
 #include "cli/commands/commands.h"
 #include "cli/dataplane_paths.h"
-#include "emulator/manager/topology_applier.h"
 #include "emulator/runtime/control_client.h"
 #include "netns/cleanup.h"
-#include "netns/namespace.h"
-#include "netns/naming.h"
+#include "netns/processes.h"
 
 namespace azlb::cli {
 
@@ -58,6 +56,13 @@ int runStatus(int argc, char** argv) {
               static_cast<unsigned long long>(st->value("version", 0ULL)));
   std::printf("  your shell: %s %s -> router %s (frontends %s)\n", st->value("rootLink", "").c_str(),
               st->value("rootAddress", "").c_str(), st->value("router", "").c_str(), st->value("publicPrefix", "").c_str());
+  // A failing reconcile: why, and when the manager tries again (it backs off, emulator/manager/backoff.h).
+  const json reconcile = st->value("reconcile", json::object());
+  if (reconcile.value("state", "ok") != "ok")
+    std::printf("  RETRYING   the data plane is not up to date: %u failed attempt(s), last: %s\n"
+                "             next retry at %s (waiting %lld ms)\n",
+                reconcile.value("failures", 0U), reconcile.value("lastError", "").c_str(),
+                reconcile.value("nextRetryAt", "").c_str(), reconcile.value("retryDelayMs", 0LL));
   for (const auto& p : st->value("processes", json::array())) {
     bool up = p.value("pid", 0) > 0 && kill(p.value("pid", 0), 0) == 0;
     std::printf("  %-10s %u  netns %-14s pid %-7d %s  snapshot %llu\n", p.value("kind", "").c_str(), p.value("index", 0U),
@@ -170,12 +175,7 @@ int runCleanup(int argc, char** argv) {
     }
   }
   // Workloads inside our namespaces end with them.
-  auto list = netns::NetNamespace::list();
-  if (list)
-    for (const auto& name : *list) {
-      auto parsed = netns_model::parseName(name, prefix);
-      if (parsed && (!instance || parsed->instance == *instance)) manager::killProcessesInNamespace(name);
-    }
+  netns::killProcessesInNamespaces(prefix, instance ? std::optional<std::string_view>(*instance) : std::nullopt);
   auto report = netns::cleanup(prefix, instance ? std::optional<std::string_view>(*instance) : std::nullopt);
   if (!report) {
     std::fprintf(stderr, "azlb cleanup: %s\n", report.error().message().c_str());
