@@ -15,7 +15,6 @@
 #include <vector>
 
 #include "arm-api/tls/tls_material.h"
-#include "cli/args.h"
 #include "cli/commands/commands.h"
 
 namespace azlb::cli {
@@ -48,13 +47,6 @@ os.environ.setdefault('AZ_INSTALLER', 'DEB')
 sys.argv[0] = 'az'
 runpy.run_module('azure.cli', run_name='__main__', alter_sys=True)
 )PY";
-
-const char* kHelp =
-    "usage: azlb az-login [--port N] [--data-dir DIR] [--cloud-name NAME] [--verbose]\n"
-    "\n"
-    "Registers azlb (https://localhost:PORT/) as az cloud NAME (default AzlbLocal) and logs az in\n"
-    "with a service principal against azlb's login endpoint. az's state goes to DIR/az, the\n"
-    "AZURE_CONFIG_DIR that `azlb env` exports, so your real Azure login is left alone.\n";
 
 bool isDebianAz() {
   return std::filesystem::exists("/usr/lib/python3/dist-packages/azure/cli/__main__.py") &&
@@ -103,21 +95,12 @@ int run(const std::vector<std::string>& argv, const std::vector<std::string>& en
 
 }  // namespace
 
-int runAzLogin(int argc, char** argv) {
-  Args args;
-  if (auto err = parseArgs(argc, argv, 2, {"port", "data-dir", "cloud-name", "client-id"}, {"verbose", "help"}, args)) {
-    std::fprintf(stderr, "azlb az-login: %s\n\n%s", err->c_str(), kHelp);
-    return 2;
-  }
-  if (args.has("help")) {
-    std::fputs(kHelp, stdout);
-    return 0;
-  }
-  const std::string dataDir = std::filesystem::absolute(args.get("data-dir", defaultDataDir())).string();
-  const int port = std::atoi(args.get("port", std::to_string(defaultPort())).c_str());
-  const std::string cloud = args.get("cloud-name", "AzlbLocal");
-  const std::string client = args.get("client-id", "00000000-0000-0000-0000-0000000000c1");
-  const bool verbose = args.has("verbose");
+int runAzLogin(const ClientFlags& flags) {
+  const std::string dataDir = std::filesystem::absolute(flags.dataDir).string();
+  const int port = flags.port;
+  const std::string& cloud = flags.cloudName;
+  const std::string& client = flags.clientId;
+  const bool verbose = flags.verbose;
   auto files = tls::ensureTlsMaterial(std::filesystem::path(dataDir) / "tls");
   if (!files) {
     std::fprintf(stderr, "azlb az-login: TLS material: %s\n", files.error().message().c_str());

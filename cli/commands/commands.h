@@ -1,15 +1,16 @@
-// The azlb subcommands. Each takes argv after the subcommand name and returns the exit code.
+// The azlb subcommands that live in cli/ (mux and host-agent go straight to emulator/runtime).
+// Each takes its parsed flags (cli/flags.h) and returns the exit code.
 #pragma once
+
+#include "cli/flags.h"
 
 namespace azlb::cli {
 
-int runServe(int argc, char** argv);
-int runEnv(int argc, char** argv);
-int runAzLogin(int argc, char** argv);
-int runMux(int argc, char** argv);
-int runHostAgent(int argc, char** argv);
-int runStatus(int argc, char** argv);
-int runExec(int argc, char** argv);
-int runCleanup(int argc, char** argv);
+int runServe(const ServeFlags& flags);
+int runEnv(const ClientFlags& flags);
+int runAzLogin(const ClientFlags& flags);
+int runStatus(const StatusFlags& flags);
+int runExec(const ExecFlags& flags);
+int runCleanup(const CleanupFlags& flags);
 
 }  // namespace azlb::cli

@@ -12,7 +12,6 @@
 #include <string>
 #include <thread>
 
-#include "cli/args.h"
 #include "cli/commands/commands.h"
 #include "cli/dataplane_paths.h"
 #include "emulator/runtime/control_client.h"
@@ -35,20 +34,15 @@ std::optional<json> readStatus(const std::string& instance) {
 
 }  // namespace
 
-int runStatus(int argc, char** argv) {
-  Args args;
-  if (auto err = parseArgs(argc, argv, 2, {"instance"}, {"json", "help"}, args)) {
-    std::fprintf(stderr, "azlb status: %s\nusage: azlb status [--instance ID] [--json]\n", err->c_str());
-    return 2;
-  }
-  const std::string instance = args.get("instance", defaultInstance());
+int runStatus(const StatusFlags& flags) {
+  const std::string& instance = flags.instance;
   auto st = readStatus(instance);
   if (!st) {
     std::fprintf(stderr, "azlb status: no data plane for instance %s (%s/status.json missing; is `azlb serve` running as root?)\n",
                  instance.c_str(), runDirFor(instance).c_str());
     return 1;
   }
-  if (args.has("json")) {
+  if (flags.json) {
     std::puts(st->dump(2).c_str());
     return 0;
   }
@@ -104,20 +98,14 @@ int runStatus(int argc, char** argv) {
   return 0;
 }
 
-int runExec(int argc, char** argv) {
-  Args args;
-  if (auto err = parseArgs(argc, argv, 2, {"instance"}, {"help"}, args); err || args.positional.size() != 1 || args.rest.empty()) {
-    std::fprintf(stderr, "usage: azlb exec [--instance ID] <vm> -- <command> [args...]\n"
-                         "  <vm>: NIC name, backend-address name, private IP or the VM's namespace\n");
-    return 2;
-  }
-  const std::string instance = args.get("instance", defaultInstance());
+int runExec(const ExecFlags& flags) {
+  const std::string& instance = flags.instance;
   auto st = readStatus(instance);
   if (!st) {
     std::fprintf(stderr, "azlb exec: no data plane for instance %s\n", instance.c_str());
     return 1;
   }
-  const std::string want = args.positional[0];
+  const std::string& want = flags.vm;
   std::string ns;
   int matches = 0;
   for (const auto& vm : st->value("vms", json::array())) {
@@ -138,23 +126,19 @@ int runExec(int argc, char** argv) {
     std::perror(("azlb exec: entering netns " + ns).c_str());
     return 1;
   }
+  std::vector<std::string> command = flags.command;
   std::vector<char*> av;
-  for (auto& a : args.rest) av.push_back(a.data());
+  for (auto& a : command) av.push_back(a.data());
   av.push_back(nullptr);
   execvp(av[0], av.data());
-  std::perror(("azlb exec: " + args.rest[0]).c_str());
+  std::perror(("azlb exec: " + command[0]).c_str());
   return 127;
 }
 
-int runCleanup(int argc, char** argv) {
-  Args args;
-  if (auto err = parseArgs(argc, argv, 2, {"instance", "prefix"}, {"all", "help"}, args)) {
-    std::fprintf(stderr, "usage: azlb cleanup [--instance ID | --all] [--prefix azlb]\n");
-    return 2;
-  }
-  const std::string prefix = args.get("prefix", "azlb");
+int runCleanup(const CleanupFlags& flags) {
+  const std::string& prefix = flags.prefix;
   std::optional<std::string> instance;
-  if (!args.has("all")) instance = args.get("instance", defaultInstance());
+  if (!flags.all) instance = flags.instance;
   // Stop the processes first (by the pids the manager recorded), then the namespaces.
   std::vector<std::string> runDirs;
   if (instance)

@@ -3,23 +3,13 @@
 #include <filesystem>
 
 #include "arm-api/tls/tls_material.h"
-#include "cli/args.h"
 #include "cli/commands/commands.h"
 
 namespace azlb::cli {
 
-int runEnv(int argc, char** argv) {
-  Args args;
-  if (auto err = parseArgs(argc, argv, 2, {"port", "data-dir"}, {"help"}, args)) {
-    std::fprintf(stderr, "azlb env: %s\nusage: azlb env [--port N] [--data-dir DIR]\n", err->c_str());
-    return 2;
-  }
-  if (args.has("help")) {
-    std::puts("usage: azlb env [--port N] [--data-dir DIR]\n\nPrints exports; use: eval \"$(azlb env)\"");
-    return 0;
-  }
-  const std::string dataDir = std::filesystem::absolute(args.get("data-dir", defaultDataDir())).string();
-  const std::string port = args.get("port", std::to_string(defaultPort()));
+int runEnv(const ClientFlags& flags) {
+  const std::string dataDir = std::filesystem::absolute(flags.dataDir).string();
+  const std::string port = std::to_string(flags.port);
   auto files = tls::ensureTlsMaterial(std::filesystem::path(dataDir) / "tls");
   if (!files) {
     std::fprintf(stderr, "azlb env: TLS material: %s\n", files.error().message().c_str());
