@@ -48,7 +48,10 @@ azlb_start() {
   AZLB_LOG=$AZLB_DATA/serve.log
   export AZLB_LOG
 
-  "$bin" serve --port 0 --data-dir "$AZLB_DATA/data" --ready-file "$ready_file" --dataplane off "$@" \
+  # No data plane unless the caller asks for one (serve refuses a flag given twice).
+  local dataplane=(--dataplane off)
+  [[ " $* " == *" --dataplane "* ]] && dataplane=()
+  "$bin" serve --port 0 --data-dir "$AZLB_DATA/data" --ready-file "$ready_file" "${dataplane[@]}" "$@" \
     >"$AZLB_LOG" 2>&1 &
   AZLB_PID=$!
   export AZLB_PID
