@@ -41,4 +41,8 @@ struct PublicIpAddress {
   std::string ipAddress;  // "" until allocated
 };
 
+/// The VNet id of a subnet id (…/virtualNetworks/v/subnets/s → …/virtualNetworks/v); "" if it
+/// is not a subnet id. Case as given.
+std::string virtualNetworkOfSubnet(const std::string& subnetId);
+
 }  // namespace azlb::model
