@@ -312,4 +312,14 @@ Resources parseResources(const std::vector<json>& virtualNetworks, const std::ve
   return out;
 }
 
+json toJson(const LoadBalancerHealthPerRule& health) {
+  json addresses = json::array();
+  for (const auto& b : health.loadBalancerBackendAddresses) {
+    json a = {{"ipAddress", b.ipAddress}, {"state", b.state}, {"reason", b.reason}};
+    if (!b.networkInterfaceIpConfigurationId.empty()) a["networkInterfaceIPConfigurationId"] = b.networkInterfaceIpConfigurationId;
+    addresses.push_back(std::move(a));
+  }
+  return {{"up", health.up}, {"down", health.down}, {"loadBalancerBackendAddresses", std::move(addresses)}};
+}
+
 }  // namespace azlb::model

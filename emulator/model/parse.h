@@ -1,6 +1,6 @@
 // Builds the typed model (network.h, load_balancer.h) from resources as the ARM service renders
-// them (GET bodies), once per compile. The only file of azlb::model that knows JSON or ARM's
-// property names. A missing optional property takes ARM's default; a wrongly typed or unknown
+// them (GET bodies), once per compile, and renders the one ARM answer the controller produces
+// (health.h). The only file of azlb::model that knows JSON or ARM's property names. A missing optional property takes ARM's default; a wrongly typed or unknown
 // value is an error naming the resource id and the property path. Pure.
 #pragma once
 
@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "emulator/common/result.h"
+#include "emulator/model/health.h"
 #include "emulator/model/load_balancer.h"
 #include "emulator/model/network.h"
 
@@ -37,5 +38,9 @@ Resources parseResources(const std::vector<nlohmann::json>& virtualNetworks,
                          const std::vector<nlohmann::json>& networkInterfaces,
                          const std::vector<nlohmann::json>& loadBalancers,
                          const std::vector<nlohmann::json>& publicIpAddresses);
+
+/// {"up", "down", "loadBalancerBackendAddresses": [{"ipAddress", "networkInterfaceIPConfigurationId"
+/// (when set), "state", "reason"}]}, as Azure answers.
+nlohmann::json toJson(const LoadBalancerHealthPerRule& health);
 
 }  // namespace azlb::model

@@ -195,3 +195,20 @@ TEST_CASE("parseResources keeps the good resources and names each bad one by its
   CHECK(all.errors.count(kRg + "/loadBalancers/bad") == 1);
   CHECK(all.errors.begin()->second.find("properties.probes[0].properties.port must be an integer") != std::string::npos);
 }
+
+TEST_CASE("a rule's health answer renders in Azure's shape, the NIC ipConfiguration only when set", "[model]") {
+  LoadBalancerHealthPerRule h{1, 1, {{"10.0.0.4", "/nic1/ipConfigurations/c1", "Up", "Up_Probe_Success"},
+                                     {"10.0.0.5", "", "Down", "Down_Admin"}}};
+  const json j = toJson(h);
+  CHECK(j["up"] == 1);
+  CHECK(j["down"] == 1);
+  REQUIRE(j["loadBalancerBackendAddresses"].size() == 2);
+  CHECK(j["loadBalancerBackendAddresses"][0] == json{{"ipAddress", "10.0.0.4"}, {"state", "Up"}, {"reason", "Up_Probe_Success"},
+                                                      {"networkInterfaceIPConfigurationId", "/nic1/ipConfigurations/c1"}});
+  CHECK_FALSE(j["loadBalancerBackendAddresses"][1].contains("networkInterfaceIPConfigurationId"));
+}
+
+TEST_CASE("a subnet id names its virtual network; anything else names none", "[model]") {
+  CHECK(virtualNetworkOfSubnet(kRg + "/virtualNetworks/v/Subnets/s") == kRg + "/virtualNetworks/v");
+  CHECK(virtualNetworkOfSubnet(kRg + "/virtualNetworks/v").empty());
+}
