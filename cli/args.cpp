@@ -54,4 +54,9 @@ int defaultPort() {
   return 8443;
 }
 
+std::string defaultInstance() {
+  if (const char* i = std::getenv("AZLB_INSTANCE"); i && *i) return i;
+  return "0";
+}
+
 }  // namespace azlb::cli

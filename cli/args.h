@@ -33,5 +33,7 @@ std::optional<std::string> parseArgs(int argc, char** argv, int first, const std
 std::string defaultDataDir();
 /// Default ARM port: $AZLB_PORT, else 8443.
 int defaultPort();
+/// Default data-plane instance (serve, status, exec, cleanup): $AZLB_INSTANCE, else "0".
+std::string defaultInstance();
 
 }  // namespace azlb::cli

@@ -1,5 +1,5 @@
-// IPv4 address and prefix values used by the Topology description. Pure: parsing and printing
-// without <arpa/inet.h>. TODO(netns): fold into azlb::common's IpAddress/Prefix when it lands.
+// IPv4 address and prefix values used by the Topology description. Pure: parsed and printed by
+// the one strict parser in common/ipv4.h, without <arpa/inet.h>.
 #pragma once
 
 #include <cstdint>

@@ -1,8 +1,8 @@
 // Prefix-based cleanup (mininet's `mn -c`): removes every /run/netns entry and every link of the
 // calling thread's namespace whose name parses as ours (netns/naming.h) for one instance, or for
 // all instances of a prefix. Idempotent, and it reports what it removed. It does not stop
-// processes still running inside the namespaces (the CLI's job): their namespaces lose their
-// names at once and vanish when the last process leaves.
+// processes still running inside the namespaces (netns/processes.h does): their namespaces lose
+// their names at once and vanish when the last process leaves.
 #pragma once
 
 #include <optional>

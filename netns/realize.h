@@ -1,53 +1,61 @@
-// The Topology realiser: builds a netns_model::Topology (namespaces, veth pairs, TUN devices,
-// addresses, routes, sysctls) and owns the result, RAII, mininet style. It creates; it does not
-// diff (the controller's plan decides what to add or remove).
+// The one Topology realiser: makes the kernel match a netns_model::Topology, incrementally. It
+// creates what is missing, replaces what changed, removes what an earlier apply made and is no
+// longer wanted, and removes namespaces of this azlb instance that nobody wants (leftovers of a
+// crash; processes inside are ended first). Objects that already exist under the wanted names
+// are adopted, so a restarted manager does not disturb the running data plane.
 #pragma once
 
 #include <map>
+#include <optional>
+#include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "emulator/common/result.h"
 #include "netns/namespace.h"
+#include "netns/naming.h"
 #include "netns/topology.h"
 #include "netns/tun.h"
 
 namespace azlb::netns {
 
-/// What realize() made. Destruction removes it: the root-namespace veth ends first, then the
-/// TUN fds, then the namespaces (which takes their links with them).
-class RealizedTopology {
+/// Not RAII: what apply() makes outlives this object (forwarding processes keep running across a
+/// manager restart); teardown() removes it. Not thread-safe: one thread calls every method.
+class TopologyRealizer {
  public:
-  RealizedTopology() = default;
-  RealizedTopology(RealizedTopology&&) noexcept = default;
-  RealizedTopology& operator=(RealizedTopology&&) noexcept;
-  RealizedTopology(const RealizedTopology&) = delete;
-  RealizedTopology& operator=(const RealizedTopology&) = delete;
-  ~RealizedTopology();
+  explicit TopologyRealizer(netns_model::Naming naming) : naming_(std::move(naming)) {}
 
-  /// The namespace called `name`; nullptr when realize() did not create it.
+  /// Validates (EINVAL before touching the kernel), then, in this order: namespaces (loopback up),
+  /// veth pairs (MTU, MAC, addresses, up), TUN devices (opened and kept by this object; MTU,
+  /// addresses, up), sysctls, routes. Runs from the calling thread's namespace, which is what
+  /// kRootNamespace ("") means. On failure the error names the object, and the namespaces this
+  /// call created are removed again (with the links in them); what existed before stays, and the
+  /// next apply diffs against the last successful one. Needs CAP_SYS_ADMIN + CAP_NET_ADMIN.
+  Result<void> apply(const netns_model::Topology& desired);
+  /// Removes every namespace and root link of this Naming's instance (processes inside are
+  /// ended, TUN devices closed), whoever made them.
+  Result<void> teardown();
+
+  /// A namespace of the last successful apply; nullptr for any other name.
   const NetNamespace* findNamespace(const std::string& name) const;
-  /// The TUN device called `name` in namespace `ns`; nullptr when absent.
+  /// A TUN device of the last successful apply (namespace `ns`); nullptr when absent.
   TunDevice* findTun(const std::string& ns, const std::string& name);
 
-  /// Removes everything now; reports the first failure but keeps going.
-  Result<void> destroy();
-  /// Keeps everything alive past this object (namespaces stay named; TUN fds are closed, so
-  /// TUN devices go away).
-  void release();
-
  private:
-  friend Result<RealizedTopology> realize(const netns_model::Topology& topology);
+  struct Run;  // what one apply() created, for rolling back
 
-  std::vector<std::string> rootLinks_;           // veth ends realize() put in the root netns
-  std::map<std::string, std::vector<TunDevice>> tuns_;  // by namespace name
-  std::vector<NetNamespace> namespaces_;
+  Result<void> applySteps(const netns_model::Topology& desired, Run& run);
+  Result<void> syncNamespaces(const netns_model::Topology& desired, Run& run);
+  Result<void> syncTuns(const netns_model::Topology& desired, Run& run);
+  void rollBack(Run& run);
+  /// Closes what this object holds in a namespace, so removing its name frees it.
+  void forget(const std::string& ns);
+
+  netns_model::Naming naming_;
+  std::optional<netns_model::Topology> applied_;
+  mutable std::map<std::string, NetNamespace> opened_;  // findNamespace() handles (not owned)
+  std::map<std::pair<std::string, std::string>, TunDevice> tuns_;  // (namespace, name)
 };
-
-/// Validates, then creates in this order: namespaces (loopback up), veth pairs (MTU, addresses,
-/// up), TUN devices (MTU, addresses, up), sysctls, routes. Runs from the calling thread's
-/// namespace, which is what kRootNamespace ("") means. On failure, everything made so far is
-/// removed and the error names the object that failed. Needs CAP_SYS_ADMIN + CAP_NET_ADMIN.
-Result<RealizedTopology> realize(const netns_model::Topology& topology);
 
 }  // namespace azlb::netns

@@ -6,7 +6,8 @@ build_pkgs=(build-essential cmake ninja-build pkg-config git
   libboost-dev libcpp-httplib-dev libssl-dev libsqlite3-dev nlohmann-json3-dev
   libnl-3-dev libnl-route-3-dev libpugixml-dev catch2
   iproute2 nftables procps openssl curl ca-certificates)
-test_pkgs=(azure-cli python3-azure python3-requests iperf3 wrk tcpdump iputils-ping)
+# nginx-light: the HTTP server bench/dataplane_bench.sh runs in a VM (python's http.server is too slow to measure azlb).
+test_pkgs=(azure-cli python3-azure python3-requests iperf3 wrk tcpdump iputils-ping nginx-light)
 
 want=("${build_pkgs[@]}")
 [ "${1:-}" = "--test" ] && want+=("${test_pkgs[@]}")
@@ -26,5 +27,12 @@ fi
 echo "install-deps: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
+# Packages install without starting services (nginx would take port 80 of this machine): azlb
+# runs its servers inside VM namespaces itself.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e $policy ]; then
+  printf '#!/bin/sh\nexit 101\n' >$policy && chmod +x $policy
+  trap 'rm -f $policy' EXIT
+fi
 apt-get install -y -qq "${missing[@]}" >/dev/null
 echo "install-deps: done"

@@ -1,5 +1,5 @@
-// IPv4 addresses and prefixes for ARM validation and allocation (subnets, VNets, frontends).
-// Pure; IPv6 strings are recognised only so they can be stored.
+// IPv4 prefixes for ARM validation and allocation (subnets, VNets, frontends); addresses are
+// parsed by the one strict parser in common/ipv4.h. Pure.
 #pragma once
 
 #include <cstdint>
@@ -7,10 +7,12 @@
 #include <string>
 #include <string_view>
 
+#include "common/ipv4.h"
+
 namespace azlb::armapi {
 
-std::optional<uint32_t> parseIpv4(std::string_view s);
-std::string formatIpv4(uint32_t addr);
+using azlb::formatIpv4;
+using azlb::parseIpv4;
 
 struct Ipv4Prefix {
   uint32_t network = 0;  // host bits zero

@@ -8,11 +8,13 @@
 #include <utility>
 #include <vector>
 
+#include "common/strings.h"
+
 namespace azlb::armapi {
 
-std::string toLower(std::string_view s);
-bool iequals(std::string_view a, std::string_view b);
-bool istartsWith(std::string_view s, std::string_view prefix);
+using azlb::iequals;
+using azlb::istartsWith;
+using azlb::toLower;
 
 /// Canonical spelling of a known resource-type segment ("loadbalancers" -> "loadBalancers");
 /// unknown segments are returned as given.

@@ -228,8 +228,8 @@ std::size_t utf8Length(std::string_view s) {
 }
 
 std::size_t findIgnoreCase(std::string_view hay, std::string_view needle, bool last) {
-  std::string h = toLowerAscii(hay);
-  std::string n = toLowerAscii(needle);
+  std::string h = toLower(hay);
+  std::string n = toLower(needle);
   return last ? h.rfind(n) : h.find(n);
 }
 
@@ -429,8 +429,8 @@ json fnToBool(Call& c) {
   if (isInteger(a)) return asInt64(a) != 0;
   if (a.is_string()) {
     const auto& s = a.get_ref<const std::string&>();
-    if (equalsIgnoreCase(s, "true")) return true;
-    if (equalsIgnoreCase(s, "false")) return false;
+    if (iequals(s, "true")) return true;
+    if (iequals(s, "false")) return false;
     c.error("the value '" + s + "' cannot be converted to a boolean.");
   }
   c.typeError(0, "String");
@@ -498,7 +498,7 @@ json fnContains(Call& c) {
   if (container.is_object()) {
     if (!item.is_string()) c.typeError(1, "String");
     for (auto it = container.begin(); it != container.end(); ++it) {
-      if (equalsIgnoreCase(it.key(), item.get_ref<const std::string&>())) return true;
+      if (iequals(it.key(), item.get_ref<const std::string&>())) return true;
     }
     return false;
   }
@@ -741,7 +741,7 @@ json fnReference(Call& c) {
   bool full = false;
   if (c.size() > 2) {
     const std::string& mode = c.str(2);
-    if (!equalsIgnoreCase(mode, "Full")) {
+    if (!iequals(mode, "Full")) {
       c.error("the third argument must be 'Full' when given; got '" + mode + "'.");
     }
     full = true;
@@ -768,7 +768,7 @@ const std::unordered_map<std::string, FunctionSpec>& functionTable() {
   static const auto table = [] {
     std::unordered_map<std::string, FunctionSpec> t;
     auto add = [&t](std::string_view name, std::size_t minArgs, std::size_t maxArgs, BuiltinFn fn) {
-      t.emplace(toLowerAscii(name), FunctionSpec{name, minArgs, maxArgs, fn});
+      t.emplace(toLower(name), FunctionSpec{name, minArgs, maxArgs, fn});
     };
     // Deployment values.
     add("parameters", 1, 1, [](Call& c) -> json { return unwrap(c.host.parameter(c.str(0))); });
@@ -798,7 +798,7 @@ const std::unordered_map<std::string, FunctionSpec>& functionTable() {
     // Strings.
     add("concat", 1, kUnbounded, fnConcat);
     add("format", 1, kUnbounded, [](Call& c) -> json { return composite(c); });
-    add("toLower", 1, 1, [](Call& c) -> json { return toLowerAscii(c.str(0)); });
+    add("toLower", 1, 1, [](Call& c) -> json { return toLower(c.str(0)); });
     add("toUpper", 1, 1, [](Call& c) -> json { return toUpperAscii(c.str(0)); });
     add("replace", 3, 3, fnReplace);
     add("split", 2, 2, fnSplit);
@@ -807,13 +807,13 @@ const std::unordered_map<std::string, FunctionSpec>& functionTable() {
     add("startsWith", 2, 2, [](Call& c) -> json {
       const std::string& s = c.str(0);
       const std::string& p = c.str(1);
-      return s.size() >= p.size() && equalsIgnoreCase(std::string_view(s).substr(0, p.size()), p);
+      return s.size() >= p.size() && iequals(std::string_view(s).substr(0, p.size()), p);
     });
     add("endsWith", 2, 2, [](Call& c) -> json {
       const std::string& s = c.str(0);
       const std::string& p = c.str(1);
       return s.size() >= p.size() &&
-             equalsIgnoreCase(std::string_view(s).substr(s.size() - p.size()), p);
+             iequals(std::string_view(s).substr(s.size() - p.size()), p);
     });
     add("indexOf", 2, 2, [](Call& c) -> json { return fnIndexOf(c, false); });
     add("lastIndexOf", 2, 2, [](Call& c) -> json { return fnIndexOf(c, true); });
@@ -1074,7 +1074,7 @@ class Parser {
 void checkFunctions(const ExprNode& node) {
   for (const auto& a : node.args) checkFunctions(a);
   if (node.kind != ExprNode::Kind::Call) return;
-  std::string lower = toLowerAscii(node.text);
+  std::string lower = toLower(node.text);
   const auto& table = functionTable();
   auto it = table.find(lower);
   if (it == table.end()) {
@@ -1103,7 +1103,7 @@ const json* findProperty(const json& obj, const std::string& name) {
   auto exact = obj.find(name);
   if (exact != obj.end()) return &*exact;
   for (auto it = obj.begin(); it != obj.end(); ++it) {
-    if (equalsIgnoreCase(it.key(), name)) return &*it;
+    if (iequals(it.key(), name)) return &*it;
   }
   return nullptr;
 }
@@ -1153,7 +1153,7 @@ json evalNode(const ExprNode& node, ExpressionHost& host) {
     case ExprNode::Kind::Call:
       break;
   }
-  std::string lower = toLowerAscii(node.text);
+  std::string lower = toLower(node.text);
   const auto& table = functionTable();
   auto it = table.find(lower);
   if (it == table.end()) {
@@ -1266,7 +1266,7 @@ TemplateResult<void> checkJson(const json& value) {
 
 void collectCalls(const ExprNode& node, std::string_view function,
                   std::vector<const ExprNode*>& out) {
-  if (node.kind == ExprNode::Kind::Call && equalsIgnoreCase(node.text, function)) {
+  if (node.kind == ExprNode::Kind::Call && iequals(node.text, function)) {
     out.push_back(&node);
   }
   for (const auto& a : node.args) collectCalls(a, function, out);
@@ -1318,19 +1318,6 @@ std::string typeName(const json& value) {
     default:
       return "Null";
   }
-}
-
-bool equalsIgnoreCase(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
-           return std::tolower(static_cast<unsigned char>(x)) ==
-                  std::tolower(static_cast<unsigned char>(y));
-         });
-}
-
-std::string toLowerAscii(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return out;
 }
 
 }  // namespace azlb::armtemplate

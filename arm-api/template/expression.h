@@ -10,6 +10,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/strings.h"
 #include "emulator/common/result.h"
 
 namespace azlb::armtemplate {
@@ -112,9 +113,5 @@ std::string deterministicGuid(const std::vector<std::string>& parts);
 /// ARM type name of a value as used in messages and outputs: String, Integer, Boolean, Object,
 /// Array, Float or Null.
 std::string typeName(const json& value);
-
-/// Case-insensitive ASCII comparison, the rule ARM uses for names, ids and property lookups.
-bool equalsIgnoreCase(std::string_view a, std::string_view b);
-std::string toLowerAscii(std::string_view s);
 
 }  // namespace azlb::armtemplate

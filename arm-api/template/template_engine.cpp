@@ -57,7 +57,7 @@ constexpr std::string_view kTemplateOnlyKeys[] = {"dependsOn", "copy", "conditio
 
 bool isTemplateOnlyKey(std::string_view key) {
   return std::any_of(std::begin(kTemplateOnlyKeys), std::end(kTemplateOnlyKeys),
-                     [&](std::string_view k) { return equalsIgnoreCase(k, key); });
+                     [&](std::string_view k) { return iequals(k, key); });
 }
 
 std::vector<std::string> splitSlash(std::string_view s) {
@@ -75,7 +75,7 @@ std::vector<std::string> splitSlash(std::string_view s) {
 const json* findKey(const json& obj, std::string_view key) {
   if (!obj.is_object()) return nullptr;
   for (auto it = obj.begin(); it != obj.end(); ++it) {
-    if (equalsIgnoreCase(it.key(), key)) return &*it;
+    if (iequals(it.key(), key)) return &*it;
   }
   return nullptr;
 }
@@ -99,7 +99,7 @@ const TypeInfo* findType(const json& declaredType) {
   if (!declaredType.is_string()) return nullptr;
   const auto& s = declaredType.get_ref<const std::string&>();
   for (const auto& t : kTypes) {
-    if (equalsIgnoreCase(t.lower, s)) return &t;
+    if (iequals(t.lower, s)) return &t;
   }
   return nullptr;
 }
@@ -172,7 +172,7 @@ struct Deployment::Impl final : ExpressionHost {
   TemplateResult<std::int64_t> copyIndex(const std::string& loopName) override {
     return hostGuard([&]() -> std::int64_t {
       for (auto it = loops_.rbegin(); it != loops_.rend(); ++it) {
-        if (loopName.empty() ? it->primary : equalsIgnoreCase(it->name, loopName)) return it->index;
+        if (loopName.empty() ? it->primary : iequals(it->name, loopName)) return it->index;
       }
       if (!loopName.empty()) {
         fail("The template function 'copyIndex' refers to the copy loop '" + loopName +
@@ -256,7 +256,7 @@ struct Deployment::Impl final : ExpressionHost {
     if (!v.is_object()) return v;
     json out = json::object();
     for (auto it = v.begin(); it != v.end(); ++it) {
-      if (equalsIgnoreCase(it.key(), "copy") && isPropertyLoopArray(*it)) {
+      if (iequals(it.key(), "copy") && isPropertyLoopArray(*it)) {
         for (const auto& loop : *it) expandPropertyLoop(loop, out);
       } else {
         out[it.key()] = evalValue(*it);
@@ -312,7 +312,7 @@ struct Deployment::Impl final : ExpressionHost {
 
   ParamDecl* findParam(const std::string& name) {
     for (auto& p : params_) {
-      if (equalsIgnoreCase(p.name, name)) return &p;
+      if (iequals(p.name, name)) return &p;
     }
     return nullptr;
   }
@@ -418,18 +418,18 @@ struct Deployment::Impl final : ExpressionHost {
           "The template function 'variables' is not expected at this location: parameter default "
           "values cannot use variables.");
     }
-    std::string key = toLowerAscii(name);
+    std::string key = toLower(name);
     if (auto hit = varCache_.find(key); hit != varCache_.end()) return hit->second;
 
     const json* raw = nullptr;
     const json* loop = nullptr;
     for (auto it = variables_.begin(); it != variables_.end(); ++it) {
-      if (equalsIgnoreCase(it.key(), "copy") && isPropertyLoopArray(*it)) {
+      if (iequals(it.key(), "copy") && isPropertyLoopArray(*it)) {
         for (const auto& l : *it) {
           const json* n = findKey(l, "name");
-          if (n->is_string() && equalsIgnoreCase(n->get_ref<const std::string&>(), name)) loop = &l;
+          if (n->is_string() && iequals(n->get_ref<const std::string&>(), name)) loop = &l;
         }
-      } else if (equalsIgnoreCase(it.key(), name)) {
+      } else if (iequals(it.key(), name)) {
         raw = &*it;
       }
     }
@@ -470,15 +470,15 @@ struct Deployment::Impl final : ExpressionHost {
       const Instance& in = instances_[i];
       bool hit = false;
       if (!ref.empty() && ref.front() == '/') {
-        hit = equalsIgnoreCase(in.id, ref);
+        hit = iequals(in.id, ref);
       } else {
-        hit = equalsIgnoreCase(in.name, ref) ||
-              (allowLoopName && !in.copyName.empty() && equalsIgnoreCase(in.copyName, ref));
+        hit = iequals(in.name, ref) ||
+              (allowLoopName && !in.copyName.empty() && iequals(in.copyName, ref));
         if (!hit && ref.find('/') != std::string::npos) {
-          hit = equalsIgnoreCase(in.type + "/" + in.name, ref);
+          hit = iequals(in.type + "/" + in.name, ref);
           if (!hit) {
             auto p = in.id.find("/providers/");
-            hit = p != std::string::npos && equalsIgnoreCase(in.id.substr(p + 11), ref);
+            hit = p != std::string::npos && iequals(in.id.substr(p + 11), ref);
           }
         }
       }
@@ -626,7 +626,7 @@ struct Deployment::Impl final : ExpressionHost {
       const json* n = findKey(r, "name");
       ResourceDecl d{json::object(), parent, n ? displayValue(*n) : std::string("?"), std::nullopt};
       for (auto it = r.begin(); it != r.end(); ++it) {
-        if (!equalsIgnoreCase(it.key(), "resources")) d.body[it.key()] = *it;
+        if (!iequals(it.key(), "resources")) d.body[it.key()] = *it;
       }
       decls_.push_back(std::move(d));
       std::size_t self = decls_.size() - 1;
@@ -666,7 +666,7 @@ struct Deployment::Impl final : ExpressionHost {
           if (!cn) fail("The copy loop is missing the required property 'name'.");
           copyName = evalString(*cn, "copy loop name");
           if (copyName.empty()) fail("The copy loop name must not be empty.");
-          loopNames_.insert(toLowerAscii(copyName));
+          loopNames_.insert(toLower(copyName));
           count = evalCount(findKey(*copy, "count"));
         }
         std::optional<std::size_t> parent;  // index into instances_ (push_back moves them)
@@ -738,7 +738,7 @@ struct Deployment::Impl final : ExpressionHost {
     std::map<std::string, std::size_t> seen;
     for (std::size_t i = 0; i < instances_.size(); ++i) {
       if (!instances_[i].enabled) continue;
-      if (!seen.emplace(toLowerAscii(instances_[i].id), i).second) {
+      if (!seen.emplace(toLower(instances_[i].id), i).second) {
         fail("The resource '" + instances_[i].id +
              "' is defined multiple times in a template. Please see "
              "https://aka.ms/arm-syntax-resources for usage details.");
@@ -751,7 +751,7 @@ struct Deployment::Impl final : ExpressionHost {
       Instance& in = instances_[i];
       for (const auto& dep : in.dependsOn) {
         std::vector<std::size_t> hits = matchInstances(dep, true);
-        if (hits.empty() && !loopNames_.count(toLowerAscii(dep))) {  // a zero-count loop is fine
+        if (hits.empty() && !loopNames_.count(toLower(dep))) {  // a zero-count loop is fine
           fail("The template resource '" + in.name + "' of type '" + in.type + "' depends on '" +
                dep +
                "', which is not defined in the template. Please see "
@@ -906,9 +906,9 @@ struct Deployment::Impl final : ExpressionHost {
           json out = json::object();
           for (auto it = d.body.begin(); it != d.body.end(); ++it) {
             if (isTemplateOnlyKey(it.key())) continue;
-            if (equalsIgnoreCase(it.key(), "type")) {
+            if (iequals(it.key(), "type")) {
               out[it.key()] = in.type;
-            } else if (equalsIgnoreCase(it.key(), "name")) {
+            } else if (iequals(it.key(), "name")) {
               out[it.key()] = in.name;
             } else {
               out[it.key()] = evalValue(*it);

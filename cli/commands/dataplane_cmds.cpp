@@ -15,11 +15,9 @@
 #include "cli/args.h"
 #include "cli/commands/commands.h"
 #include "cli/dataplane_paths.h"
-#include "emulator/manager/topology_applier.h"
 #include "emulator/runtime/control_client.h"
 #include "netns/cleanup.h"
-#include "netns/namespace.h"
-#include "netns/naming.h"
+#include "netns/processes.h"
 
 namespace azlb::cli {
 
@@ -43,7 +41,7 @@ int runStatus(int argc, char** argv) {
     std::fprintf(stderr, "azlb status: %s\nusage: azlb status [--instance ID] [--json]\n", err->c_str());
     return 2;
   }
-  const std::string instance = args.get("instance", "0");
+  const std::string instance = args.get("instance", defaultInstance());
   auto st = readStatus(instance);
   if (!st) {
     std::fprintf(stderr, "azlb status: no data plane for instance %s (%s/status.json missing; is `azlb serve` running as root?)\n",
@@ -58,6 +56,13 @@ int runStatus(int argc, char** argv) {
               static_cast<unsigned long long>(st->value("version", 0ULL)));
   std::printf("  your shell: %s %s -> router %s (frontends %s)\n", st->value("rootLink", "").c_str(),
               st->value("rootAddress", "").c_str(), st->value("router", "").c_str(), st->value("publicPrefix", "").c_str());
+  // A failing reconcile: why, and when the manager tries again (it backs off, emulator/manager/backoff.h).
+  const json reconcile = st->value("reconcile", json::object());
+  if (reconcile.value("state", "ok") != "ok")
+    std::printf("  RETRYING   the data plane is not up to date: %u failed attempt(s), last: %s\n"
+                "             next retry at %s (waiting %lld ms)\n",
+                reconcile.value("failures", 0U), reconcile.value("lastError", "").c_str(),
+                reconcile.value("nextRetryAt", "").c_str(), reconcile.value("retryDelayMs", 0LL));
   for (const auto& p : st->value("processes", json::array())) {
     bool up = p.value("pid", 0) > 0 && kill(p.value("pid", 0), 0) == 0;
     std::printf("  %-10s %u  netns %-14s pid %-7d %s  snapshot %llu\n", p.value("kind", "").c_str(), p.value("index", 0U),
@@ -106,7 +111,7 @@ int runExec(int argc, char** argv) {
                          "  <vm>: NIC name, backend-address name, private IP or the VM's namespace\n");
     return 2;
   }
-  const std::string instance = args.get("instance", "0");
+  const std::string instance = args.get("instance", defaultInstance());
   auto st = readStatus(instance);
   if (!st) {
     std::fprintf(stderr, "azlb exec: no data plane for instance %s\n", instance.c_str());
@@ -149,7 +154,7 @@ int runCleanup(int argc, char** argv) {
   }
   const std::string prefix = args.get("prefix", "azlb");
   std::optional<std::string> instance;
-  if (!args.has("all")) instance = args.get("instance", "0");
+  if (!args.has("all")) instance = args.get("instance", defaultInstance());
   // Stop the processes first (by the pids the manager recorded), then the namespaces.
   std::vector<std::string> runDirs;
   if (instance)
@@ -170,12 +175,7 @@ int runCleanup(int argc, char** argv) {
     }
   }
   // Workloads inside our namespaces end with them.
-  auto list = netns::NetNamespace::list();
-  if (list)
-    for (const auto& name : *list) {
-      auto parsed = netns_model::parseName(name, prefix);
-      if (parsed && (!instance || parsed->instance == *instance)) manager::killProcessesInNamespace(name);
-    }
+  netns::killProcessesInNamespaces(prefix, instance ? std::optional<std::string_view>(*instance) : std::nullopt);
   auto report = netns::cleanup(prefix, instance ? std::optional<std::string_view>(*instance) : std::nullopt);
   if (!report) {
     std::fprintf(stderr, "azlb cleanup: %s\n", report.error().message().c_str());

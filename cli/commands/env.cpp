@@ -39,9 +39,9 @@ int runEnv(int argc, char** argv) {
   std::printf("export AZURE_CORE_COLLECT_TELEMETRY=false AZURE_CORE_SURVEY_MESSAGE=false\n");
   // Terraform azurerm / ARM SDKs that take an endpoint.
   std::printf("export ARM_ENDPOINT='%s' ARM_METADATA_HOSTNAME='localhost:%s'\n", url.c_str(), port.c_str());
-  // Debian's az needs azlb's launcher for `az network` (see README); it sits first on PATH.
-  if (std::filesystem::exists(dataDir + "/bin/az"))
-    std::printf("case \":$PATH:\" in *\":%s/bin:\"*) ;; *) export PATH='%s/bin':\"$PATH\";; esac\n",
+  // Debian's az needs azlb's launcher for `az network` (see README); its folder goes first on PATH
+  // even before `azlb az-login` writes it, so README's lines work in their order on a fresh data dir.
+  std::printf("case \":$PATH:\" in *\":%s/bin:\"*) ;; *) export PATH='%s/bin':\"$PATH\";; esac\n",
                 dataDir.c_str(), dataDir.c_str());
   return 0;
 }

@@ -138,7 +138,7 @@ int runServe(int argc, char** argv) {
       return 1;
     }
     manager::ManagerOptions mo;
-    mo.plan.instance = args.get("instance", "0");
+    mo.plan.instance = args.get("instance", defaultInstance());
     mo.plan.publicPrefix = cfg.publicPrefix;
     mo.plan.muxes = static_cast<std::uint32_t>(std::atoi(args.get("muxes", "2").c_str()));
     mo.plan.hosts = static_cast<std::uint32_t>(std::atoi(args.get("hosts", "2").c_str()));

@@ -21,8 +21,8 @@ struct Ipv4Address {
                        (static_cast<std::uint32_t>(c) << 8U) | static_cast<std::uint32_t>(d)};
   }
 
-  /// Parses a dotted quad ("198.18.0.10"); nullopt for anything else (no leading zeros rule,
-  /// no shorthand forms such as "10.1").
+  /// Parses a dotted quad ("198.18.0.10") with common/ipv4.h's strict rules (no leading zeros,
+  /// no shorthand forms such as "10.1"); nullopt for anything else.
   static std::optional<Ipv4Address> parse(std::string_view text);
 
   /// Dotted quad. Allocates: not for the packet path.

@@ -1,33 +1,55 @@
-// The manager (Ananta Manager): turns every committed ARM change into the data plane. On its own
-// thread it compiles the store into a plan, applies the topology, keeps one `azlb mux` per MUX
-// namespace and one `azlb host-agent` per host running (restarting any that die, and taking a
-// dead MUX out of the router's ECMP route until it is back), pushes each its snapshot, and then
-// completes the ARM operations: Succeeded, or Failed with the reason. Forwarding processes are
+// The manager (Ananta Manager): turns every committed ARM change into the data plane. This file
+// only wires the parts together and runs them on the manager's thread: the Reconciler
+// (reconciler.h: compile, apply the topology, push snapshots, complete operations, back off on
+// failure), the Supervisor (supervisor.h: the `azlb mux` / `azlb host-agent` processes) and the
+// Reporter (reporting.h: probes, metrics, rule health, status.json). Forwarding processes are
 // separate sessions: they survive the manager and a new manager adopts them.
 #pragma once
 
-#include <sys/types.h>
-
 #include <condition_variable>
-#include <map>
+#include <memory>
 #include <mutex>
-#include <optional>
-#include <set>
 #include <string>
 #include <thread>
 #include <vector>
 
 #include "arm-api/service/service.h"
 #include "emulator/controller/plan.h"
-#include "emulator/manager/topology_applier.h"
-#include "emulator/runtime/control_protocol.h"
+#include "emulator/manager/reconciler.h"
+#include "emulator/manager/reporting.h"
+#include "emulator/manager/resource_source.h"
+#include "emulator/manager/supervisor.h"
+#include "netns/realize.h"
 
 namespace azlb::manager {
 
 struct ManagerOptions {
   controller::PlanOptions plan;
-  std::string runDir;  // sockets, pid files, logs, vms.json, status.json
+  std::string runDir;  // sockets, pid files, logs, status.json
   std::string binary;  // the azlb executable to start processes from
+  BackoffPolicy backoff;  // retry spacing after a failed reconcile
+};
+
+/// The ARM service seen as a ResourceSource.
+class ServiceResourceSource : public ResourceSource {
+ public:
+  explicit ServiceResourceSource(armservice::Service& service) : service_(service) {}
+  std::vector<nlohmann::json> listByType(const std::string& type) override;
+  void completeOperation(const std::string& operationId, const std::optional<OperationFailure>& failure) override;
+
+ private:
+  armservice::Service& service_;
+};
+
+/// The one topology realiser seen as a TopologySink.
+class RealizerTopologySink : public TopologySink {
+ public:
+  explicit RealizerTopologySink(netns_model::Naming naming) : realizer_(std::move(naming)) {}
+  Result<void> applyTopology(const netns_model::Topology& topology) override { return realizer_.apply(topology); }
+  Result<void> teardown() { return realizer_.teardown(); }
+
+ private:
+  netns::TopologyRealizer realizer_;
 };
 
 class Manager : public armservice::ChangeListener {
@@ -38,57 +60,35 @@ class Manager : public armservice::ChangeListener {
   /// Starts the manager thread; the first reconcile runs at once (adopting what exists).
   Result<void> start();
   void onChange(const armservice::ChangeSet& change) override;
-  /// Every (probe, backend) pair with its state: {"probes":[{key, loadBalancer, probe, backend,
-  /// ip, host, up, outcome, detail}], "dataPlane": true}. Any thread.
-  nlohmann::json probeStatus() const override;
+  /// See Reporter::probeStatus. Any thread.
+  nlohmann::json probeStatus() const override { return reporter_.probeStatus(); }
   /// Prometheus text: azlb_dip_availability (Azure Monitor's DipAvailability, health probe
   /// status, 0 or 100 per backend and probe) and azlb_vip_availability (VipAvailability, data
   /// path availability, per frontend IP and port). Any thread.
-  std::string metricsText() const override;
+  std::string metricsText() const override { return reporter_.metricsText(); }
   /// Azure's health status of a probed load-balancing rule (controller::ruleHealthStatus), null
   /// when the data plane has no such rule. Any thread.
-  nlohmann::json ruleHealth(const std::string& ruleId) const override;
+  nlohmann::json ruleHealth(const std::string& ruleId) const override { return reporter_.ruleHealth(ruleId); }
   /// Stops the thread. With teardown, also ends the processes and removes every namespace.
   void stop(bool teardown);
 
  private:
-  struct Proc {
-    std::string kind;  // "mux" or "host-agent"
-    std::uint32_t index = 0;
-    std::string ns, socket, pidFile, log;
-    std::vector<std::string> args;
-    pid_t pid = 0;
-    std::uint64_t ackedVersion = 0;
-  };
   void loop();
-  Result<void> reconcile(std::map<std::string, std::string>& lbErrors);
-  bool alive(Proc& p);
-  Result<void> spawn(Proc& p);
-  Result<void> push(Proc& p, const runtime::Snapshot& s);
-  void writeState(const controller::Plan& plan);
-  /// Asks every host agent for its probes' states; true when one differs from what the current
-  /// plan compiled (the MUX tables must be rebuilt).
-  bool pollProbes();
-  void publishObservability(const controller::Plan& plan);
+  /// One pass of the loop with the changes taken from the queue.
+  void step(std::vector<Change> changes, bool dirty);
+  void writeStatus();
 
-  armservice::Service& service_;
   ManagerOptions opts_;
-  TopologyApplier applier_;
+  ServiceResourceSource source_;
+  RealizerTopologySink topology_;
+  Supervisor supervisor_;
+  Reconciler reconciler_;
+  Reporter reporter_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::vector<armservice::ChangeSet> pending_;
+  std::vector<Change> pending_;
   bool dirty_ = true, stopping_ = false;
   std::thread thread_;
-  controller::Assignments assignments_;
-  std::optional<controller::Plan> plan_;
-  std::uint64_t version_ = 0;
-  std::vector<Proc> procs_;
-  std::set<std::uint32_t> muxesDown_;
-  std::map<std::string, runtime::ProbeReport> probeReports_;  // key -> last report (manager thread)
-  mutable std::mutex observedMu_;  // guards the three below (read by HTTP threads)
-  nlohmann::json probeStatus_ = nlohmann::json::array();
-  std::string metrics_;
-  std::map<std::string, nlohmann::json> ruleHealth_;  // lower-case rule id -> health status
 };
 
 }  // namespace azlb::manager

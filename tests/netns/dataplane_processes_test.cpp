@@ -197,10 +197,9 @@ runtime::ControlClient controlOf(DpProcess& process, const std::string& path) {
 class DpLab {
  public:
   DpLab() {
-    auto built = netns::realize(labTopology());
+    auto built = topology_.apply(labTopology());
     INFO((built ? std::string() : built.error().message()));
     REQUIRE(built);
-    topology_ = std::move(*built);
     for (const auto& vm : kVms) {
       servers_[vm.name] = std::make_unique<dptest::DpNameServer>(ns(Role::Vm, vm.index), vm.name,
                                                                  kBackendPort);
@@ -288,7 +287,14 @@ class DpLab {
   }
 
  private:
-  netns::RealizedTopology topology_;  // destroyed last
+  /// The lab's namespaces; teardown() when destroyed (last).
+  struct Topology {
+    netns::TopologyRealizer realizer{testnet::testNaming()};
+    ~Topology() { (void)realizer.teardown(); }
+    Result<void> apply(const netns_model::Topology& t) { return realizer.apply(t); }
+    const netns::NetNamespace* findNamespace(const std::string& name) const { return realizer.findNamespace(name); }
+  };
+  Topology topology_;  // destroyed last
   dptest::DpTempDir dir_;
   std::map<std::string, std::unique_ptr<dptest::DpNameServer>> servers_;
   std::unique_ptr<DpProcess> mux_;

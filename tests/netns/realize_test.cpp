@@ -1,5 +1,12 @@
 #include "netns/realize.h"
 
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
 #include <catch2/catch.hpp>
 
 #include "netns/netlink.h"
@@ -59,20 +66,21 @@ TEST_CASE("realize builds the first tier and destroy removes it", "[netns][reali
   testnet::TestNet backstop;
   const std::string rtr = nameOf(Role::Router), mux0 = nameOf(Role::Mux, 0);
   {
-    auto built = netns::realize(firstTier());
-    INFO((built ? std::string() : built.error().message()));
-    REQUIRE(built);
+    netns::TopologyRealizer realizer(testnet::testNaming());
+    auto applied = realizer.apply(firstTier());
+    INFO((applied ? std::string() : applied.error().message()));
+    REQUIRE(applied);
     CHECK(listedByIp(rtr));
     CHECK(listedByIp(mux0));
     CHECK(listedByIp(nameOf(Role::Mux, 1)));
     CHECK(rootHasLink(rtr));
-    REQUIRE(built->findTun(mux0, nameOf(Role::Tun, 0)) != nullptr);
-    CHECK(built->findNamespace(nameOf(Role::Mux, 7)) == nullptr);
+    REQUIRE(realizer.findTun(mux0, nameOf(Role::Tun, 0)) != nullptr);
+    CHECK(realizer.findNamespace(nameOf(Role::Mux, 7)) == nullptr);
 
-    const auto* rtrNs = built->findNamespace(rtr);
+    const auto* rtrNs = realizer.findNamespace(rtr);
     REQUIRE(rtrNs != nullptr);
     CHECK(netns::readSysctl(*rtrNs, "net.ipv4.fib_multipath_hash_policy").value() == "1");
-    CHECK(netns::readSysctl(*built->findNamespace(mux0), "net/ipv4/conf/" + rtr + "/rp_filter")
+    CHECK(netns::readSysctl(*realizer.findNamespace(mux0), "net/ipv4/conf/" + rtr + "/rp_filter")
               .value() == "0");
 
     auto shown = runCommand({"ip", "-n", rtr, "route", "show", "198.18.0.1/32"});
@@ -86,7 +94,7 @@ TEST_CASE("realize builds the first tier and destroy removes it", "[netns][reali
     INFO(echo.value_or(""));
     CHECK_FALSE(echo);
 
-    auto destroyed = built->destroy();
+    auto destroyed = realizer.teardown();
     INFO((destroyed ? std::string() : destroyed.error().message()));
     CHECK(destroyed);
   }
@@ -101,7 +109,8 @@ TEST_CASE("a realize that fails half-way leaves nothing behind", "[netns][realiz
   // A gateway outside every connected subnet, without onlink: the kernel refuses the route,
   // after namespaces, links and the TUN already exist.
   topology.routes[0].nexthops[1].gateway = address("100.64.77.7");
-  auto built = netns::realize(topology);
+  netns::TopologyRealizer realizer(testnet::testNaming());
+  auto built = realizer.apply(topology);
   REQUIRE_FALSE(built);
   INFO(built.error().message());
   CHECK(built.error().message().find("RTM_NEWROUTE 198.18.0.1/32") != std::string::npos);
@@ -113,8 +122,80 @@ TEST_CASE("a realize that fails half-way leaves nothing behind", "[netns][realiz
 TEST_CASE("realize refuses an invalid topology before touching the kernel", "[netns][realize]") {
   auto topology = firstTier();
   topology.veths[1].b.ns = nameOf(Role::Host, 5);
-  auto built = netns::realize(topology);
+  netns::TopologyRealizer realizer(testnet::testNaming());
+  auto built = realizer.apply(topology);
   REQUIRE_FALSE(built);
   CHECK(built.error().code == std::errc::invalid_argument);
   CHECK_FALSE(listedByIp(nameOf(Role::Router)));
+}
+
+namespace {
+
+// Inode of /run/netns/<name> (the namespace itself): 0 when absent.
+ino_t namespaceInode(const std::string& name) {
+  struct stat st {};
+  return stat(("/run/netns/" + name).c_str(), &st) == 0 ? st.st_ino : 0;
+}
+
+}  // namespace
+
+TEST_CASE("a second apply adopts what exists, removes what is no longer wanted and ends the "
+          "processes inside it",
+          "[netns][realize]") {
+  testnet::TestNet backstop;
+  const std::string rtr = nameOf(Role::Router), mux1 = nameOf(Role::Mux, 1);
+  {
+    netns::TopologyRealizer first(testnet::testNaming());  // what it makes outlives it
+    auto applied = first.apply(firstTier());
+    INFO((applied ? std::string() : applied.error().message()));
+    REQUIRE(applied);
+  }
+  const ino_t routerInode = namespaceInode(rtr);
+  REQUIRE(routerInode != 0);
+
+  // A process living in MUX 1 (as `azlb exec` workloads do).
+  const std::string mux1Path = "/run/netns/" + mux1;
+  pid_t child = fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    int fd = open(mux1Path.c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) _exit(1);
+    for (;;) pause();
+  }
+  struct Reaper {  // ends the child if a REQUIRE below stops the test first
+    pid_t pid;
+    ~Reaper() {
+      if (pid > 0 && kill(pid, SIGKILL) == 0) waitpid(pid, nullptr, 0);
+    }
+  } reaper{child};
+  const ino_t mux1Inode = namespaceInode(mux1);
+  auto inMux1 = [&] {
+    struct stat st {};
+    return stat(("/proc/" + std::to_string(child) + "/ns/net").c_str(), &st) == 0 && st.st_ino == mux1Inode;
+  };
+  CHECK(testnet::eventually(inMux1));
+
+  // MUX 1 leaves: its namespace, veth and next hop go; the rest is adopted, not rebuilt.
+  auto smaller = firstTier();
+  smaller.namespaces.pop_back();
+  smaller.veths.pop_back();
+  smaller.routes[0].nexthops.pop_back();
+  netns::TopologyRealizer restarted(testnet::testNaming());  // a new manager adopts
+  auto applied = restarted.apply(smaller);
+  INFO((applied ? std::string() : applied.error().message()));
+  REQUIRE(applied);
+  int status = 0;
+  const bool ended = testnet::eventually([&] { return waitpid(child, &status, WNOHANG) == child; });
+  CHECK(ended);
+  if (ended) reaper.pid = 0;
+  CHECK((ended && WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL));
+  CHECK_FALSE(listedByIp(mux1));
+  CHECK(namespaceInode(rtr) == routerInode);
+  auto shown = runCommand({"ip", "-n", rtr, "route", "show", "198.18.0.1/32"});
+  INFO(shown.output);
+  CHECK(shown.output.find("via 100.64.1.2") != std::string::npos);
+  CHECK(shown.output.find("100.64.2.2") == std::string::npos);
+  CHECK(restarted.findNamespace(mux1) == nullptr);
+  CHECK(restarted.teardown());
+  CHECK_FALSE(listedByIp(rtr));
 }

@@ -23,8 +23,7 @@ std::string deploymentPath(const std::string& name) {
 }
 
 json fixture(const std::string& file) {
-  std::string here = __FILE__;
-  std::string path = here.substr(0, here.rfind("/unit/")) + "/fixtures/templates/" + file;
+  std::string path = std::string(AZLB_SOURCE_DIR) + "/tests/fixtures/templates/" + file;
   std::ifstream in(path);
   REQUIRE(in.good());
   std::stringstream ss;

@@ -20,12 +20,7 @@ const std::string kNet =
     "Microsoft.Network";
 
 std::string fixturePath(const std::string& name) {
-#ifdef AZLB_SOURCE_DIR
   return std::string(AZLB_SOURCE_DIR) + "/tests/fixtures/templates/" + name;
-#else
-  std::string here = __FILE__;  // <repo>/tests/unit/armtemplate/az_templates_test.cpp
-  return here.substr(0, here.rfind("/unit/")) + "/fixtures/templates/" + name;
-#endif
 }
 
 json loadDeploymentBody(const std::string& name) {

@@ -13,7 +13,7 @@ TEST_CASE("ipv4 addresses parse from and print to dotted quads", "[dataplane]") 
   CHECK(Ipv4Address::parse("0.0.0.0")->isUnspecified());
   CHECK(Ipv4Address::parse("255.255.255.255")->value == 0xFFFFFFFFU);
   for (const char* bad :
-       {"", "1.2.3", "1.2.3.4.5", "256.1.1.1", "1.2.3.4 ", "a.b.c.d", "1..2.3", "1.2.3.0004"}) {
+       {"", "1.2.3", "1.2.3.4.5", "256.1.1.1", "1.2.3.4 ", "a.b.c.d", "1..2.3", "1.2.3.0004", "010.0.0.1"}) {
     INFO(bad);
     CHECK_FALSE(Ipv4Address::parse(bad));
   }

@@ -1,0 +1,214 @@
+#include "emulator/manager/supervisor.h"
+
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include "emulator/runtime/control_client.h"
+
+namespace azlb::manager {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string readFile(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+}  // namespace
+
+Supervisor::Supervisor(SupervisorOptions options) : opts_(std::move(options)) {}
+
+Supervisor::Proc Supervisor::makeProc(const std::string& kind, std::uint32_t index) const {
+  const auto& o = opts_.plan;
+  const bool mux = kind == "mux";
+  const std::string base = opts_.runDir + (mux ? "/mux-" : "/host-") + std::to_string(index);
+  Proc p;
+  p.status.kind = kind;
+  p.status.index = index;
+  p.status.ns = mux ? controller::muxNamespace(o, index) : controller::hostNamespace(o, index);
+  p.status.socket = base + ".sock";
+  p.status.log = base + ".log";
+  p.pidFile = base + ".pid";
+  p.args = {opts_.binary, kind, "--index", std::to_string(index), "--socket", p.status.socket, "--tun", "tun0"};
+  if (mux) {
+    const std::string underlay = std::to_string(o.underlayHigh) + "." + std::to_string(o.underlayLow) + ".4." +
+                                 std::to_string(index + 1);
+    p.args.insert(p.args.end(), {"--underlay", underlay, "--frontend-prefix", o.publicPrefix});
+  }
+  return p;
+}
+
+Result<void> Supervisor::start() {
+  std::error_code ec;
+  fs::create_directories(opts_.runDir, ec);
+  if (ec) return fail("creating run dir " + opts_.runDir + ": " + ec.message());
+  for (std::uint32_t i = 0; i < opts_.plan.muxes; ++i) procs_.push_back(makeProc("mux", i));
+  for (std::uint32_t j = 0; j < opts_.plan.hosts; ++j) procs_.push_back(makeProc("host-agent", j));
+  // Adopt processes a previous manager started (they keep forwarding across our restart).
+  for (auto& p : procs_) {
+    pid_t pid = static_cast<pid_t>(std::atoi(readFile(p.pidFile).c_str()));
+    if (pid > 0 && kill(pid, 0) == 0 &&
+        readFile("/proc/" + std::to_string(pid) + "/cmdline").find(p.status.kind) != std::string::npos)
+      p.pid = -pid;  // negative: alive, not our child
+  }
+  return {};
+}
+
+bool Supervisor::alive(Proc& p) {
+  if (p.pid > 0) {  // our child: reap it when it died
+    int status = 0;
+    if (waitpid(p.pid, &status, WNOHANG) == p.pid) {
+      p.pid = 0;
+      return false;
+    }
+    return true;
+  }
+  if (p.pid < 0) {
+    if (kill(-p.pid, 0) == 0) return true;
+    p.pid = 0;
+  }
+  return false;
+}
+
+bool Supervisor::checkProcesses() {
+  bool down = false;
+  for (auto& p : procs_)
+    if (!alive(p)) {
+      if (p.status.kind == "mux") muxesDown_.insert(p.status.index);
+      down = true;
+    }
+  return down;
+}
+
+bool Supervisor::readmitMuxes(std::uint64_t version) {
+  bool back = false;
+  for (auto& p : procs_)
+    if (p.status.kind == "mux" && muxesDown_.count(p.status.index) && alive(p) && p.status.ackedVersion == version) {
+      muxesDown_.erase(p.status.index);
+      back = true;
+    }
+  return back;
+}
+
+Result<void> Supervisor::spawn(Proc& p) {
+  // Everything the child needs is prepared before fork: after it only async-signal-safe calls.
+  const std::string nsPath = "/run/netns/" + p.status.ns;
+  std::vector<char*> argv;
+  for (auto& a : p.args) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  pid_t pid = fork();
+  if (pid < 0) return fail("fork for " + p.status.kind, errno);
+  if (pid == 0) {
+    setsid();
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, nullptr);
+    signal(SIGPIPE, SIG_DFL);
+    int nsfd = open(nsPath.c_str(), O_RDONLY | O_CLOEXEC);
+    if (nsfd < 0 || setns(nsfd, CLONE_NEWNET) != 0) _exit(126);
+    int log = open(p.status.log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (null >= 0) dup2(null, 0);
+    if (log >= 0) {
+      dup2(log, 1);
+      dup2(log, 2);
+    }
+    closefrom(3);
+    execv(argv[0], argv.data());
+    _exit(127);
+  }
+  p.pid = pid;
+  p.status.ackedVersion = 0;
+  std::ofstream(p.pidFile) << pid << "\n";
+  return {};
+}
+
+Result<void> Supervisor::push(Proc& p, const runtime::Snapshot& s) {
+  if (p.status.ackedVersion == s.version) return {};
+  const std::string who = p.status.kind + " " + std::to_string(p.status.index);
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  for (;;) {
+    auto client = runtime::ControlClient::connect(p.status.socket);
+    if (client) {
+      auto acked = client->sendSnapshot(s);
+      if (acked) {
+        p.status.ackedVersion = *acked;
+        return {};
+      }
+      if (acked.error().code.value() == EINVAL)
+        return fail(who + " rejected snapshot " + std::to_string(s.version) + ": " + acked.error().message());
+    }
+    if (std::chrono::steady_clock::now() > deadline)
+      return fail(who + " did not take its snapshot within 10 s (see " + p.status.log + ")");
+    if (!alive(p)) return fail(who + " exited (see " + p.status.log + ")");
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+}
+
+Result<void> Supervisor::pushSnapshots(const controller::Plan& plan) {
+  for (auto& p : procs_) {
+    if (!alive(p))
+      if (auto ok = spawn(p); !ok) return ok;
+    const auto& snap = p.status.kind == "mux" ? plan.muxSnapshots[p.status.index] : plan.hostSnapshots[p.status.index];
+    if (auto ok = push(p, snap); !ok) return ok;
+  }
+  return {};
+}
+
+std::vector<runtime::ProbeReport> Supervisor::pollProbes() {
+  std::vector<runtime::ProbeReport> out;
+  for (auto& p : procs_) {
+    if (p.status.kind != "host-agent" || !alive(p)) continue;
+    auto client = runtime::ControlClient::connect(p.status.socket);
+    if (!client) continue;
+    auto report = client->status(std::chrono::milliseconds(500));
+    if (!report) continue;
+    out.insert(out.end(), report->probes.begin(), report->probes.end());
+  }
+  return out;
+}
+
+std::vector<ProcessStatus> Supervisor::processes() const {
+  std::vector<ProcessStatus> out;
+  for (const auto& p : procs_) {
+    out.push_back(p.status);
+    out.back().pid = p.pid < 0 ? -p.pid : p.pid;
+  }
+  return out;
+}
+
+void Supervisor::stopAll() {
+  for (auto& p : procs_) {
+    pid_t pid = p.pid < 0 ? -p.pid : p.pid;
+    if (pid > 0) kill(pid, SIGTERM);
+  }
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(3);
+  for (auto& p : procs_) {
+    pid_t pid = p.pid < 0 ? -p.pid : p.pid;
+    if (pid <= 0) continue;
+    while (std::chrono::steady_clock::now() < deadline) {
+      if (p.pid > 0 ? waitpid(pid, nullptr, WNOHANG) == pid : kill(pid, 0) != 0) break;
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    if (kill(pid, 0) == 0) {
+      kill(pid, SIGKILL);
+      if (p.pid > 0) waitpid(pid, nullptr, 0);
+    }
+    p.pid = 0;
+    fs::remove(p.pidFile);
+  }
+}
+
+}  // namespace azlb::manager

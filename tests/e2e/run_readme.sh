@@ -1,0 +1,51 @@
+#!/usr/bin/env bash
+# e2e: README's own commands, verbatim and in README's order, as a newcomer runs them: every ```sh
+# block that README marks with `<!-- e2e: readme` (the az set-up lines, the complete az session,
+# the real-traffic block), in one shell, against a real `azlb serve` with its data plane (root).
+# What README promises is then checked: az lists the load balancer, the curl loop is answered by
+# vm1, vm2 and vm3. Usage: run_readme.sh <path to azlb>. Exit 77 (skip) without root or az.
+set -uo pipefail
+here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# shellcheck source=lib.sh
+source "$here/lib.sh"
+bin=$(cd "$(dirname "${1:?usage: run_readme.sh <path to azlb>}")" && pwd)/$(basename "$1")
+readme=$here/../../README.md
+azlb_require_cmd az
+azlb_require_cmd python3
+if [[ $(id -u) != 0 ]]; then echo "SKIP: README's traffic block builds a data plane and needs root" >&2; exit "$AZLB_SKIP_CODE"; fi
+
+# README's blocks, in order: the fence after each marker line, up to its closing fence.
+script=$(awk '/^<!-- e2e: readme/ {want=1; next}
+              want && /^```sh$/ {inblock=1; next}
+              inblock && /^```$/ {inblock=0; want=0; print ""; next}
+              inblock {print}' "$readme")
+blocks=$(grep -c '^<!-- e2e: readme' "$readme")
+[[ $blocks -ge 3 && -n $script ]] || { echo "FAIL: README has $blocks marked blocks (want the 3 of the quick start)"; exit 1; }
+
+instance=rd
+"$bin" cleanup --instance $instance >/dev/null 2>&1 || true
+azlb_start "$bin" --dataplane on --instance $instance --public-prefix 198.18.237.0/24 --underlay 100.117.0.0/16 \
+  --probe-time-scale 0.2 || exit 1
+# What README's reader has: `azlb` on PATH (scripts/start.sh links it), this server's port and data
+# dir as the defaults `azlb env` reads, this instance as the one `azlb status` and `exec` read.
+mkdir -p "$AZLB_DATA/path" "$AZLB_DATA/cwd"
+ln -s "$bin" "$AZLB_DATA/path/azlb"
+export PATH=$AZLB_DATA/path:$PATH AZLB_DATA_DIR=$AZLB_DATA/data AZLB_INSTANCE=$instance
+printf '%s\n' "$script" >"$AZLB_DATA/readme.sh"
+(cd "$AZLB_DATA/cwd" && timeout --kill-after=10 300 bash -e "$AZLB_DATA/readme.sh") >"$AZLB_DATA/readme.out" 2>&1
+rc=$?
+status=0
+if [[ $rc != 0 ]]; then
+  echo "FAIL: README's commands exited $rc; their output:"; tail -40 "$AZLB_DATA/readme.out"; status=1
+fi
+for vm in vm1 vm2 vm3; do
+  grep -Eq "^ *[0-9]+ $vm\$" "$AZLB_DATA/readme.out" || { echo "FAIL: the curl loop got no answer from $vm"; status=1; }
+done
+grep -q '"name": "lb1"' "$AZLB_DATA/readme.out" || { echo "FAIL: az network lb show did not print lb1"; status=1; }
+[[ $status == 0 ]] || tail -60 "$AZLB_LOG"
+azlb_stop
+"$bin" cleanup --instance $instance >/dev/null 2>&1 || true
+left=$(ip netns list 2>/dev/null | grep -c "^azlb$instance-" || true)
+[[ $left == 0 ]] || { echo "FAIL: $left namespaces of instance $instance left"; status=1; }
+if [[ $status == 0 ]]; then echo "1 passed, 0 failed"; else echo "0 passed, 1 failed"; fi
+exit $status
