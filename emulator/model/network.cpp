@@ -1,13 +1,11 @@
 #include "emulator/model/network.h"
 
-#include <cctype>
+#include "common/strings.h"
 
 namespace azlb::model {
 
 std::string virtualNetworkOfSubnet(const std::string& subnetId) {
-  std::string folded = subnetId;
-  for (auto& c : folded) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  auto pos = folded.rfind("/subnets/");
+  auto pos = toLower(subnetId).rfind("/subnets/");
   return pos == std::string::npos ? std::string() : subnetId.substr(0, pos);
 }
 

@@ -2,10 +2,11 @@
 
 #include <nlohmann/json.hpp>
 
-#include <cctype>
 #include <initializer_list>
 #include <limits>
 #include <utility>
+
+#include "common/strings.h"
 
 namespace azlb::model {
 
@@ -17,13 +18,6 @@ using nlohmann::json;
 struct Bad {
   std::string message;
 };
-
-bool iequals(const std::string& a, const char* b) {
-  std::size_t i = 0;
-  for (; i < a.size() && b[i]; ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i]))) return false;
-  return i == a.size() && !b[i];
-}
 
 /// One JSON object of a resource and its path from the resource's root, for error messages.
 class Node {

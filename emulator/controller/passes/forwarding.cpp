@@ -23,7 +23,7 @@ struct Context {
   Forwarding out;
 
   dataplane::BackendSpec backend(const std::string& id, std::size_t vmIndex, const std::string& ip) {
-    vmOfBackend[lower(id)] = vmIndex;
+    vmOfBackend[toLower(id)] = vmIndex;
     dataplane::BackendSpec b;
     b.id = id;
     b.ip = *dataplane::Ipv4Address::parse(ip);
@@ -67,26 +67,26 @@ std::chrono::milliseconds scaledIdleTimeout(int minutes, double scale) {
 
 Balancer lookups(const model::LoadBalancer& lb, Context& c) {
   Balancer b{lb, {}, {}, {}, {}, {}};
-  for (const auto& pr : lb.probes) b.probeById[lower(pr.id)] = &pr;
+  for (const auto& pr : lb.probes) b.probeById[toLower(pr.id)] = &pr;
   for (const auto& fe : lb.frontendIpConfigurations) {
-    const std::string ip = fe.publicIpAddressId ? c.pipAddress[lower(*fe.publicIpAddressId)] : fe.privateIpAddress;
-    if (!ip.empty() && dataplane::Ipv4Address::parse(ip)) b.feIp[lower(fe.id)] = ip;
+    const std::string ip = fe.publicIpAddressId ? c.pipAddress[toLower(*fe.publicIpAddressId)] : fe.privateIpAddress;
+    if (!ip.empty() && dataplane::Ipv4Address::parse(ip)) b.feIp[toLower(fe.id)] = ip;
     // An internal frontend belongs to its subnet's VNet: only that VNet's VMs reach it.
-    if (!fe.publicIpAddressId && !fe.subnetId.empty()) b.feVnet[lower(fe.id)] = lower(model::virtualNetworkOfSubnet(fe.subnetId));
+    if (!fe.publicIpAddressId && !fe.subnetId.empty()) b.feVnet[toLower(fe.id)] = toLower(model::virtualNetworkOfSubnet(fe.subnetId));
   }
   // Pool members in Azure's order: IP-based addresses as listed, then NIC ipConfigurations by id.
   for (const auto& pool : lb.backendAddressPools) {
-    auto& list = b.members[lower(pool.id)];
+    auto& list = b.members[toLower(pool.id)];
     for (const auto& a : pool.loadBalancerBackendAddresses) {
-      auto v = c.inv.vmByAddress.find(lower(a.id));
+      auto v = c.inv.vmByAddress.find(toLower(a.id));
       if (v != c.inv.vmByAddress.end()) list.push_back(c.backend(a.id, v->second, a.ipAddress));
-      b.adminOf[lower(a.id)] = a.adminState;
+      b.adminOf[toLower(a.id)] = a.adminState;
     }
     std::vector<std::string> cfgIds = pool.backendIpConfigurationIds;
     std::sort(cfgIds.begin(), cfgIds.end());
     for (const auto& cid : cfgIds) {
-      auto v = c.inv.vmByConfig.find(lower(cid));
-      auto ip = c.inv.ipOfConfig.find(lower(cid));
+      auto v = c.inv.vmByConfig.find(toLower(cid));
+      auto ip = c.inv.ipOfConfig.find(toLower(cid));
       if (v != c.inv.vmByConfig.end() && ip != c.inv.ipOfConfig.end()) list.push_back(c.backend(cid, v->second, ip->second));
     }
   }
@@ -104,10 +104,10 @@ RuleHealthPlan probeRule(dataplane::RuleSpec& r, const model::Probe& probe, cons
   bool anyUp = false;
   for (auto& be : r.backends) {
     ProbePlan pl;
-    pl.key = lower(probe.id) + "|" + lower(be.id);
+    pl.key = toLower(probe.id) + "|" + toLower(be.id);
     auto up = c.probeUp.find(pl.key);
     const bool probedUp = up != c.probeUp.end() && up->second;
-    auto admin = b.adminOf.find(lower(be.id));
+    auto admin = b.adminOf.find(toLower(be.id));
     const bool poolAddress = admin != b.adminOf.end();  // else a NIC ipConfiguration
     const AdminState state = poolAddress ? admin->second : AdminState::None;
     const bool adminOut = state == AdminState::Down || state == AdminState::Drain;  // Drain: no new flows either
@@ -115,7 +115,7 @@ RuleHealthPlan probeRule(dataplane::RuleSpec& r, const model::Probe& probe, cons
     anyUp = anyUp || be.healthy;
     health.backends.push_back({pl.key, be.id, be.ip.toString(), !poolAddress, model::toString(state), be.healthy});
     if (c.out.probes.count(pl.key)) continue;
-    const VmPlan& vm = c.vms[c.vmOfBackend[lower(be.id)]];
+    const VmPlan& vm = c.vms[c.vmOfBackend[toLower(be.id)]];
     pl.loadBalancer = b.lb.id;
     pl.probe = probe.id;
     pl.backend = be.id;
@@ -139,7 +139,7 @@ RuleHealthPlan probeRule(dataplane::RuleSpec& r, const model::Probe& probe, cons
 void loadBalancingRules(const Balancer& b, Context& c, std::vector<dataplane::RuleSpec>& rules,
                         std::vector<RuleHealthPlan>& healthOfRules) {
   for (const auto& rule : b.lb.loadBalancingRules) {
-    auto fe = b.feIp.find(lower(rule.frontendIpConfigurationId));
+    auto fe = b.feIp.find(toLower(rule.frontendIpConfigurationId));
     if (fe == b.feIp.end()) continue;
     dataplane::RuleSpec r;
     r.name = rule.id;
@@ -155,11 +155,11 @@ void loadBalancingRules(const Balancer& b, Context& c, std::vector<dataplane::Ru
     r.tcpReset = rule.enableTcpReset;
     r.keepTcpFlowsWhenAllDown = b.lb.sku != model::Sku::Basic;
     for (const auto& poolId : rule.backendAddressPoolIds) {
-      auto m = b.members.find(lower(poolId));
+      auto m = b.members.find(toLower(poolId));
       if (m != b.members.end()) r.backends.insert(r.backends.end(), m->second.begin(), m->second.end());
     }
     // A rule without a probe keeps every backend in rotation.
-    if (auto probe = b.probeById.find(lower(rule.probeId)); probe != b.probeById.end()) {
+    if (auto probe = b.probeById.find(toLower(rule.probeId)); probe != b.probeById.end()) {
       RuleHealthPlan health = probeRule(r, *probe->second, b, c);
       if (!r.backends.empty()) healthOfRules.push_back(std::move(health));
     }
@@ -169,7 +169,7 @@ void loadBalancingRules(const Balancer& b, Context& c, std::vector<dataplane::Ru
 
 void inboundNatRules(const Balancer& b, Context& c, std::vector<dataplane::RuleSpec>& rules) {
   for (const auto& nat : b.lb.inboundNatRules) {
-    auto fe = b.feIp.find(lower(nat.frontendIpConfigurationId));
+    auto fe = b.feIp.find(toLower(nat.frontendIpConfigurationId));
     if (fe == b.feIp.end()) continue;
     dataplane::RuleSpec r;
     r.kind = dataplane::RuleKind::InboundNatRule;
@@ -181,7 +181,7 @@ void inboundNatRules(const Balancer& b, Context& c, std::vector<dataplane::RuleS
     r.floatingIp = nat.enableFloatingIp;
     r.tcpReset = nat.enableTcpReset;
     if (nat.frontendPortRangeStart) {  // ports start..end map to the pool's members in order
-      auto m = b.members.find(lower(nat.backendAddressPoolId));
+      auto m = b.members.find(toLower(nat.backendAddressPoolId));
       if (m == b.members.end()) continue;
       const int start = *nat.frontendPortRangeStart, end = nat.frontendPortRangeEnd.value_or(0);
       for (std::size_t i = 0; i < m->second.size() && start + static_cast<int>(i) <= end; ++i) {
@@ -194,8 +194,8 @@ void inboundNatRules(const Balancer& b, Context& c, std::vector<dataplane::RuleS
       continue;
     }
     const std::string& cid = nat.backendIpConfigurationId;
-    auto v = c.inv.vmByConfig.find(lower(cid));
-    auto ip = c.inv.ipOfConfig.find(lower(cid));
+    auto v = c.inv.vmByConfig.find(toLower(cid));
+    auto ip = c.inv.ipOfConfig.find(toLower(cid));
     if (v == c.inv.vmByConfig.end() || ip == c.inv.ipOfConfig.end()) continue;
     r.name = nat.id;
     r.frontendPort = static_cast<std::uint16_t>(nat.frontendPort);
@@ -209,7 +209,7 @@ void inboundNatRules(const Balancer& b, Context& c, std::vector<dataplane::RuleS
 Forwarding forwarding(const model::Resources& resources, const Inventory& inv, const std::vector<VmPlan>& vms,
                       const std::map<std::string, bool>& probeUp, const PlanOptions& o) {
   Context c{inv, vms, probeUp, o, {}, {}, {}};
-  for (const auto& pip : resources.publicIpAddresses) c.pipAddress[lower(pip.id)] = pip.ipAddress;
+  for (const auto& pip : resources.publicIpAddresses) c.pipAddress[toLower(pip.id)] = pip.ipAddress;
   for (const auto& lb : resources.loadBalancers) {
     const Balancer b = lookups(lb, c);
     std::vector<dataplane::RuleSpec> rules;

@@ -10,13 +10,13 @@ namespace azlb::controller::passes {
 namespace {
 
 void addSubnets(const model::VirtualNetwork& v, Inventory& inv) {
-  const std::string vid = lower(v.id);
+  const std::string vid = toLower(v.id);
   inv.vnetNames[vid] = v.name;
   for (const auto& s : v.subnets) {
     auto pre = netns_model::parseIpv4Prefix(s.addressPrefix);
     if (!pre && !s.addressPrefixes.empty()) pre = netns_model::parseIpv4Prefix(s.addressPrefixes[0]);
     if (!pre) continue;
-    SubnetInfo info{lower(s.id), vid, v.name, pre->address.value, pre->length};
+    SubnetInfo info{toLower(s.id), vid, v.name, pre->address.value, pre->length};
     inv.subnets[info.id] = info;
     inv.subnetsOfVnet[vid].push_back(info);
   }
@@ -38,14 +38,14 @@ void addNic(const model::NetworkInterface& nic, Inventory& inv, std::map<std::pa
   for (const auto& c : nic.ipConfigurations) cfgs.push_back(&c);
   std::stable_sort(cfgs.begin(), cfgs.end(), [](auto* a, auto* b) { return a->primary > b->primary; });
   for (const auto* c : cfgs) {
-    auto s = inv.subnets.find(lower(c->subnetId));
+    auto s = inv.subnets.find(toLower(c->subnetId));
     if (c->privateIpAddress.empty() || s == inv.subnets.end()) continue;
     if (vm.ips.empty()) placeInSubnet(vm, s->second);
     vm.ips.push_back(c->privateIpAddress);
-    inv.ipOfConfig[lower(c->id)] = c->privateIpAddress;
+    inv.ipOfConfig[toLower(c->id)] = c->privateIpAddress;
   }
   if (vm.ips.empty()) return;
-  for (const auto& c : nic.ipConfigurations) inv.vmByConfig[lower(c.id)] = inv.vms.size();
+  for (const auto& c : nic.ipConfigurations) inv.vmByConfig[toLower(c.id)] = inv.vms.size();
   for (const auto& ip : vm.ips) byVnetIp[{vm.vnet, ip}] = inv.vms.size();
   inv.vms.push_back(std::move(vm));
 }
@@ -65,11 +65,11 @@ const SubnetInfo* subnetHolding(const Inventory& inv, const std::string& vnet, c
 /// An IP-based pool address is the NIC VM with that address in its VNet, else a VM of its own.
 void addPoolAddress(const model::LoadBalancer& lb, const model::BackendAddress& a, Inventory& inv,
                     std::map<std::pair<std::string, std::string>, std::size_t>& byVnetIp) {
-  std::string vid = lower(a.virtualNetworkId);
-  if (vid.empty()) vid = lower(model::virtualNetworkOfSubnet(a.subnetId));
+  std::string vid = toLower(a.virtualNetworkId);
+  if (vid.empty()) vid = toLower(model::virtualNetworkOfSubnet(a.subnetId));
   if (a.ipAddress.empty() || vid.empty()) return;
   if (auto known = byVnetIp.find({vid, a.ipAddress}); known != byVnetIp.end()) {
-    inv.vmByAddress[lower(a.id)] = known->second;
+    inv.vmByAddress[toLower(a.id)] = known->second;
     return;
   }
   const SubnetInfo* home = subnetHolding(inv, vid, a.ipAddress);
@@ -84,7 +84,7 @@ void addPoolAddress(const model::LoadBalancer& lb, const model::BackendAddress& 
   placeInSubnet(vm, *home);
   vm.vnet = vid;
   vm.ips = {a.ipAddress};
-  inv.vmByAddress[lower(a.id)] = inv.vms.size();
+  inv.vmByAddress[toLower(a.id)] = inv.vms.size();
   byVnetIp[{vid, a.ipAddress}] = inv.vms.size();
   inv.vms.push_back(std::move(vm));
 }

@@ -48,7 +48,7 @@ Placement placement(const Inventory& inv, const PlanOptions& o, const Assignment
   std::vector<std::set<std::uint32_t>> usedPa(hosts);
   for (std::size_t k : numberingOrder(out.vms, previous)) {
     VmPlan& vm = out.vms[k];
-    vm.host = static_cast<std::uint32_t>(fnv(lower(vm.id)) % hosts);
+    vm.host = static_cast<std::uint32_t>(fnv(toLower(vm.id)) % hosts);
     vm.index = pick(vm.id, 1, 9999, usedIndex, previous.vmIndex);
     const std::uint32_t pa = pick(vm.id, 1, 254, usedPa[vm.host], previous.vmPa);
     out.assignments.vmIndex[vm.id] = vm.index;

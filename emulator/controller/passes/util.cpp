@@ -1,14 +1,8 @@
 #include "emulator/controller/passes/util.h"
 
 #include <algorithm>
-#include <cctype>
 
 namespace azlb::controller::passes {
-
-std::string lower(std::string s) {
-  for (auto& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
-  return s;
-}
 
 std::uint64_t fnv(const std::string& s) {
   std::uint64_t h = 1469598103934665603ULL;

@@ -1,4 +1,4 @@
-// Small helpers the compiler passes share: case folding for ARM ids, the stable hash and number
+// Small helpers the compiler passes share: the stable hash and number
 // picker behind Assignments, underlay address text, and netns names. Pure.
 #pragma once
 
@@ -7,12 +7,12 @@
 #include <set>
 #include <string>
 
+#include "common/strings.h"
 #include "emulator/controller/plan.h"
 
 namespace azlb::controller::passes {
 
-/// ARM ids compare case-insensitively: every map keyed by an id uses lower(id).
-std::string lower(std::string s);
+// ARM ids compare case-insensitively: every map keyed by an id uses toLower(id) (common/strings.h).
 /// FNV-1a: the stable hash behind host placement and number picking.
 std::uint64_t fnv(const std::string& s);
 

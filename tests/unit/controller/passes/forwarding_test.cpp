@@ -51,7 +51,7 @@ TEST_CASE("forwarding: a public frontend takes its public IP's address; an inter
   CHECK(c.fwd.rules[0].frontendIp.toString() == "198.18.0.1");
   CHECK(c.fwd.rules[0].vnet.empty());
   CHECK(c.fwd.rules[1].frontendIp.toString() == "10.0.0.99");
-  CHECK(c.fwd.rules[1].vnet == lower(vnetId("vnet1")));
+  CHECK(c.fwd.rules[1].vnet == toLower(vnetId("vnet1")));
   // NIC members come sorted by ipConfiguration id, each tunnelled to its VM's PA.
   REQUIRE(c.fwd.rules[0].backends.size() == 3);
   CHECK(c.fwd.rules[0].backends[0].id == configId("nic1"));

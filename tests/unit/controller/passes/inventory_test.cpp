@@ -20,9 +20,9 @@ TEST_CASE("inventory: a NIC is one VM, its primary address first, its gateway th
   CHECK(inv.vms[0].ips == std::vector<std::string>{"10.0.0.9", "10.0.0.4"});
   CHECK(inv.vms[0].gateway == "10.0.0.1");
   CHECK(inv.vms[0].prefixLength == 24);
-  CHECK(inv.vms[0].vnet == lower(vnetId("vnet1")));
-  CHECK(inv.vmByConfig.count(lower(configId("nic1", "ipconfig2"))) == 1);
-  CHECK(inv.ipOfConfig.at(lower(configId("nic1"))) == "10.0.0.4");
+  CHECK(inv.vms[0].vnet == toLower(vnetId("vnet1")));
+  CHECK(inv.vmByConfig.count(toLower(configId("nic1", "ipconfig2"))) == 1);
+  CHECK(inv.ipOfConfig.at(toLower(configId("nic1"))) == "10.0.0.4");
 }
 
 TEST_CASE("inventory: a NIC in no known subnet is no VM; a subnet may give only addressPrefixes", "[controller][inventory]") {
@@ -43,8 +43,8 @@ TEST_CASE("inventory: a pool address that is a NIC's address is that NIC's VM, e
   r.loadBalancers = {loadBalancer({}, {address("same", "10.0.0.4", "vnet1"), address("own", "10.0.0.8", "vnet1")})};
   const Inventory inv = inventory(r);
   REQUIRE(inv.vms.size() == 2);
-  CHECK(inv.vmByAddress.at(lower(poolId() + "/loadBalancerBackendAddresses/same")) == 0);
-  CHECK(inv.vmByAddress.at(lower(poolId() + "/loadBalancerBackendAddresses/own")) == 1);
+  CHECK(inv.vmByAddress.at(toLower(poolId() + "/loadBalancerBackendAddresses/same")) == 0);
+  CHECK(inv.vmByAddress.at(toLower(poolId() + "/loadBalancerBackendAddresses/own")) == 1);
   CHECK(inv.vms[1].ips == std::vector<std::string>{"10.0.0.8"});
   CHECK(inv.errors.empty());
 }

@@ -30,7 +30,7 @@ TEST_CASE("placement: every VM gets a distinct index and PA in its host's range,
   }
   CHECK(indexes.size() == 3);
   CHECK(underlays.size() == 3);
-  CHECK(p.assignments.vnetIndex.count(lower(vnetId("vnet1"))) == 1);
+  CHECK(p.assignments.vnetIndex.count(toLower(vnetId("vnet1"))) == 1);
 }
 
 TEST_CASE("placement: previous numbers are kept even when a newcomer hashes onto them", "[controller][placement]") {
