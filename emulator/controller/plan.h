@@ -1,8 +1,8 @@
 // The manager's compile step (Ananta Manager): the ARM resources (as the service renders them)
 // become a data-plane plan — which VMs exist and where they sit, the namespaces, links, addresses
 // and routes that carry traffic, and the snapshot each MUX and host agent forwards with.
-// Pure: no syscalls. Uses nlohmann/json for its input because that is how the service renders
-// resources (a deliberate exception to STYLE §3; see emulator/README.md).
+// Pure: no syscalls. compile() parses the inputs once into azlb::model and runs the passes in
+// passes/ (inventory -> placement -> topology -> forwarding -> snapshots); see plan.cpp.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -114,7 +114,9 @@ struct Plan {
   std::vector<runtime::Snapshot> muxSnapshots;   // [i] for MUX i
   std::vector<runtime::Snapshot> hostSnapshots;  // [j] for host j
   std::vector<VmPlan> vms;
-  std::map<std::string, std::string> loadBalancerErrors;  // lb id -> why its data plane is not built
+  /// lb id -> why its data plane is not built; also any input resource (VNet, NIC, public IP,
+  /// load balancer) that does not parse, under its own id, with the property at fault.
+  std::map<std::string, std::string> loadBalancerErrors;
   std::vector<ProbePlan> probes;  // every (probe, backend) pair, sorted by key
   std::vector<RuleHealthPlan> ruleHealth;  // one per probed load-balancing rule that is built
   Assignments assignments;
@@ -124,7 +126,8 @@ struct Plan {
 };
 
 /// Compiles inputs into a plan. Never fails as a whole: what cannot be built is reported per load
-/// balancer in Plan::loadBalancerErrors (and per VM by its absence, with a reason in that map).
+/// balancer in Plan::loadBalancerErrors (and per VM by its absence, with a reason in that map); a
+/// resource that does not parse is left out and reported there under its own id.
 Plan compile(const Inputs& inputs, const PlanOptions& options, const Assignments& previous, std::uint64_t version);
 
 /// Namespace names (also used by status/exec/cleanup).

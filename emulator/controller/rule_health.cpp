@@ -1,5 +1,7 @@
 #include "emulator/controller/rule_health.h"
 
+#include "emulator/model/parse.h"
+
 namespace azlb::controller {
 
 std::string healthReason(const RuleHealthPlan& rule, const RuleHealthPlan::Backend& backend,
@@ -18,20 +20,17 @@ std::string healthReason(const RuleHealthPlan& rule, const RuleHealthPlan::Backe
 }
 
 nlohmann::json ruleHealthStatus(const RuleHealthPlan& rule, const std::map<std::string, ProbeObservation>& seen) {
-  nlohmann::json addresses = nlohmann::json::array();
-  int up = 0, down = 0;
+  model::LoadBalancerHealthPerRule answer;
   for (const auto& b : rule.backends) {
     auto it = seen.find(b.probeKey);
     const std::string reason = healthReason(rule, b, it == seen.end() ? nullptr : &it->second);
     // The state is whether the backend takes new flows; NA (never probed) counts as Down, as
     // the backend gets no new flows until its first probe passes.
     const bool isUp = reason.rfind("Up_", 0) == 0;
-    (isUp ? up : down) += 1;
-    nlohmann::json a = {{"ipAddress", b.ip}, {"state", isUp ? "Up" : "Down"}, {"reason", reason}};
-    if (b.nic) a["networkInterfaceIPConfigurationId"] = b.backend;
-    addresses.push_back(std::move(a));
+    (isUp ? answer.up : answer.down) += 1;
+    answer.loadBalancerBackendAddresses.push_back({b.ip, b.nic ? b.backend : std::string(), isUp ? "Up" : "Down", reason});
   }
-  return {{"up", up}, {"down", down}, {"loadBalancerBackendAddresses", std::move(addresses)}};
+  return model::toJson(answer);
 }
 
 }  // namespace azlb::controller

@@ -29,9 +29,9 @@ struct ProbeObservation {
 std::string healthReason(const RuleHealthPlan& rule, const RuleHealthPlan::Backend& backend,
                          const ProbeObservation* seen);
 
-/// The API's answer: {"up", "down", "loadBalancerBackendAddresses": [{"ipAddress",
-/// "networkInterfaceIPConfigurationId" (NIC backends only), "state", "reason"}]}, backends in
-/// the plan's order. `seen` is keyed by ProbePlan::key.
+/// The API's answer: a model::LoadBalancerHealthPerRule (up and down counts, each backend's
+/// address, state and reason, and its NIC ipConfiguration for NIC backends), backends in the
+/// plan's order, rendered by model::toJson. `seen` is keyed by ProbePlan::key.
 nlohmann::json ruleHealthStatus(const RuleHealthPlan& rule, const std::map<std::string, ProbeObservation>& seen);
 
 }  // namespace azlb::controller

@@ -385,3 +385,22 @@ TEST_CASE("rule health lists NIC backends with their ipConfiguration and no rule
   }
   CHECK(compile(threeBackends(), testOptions(), {}, 1).ruleHealth.empty());
 }
+
+TEST_CASE("a resource that does not parse is reported under its own id, naming the property; the rest still builds", "[controller]") {
+  Inputs in = threeBackends();
+  json other = in.loadBalancers[0];
+  other["id"] = kRg + "/loadBalancers/lb2";
+  other["properties"]["loadBalancingRules"][0]["properties"]["backendPort"] = "8080";
+  in.loadBalancers.push_back(other);
+  json badNic = nic("nic9", "vnet1", "10.0.0.9");
+  badNic["properties"]["ipConfigurations"][0]["properties"]["primary"] = "yes";
+  in.networkInterfaces.push_back(badNic);
+  auto plan = compile(in, testOptions(), {}, 1);
+  REQUIRE(plan.loadBalancerErrors.count(kRg + "/loadBalancers/lb2") == 1);
+  CHECK(plan.loadBalancerErrors.at(kRg + "/loadBalancers/lb2").find("loadBalancingRules[0].properties.backendPort") != std::string::npos);
+  REQUIRE(plan.loadBalancerErrors.count(kRg + "/networkInterfaces/nic9") == 1);
+  CHECK(plan.loadBalancerErrors.at(kRg + "/networkInterfaces/nic9").find("properties.primary") != std::string::npos);
+  CHECK(plan.loadBalancerErrors.count(kRg + "/loadBalancers/lb1") == 0);
+  CHECK(plan.vms.size() == 3);
+  CHECK(plan.muxSnapshots[0].forwarding.rules.size() == 1);
+}

@@ -1,0 +1,33 @@
+#include "emulator/controller/passes/snapshots.h"
+
+#include "emulator/controller/passes/util.h"
+
+namespace azlb::controller::passes {
+
+Snapshots snapshots(const Forwarding& fwd, const Fabric& fabric, const std::vector<VmPlan>& vms, const PlanOptions& o,
+                    std::uint64_t version) {
+  runtime::Snapshot base;
+  base.version = version;
+  base.forwarding.version = version;
+  base.forwarding.rules = fwd.rules;
+  base.probeTimeScale = o.probeTimeScale;
+  for (const auto& m : fabric.muxUnderlays) base.muxUnderlays.push_back(*dataplane::Ipv4Address::parse(m));
+  for (const auto& vm : vms)
+    for (const auto& ip : vm.ips)
+      base.vms.push_back({vm.id, vm.vnet, *dataplane::Ipv4Address::parse(ip), *dataplane::Ipv4Address::parse(vm.underlay),
+                          vm.host, vm.hostNs, vm.hostLink, vm.mac});
+  Snapshots out;
+  out.mux.assign(muxCount(o), base);
+  for (std::uint32_t j = 0; j < hostCount(o); ++j) {
+    runtime::Snapshot s = base;
+    s.host.index = j;
+    s.host.underlayRange = ip4(o.underlayHigh, o.underlayLow, 16 + j, 0) + "/24";
+    for (const auto& [ns, hv] : fabric.hostVnets)
+      if (hv.first == j) s.host.vnetNamespaces.push_back({ns, hv.second, "tun0"});
+    if (auto e = fwd.probeEntries.find(j); e != fwd.probeEntries.end()) s.host.probes = e->second;
+    out.host.push_back(std::move(s));
+  }
+  return out;
+}
+
+}  // namespace azlb::controller::passes

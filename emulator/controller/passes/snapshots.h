@@ -1,0 +1,23 @@
+// Last step, snapshots: the earlier passes' output as what each process forwards with. Every MUX
+// and host agent gets the same rules, MUX underlays and VM table; a host agent's snapshot adds its
+// own part (its underlay range, its (host, VNet) namespaces, the probes of its VMs). Pure.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "emulator/controller/passes/forwarding.h"
+#include "emulator/controller/passes/topology.h"
+#include "emulator/controller/plan.h"
+
+namespace azlb::controller::passes {
+
+struct Snapshots {
+  std::vector<runtime::Snapshot> mux;   // [i] for MUX i
+  std::vector<runtime::Snapshot> host;  // [j] for host j
+};
+
+Snapshots snapshots(const Forwarding& forwarding, const Fabric& fabric, const std::vector<VmPlan>& vms,
+                    const PlanOptions& options, std::uint64_t version);
+
+}  // namespace azlb::controller::passes
