@@ -38,19 +38,6 @@ void ignoreSigpipeOnce() {
 
 // ---------------------------------------------------------------------------------------------
 
-TempDir::TempDir() {
-  std::string tmpl = (fs::temp_directory_path() / "azlb-api-XXXXXX").string();
-  std::vector<char> buf(tmpl.begin(), tmpl.end());
-  buf.push_back('\0');
-  if (!::mkdtemp(buf.data())) FAIL("mkdtemp " << tmpl << ": " << std::strerror(errno));
-  path_ = buf.data();
-}
-
-TempDir::~TempDir() {
-  std::error_code ec;
-  if (!path_.empty()) fs::remove_all(path_, ec);
-}
-
 // ---------------------------------------------------------------------------------------------
 
 bool Reply::hasHeader(const std::string& name) const {
@@ -340,15 +327,6 @@ std::string ChildServer::log() const {
 }
 
 // ---------------------------------------------------------------------------------------------
-
-bool eventually(const std::function<bool()>& cond, std::chrono::milliseconds deadline) {
-  auto until = std::chrono::steady_clock::now() + deadline;
-  for (;;) {
-    if (cond()) return true;
-    if (std::chrono::steady_clock::now() > until) return false;
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-}
 
 std::string base64UrlDecode(const std::string& in) {
   auto val = [](char c) -> int {

@@ -20,24 +20,16 @@
 
 #include "arm-api/http/server.h"
 #include "arm-api/service/service.h"
+#include "tests/support/eventually.h"
+#include "tests/support/temp_dir.h"
 
 namespace azlb::apitest {
 
 using json = nlohmann::json;
 namespace fs = std::filesystem;
 
-/// A fresh directory from mkdtemp, removed (recursively) by the destructor.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using testsupport::eventually;
+using testsupport::TempDir;
 
 /// One HTTP exchange's answer. status 0 = no answer (transport error, see transportError).
 struct Reply {
@@ -152,9 +144,6 @@ class ChildServer {
   pid_t pid_ = -1;
   int port_ = 0;
 };
-
-/// Polls cond every ~50 ms until it holds or the deadline passes; returns its last value.
-bool eventually(const std::function<bool()>& cond, std::chrono::milliseconds deadline);
 
 /// base64url (no padding) decoding, for JWT segments.
 std::string base64UrlDecode(const std::string& in);

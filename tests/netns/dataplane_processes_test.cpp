@@ -26,6 +26,7 @@
 #include "netns/topology.h"
 #include "tests/netns/dp_support.h"
 #include "tests/netns/test_net.h"
+#include "tests/support/temp_dir.h"
 
 using namespace azlb;
 using azlb::dptest::DpConnection;
@@ -211,14 +212,14 @@ class DpLab {
     REQUIRE(found != nullptr);
     return *found;
   }
-  std::string socketPath(const std::string& what) const { return dir_.path() + "/" + what + ".sock"; }
+  std::string socketPath(const std::string& what) const { return dir_.str() + "/" + what + ".sock"; }
 
   void startMux() {
     mux_ = std::make_unique<DpProcess>(
         nameOf(Role::Mux, 0),
         std::vector<std::string>{AZLB_BINARY, "mux", "--index", "0", "--socket", socketPath("mux0"),
                                  "--tun", nameOf(Role::Tun, 0), "--underlay", kMuxUnderlay},
-        dir_.path() + "/mux0.log");
+        dir_.str() + "/mux0.log");
     muxControl_.emplace(controlOf(*mux_, socketPath("mux0")));
   }
   void startHost(unsigned j) {
@@ -227,7 +228,7 @@ class DpLab {
         nameOf(Role::Host, j),
         std::vector<std::string>{AZLB_BINARY, "host-agent", "--index", std::to_string(j),
                                  "--socket", socketPath(name), "--tun", nameOf(Role::Tun, 1 + j)},
-        dir_.path() + "/" + name + ".log");
+        dir_.str() + "/" + name + ".log");
     hostControl_[j].emplace(controlOf(*hosts_[j], socketPath(name)));
   }
 
@@ -295,7 +296,7 @@ class DpLab {
     const netns::NetNamespace* findNamespace(const std::string& name) const { return realizer.findNamespace(name); }
   };
   Topology topology_;  // destroyed last
-  dptest::DpTempDir dir_;
+  testsupport::TempDir dir_{"dp"};
   std::map<std::string, std::unique_ptr<dptest::DpNameServer>> servers_;
   std::unique_ptr<DpProcess> mux_;
   std::unique_ptr<DpProcess> hosts_[2];
@@ -500,25 +501,25 @@ TEST_CASE("VMs of one VNet reach each other across hosts; an overlapping VNet re
 
 TEST_CASE("the data-plane processes explain bad flags and a control socket in use",
           "[netns][dataplane-processes]") {
-  dptest::DpTempDir dir;
+  testsupport::TempDir dir{"dp"};
   testnet::TestNet net;
   net.add(Role::Mux, 0);
   {
-    DpProcess noFlags(nameOf(Role::Mux, 0), {AZLB_BINARY, "mux", "--index", "0"}, dir.path() + "/a.log");
+    DpProcess noFlags(nameOf(Role::Mux, 0), {AZLB_BINARY, "mux", "--index", "0"}, dir.str() + "/a.log");
     REQUIRE(dptest::dpEventually([&] { return !noFlags.running(); }, seconds(10)));
     CHECK(noFlags.stop() == 2);
     CHECK(noFlags.log().find("--socket is required") != std::string::npos);
   }
-  const std::string sock = dir.path() + "/mux.sock";
+  const std::string sock = dir.str() + "/mux.sock";
   DpProcess first(nameOf(Role::Mux, 0),
                   {AZLB_BINARY, "mux", "--socket", sock, "--tun", nameOf(Role::Tun, 0),
                    "--underlay", kMuxUnderlay},
-                  dir.path() + "/first.log");
+                  dir.str() + "/first.log");
   auto control = controlOf(first, sock);
   DpProcess second(nameOf(Role::Mux, 0),
                    {AZLB_BINARY, "mux", "--socket", sock, "--tun", nameOf(Role::Tun, 1),
                     "--underlay", kMuxUnderlay},
-                   dir.path() + "/second.log");
+                   dir.str() + "/second.log");
   REQUIRE(dptest::dpEventually([&] { return !second.running(); }, seconds(10)));
   CHECK(second.stop() == 1);
   INFO(second.log());

@@ -23,17 +23,6 @@
 
 namespace azlb::dptest {
 
-DpTempDir::DpTempDir() {
-  char pattern[] = "/tmp/azlb-dp-XXXXXX";
-  if (::mkdtemp(pattern) == nullptr) throw std::runtime_error("mkdtemp failed");
-  path_ = pattern;
-}
-
-DpTempDir::~DpTempDir() {
-  std::error_code ec;
-  std::filesystem::remove_all(path_, ec);
-}
-
 DpProcess::DpProcess(const std::string& ns, std::vector<std::string> argv, std::string logPath)
     : logPath_(std::move(logPath)) {
   // Everything the child needs is prepared here: after fork() only async-signal-safe calls.

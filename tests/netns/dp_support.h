@@ -20,18 +20,6 @@
 
 namespace azlb::dptest {
 
-/// mkdtemp under /tmp; removed (with its files) on destruction.
-class DpTempDir {
- public:
-  DpTempDir();
-  ~DpTempDir();
-  DpTempDir(const DpTempDir&) = delete;
-  DpTempDir& operator=(const DpTempDir&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 /// A child process running `argv` inside /run/netns/<ns>, stdout and stderr to `logPath`. It gets
 /// SIGTERM when the test process dies (PR_SET_PDEATHSIG). Destruction stops it: SIGTERM, then

@@ -302,13 +302,4 @@ std::optional<std::string> icmpEcho(const netns::NetNamespace& from, netns_model
   return outcome.error().message();
 }
 
-bool eventually(const std::function<bool()>& condition, std::chrono::milliseconds timeout) {
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  for (;;) {
-    if (condition()) return true;
-    if (std::chrono::steady_clock::now() >= deadline) return false;
-    ::poll(nullptr, 0, 10);
-  }
-}
-
 }  // namespace azlb::testnet

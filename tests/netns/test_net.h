@@ -15,6 +15,7 @@
 #include "netns/namespace.h"
 #include "netns/naming.h"
 #include "netns/netlink.h"
+#include "tests/support/eventually.h"
 
 namespace azlb::testnet {
 
@@ -84,9 +85,11 @@ bool haveProgram(const std::string& name);
 std::optional<std::string> icmpEcho(const netns::NetNamespace& from, netns_model::Ipv4Address to,
                                     std::chrono::milliseconds timeout = std::chrono::seconds(3));
 
-/// Polls `condition` every 10 ms until it holds or `timeout` passes; for state the kernel
-/// changes asynchronously (a namespace's links vanish after its last reference goes).
-bool eventually(const std::function<bool()>& condition,
-                std::chrono::milliseconds timeout = std::chrono::seconds(5));
+/// Polls for state the kernel changes asynchronously (a namespace's links vanish after its last
+/// reference goes); 5 s unless told.
+inline bool eventually(const std::function<bool()>& condition,
+                       std::chrono::milliseconds timeout = std::chrono::seconds(5)) {
+  return testsupport::eventually(condition, timeout);
+}
 
 }  // namespace azlb::testnet

@@ -1,6 +1,7 @@
 // Unit tests for arm-api/tls/tls_material: generation, reuse byte for byte, repair of broken
 // or unsuitable files, key modes and the trust bundle. Each case works in its own mkdtemp dir.
 #include "arm-api/tls/tls_material.h"
+#include "tests/support/temp_dir.h"
 
 #include <openssl/bio.h>
 #include <openssl/bn.h>
@@ -41,26 +42,7 @@ using StoreCtxPtr = std::unique_ptr<X509_STORE_CTX, OpenSslFree<X509_STORE_CTX_f
 using ExtensionPtr = std::unique_ptr<X509_EXTENSION, OpenSslFree<X509_EXTENSION_free>>;
 using BasicConstraintsPtr = std::unique_ptr<BASIC_CONSTRAINTS, OpenSslFree<BASIC_CONSTRAINTS_free>>;
 
-/// A fresh directory under /tmp, removed with everything in it when the test ends.
-class TempDir {
- public:
-  TempDir() {
-    char tmpl[] = "/tmp/azlb-tls-test.XXXXXX";
-    const char* made = ::mkdtemp(tmpl);
-    REQUIRE(made != nullptr);
-    path_ = made;
-  }
-  ~TempDir() {
-    std::error_code ec;
-    fs::remove_all(path_, ec);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const fs::path& path() const { return path_; }
-
- private:
-  fs::path path_;
-};
+using azlb::testsupport::TempDir;
 
 std::string readAll(const fs::path& p) {
   std::ifstream in(p, std::ios::binary);
