@@ -175,9 +175,13 @@ Result<void> NetNamespace::destroy() {
 }
 
 Result<ScopedNetnsEnter> ScopedNetnsEnter::enter(const NetNamespace& ns) {
+  return enter(ns.fd(), ns.name());
+}
+
+Result<ScopedNetnsEnter> ScopedNetnsEnter::enter(int nsFd, std::string_view what) {
   Fd original(::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC));
   if (!original) return fail("open /proc/thread-self/ns/net", errno);
-  if (auto ok = setThreadNamespace(ns.fd(), ns.name()); !ok) return unexpected(ok.error());
+  if (auto ok = setThreadNamespace(nsFd, what); !ok) return unexpected(ok.error());
   return ScopedNetnsEnter(std::move(original));
 }
 

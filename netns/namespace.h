@@ -80,6 +80,8 @@ class ScopedNetnsEnter {
  public:
   /// EPERM without CAP_SYS_ADMIN; EINVAL when the fd is not a network namespace.
   static Result<ScopedNetnsEnter> enter(const NetNamespace& ns);
+  /// The same for a namespace the caller holds only as an fd; `what` names it in errors.
+  static Result<ScopedNetnsEnter> enter(int nsFd, std::string_view what);
 
   ScopedNetnsEnter(ScopedNetnsEnter&&) noexcept = default;
   ScopedNetnsEnter& operator=(ScopedNetnsEnter&&) = delete;

@@ -1,352 +1,187 @@
 #include "emulator/probes/probe_runner.h"
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netinet/in.h>
-#include <openssl/err.h>
-#include <poll.h>
-#include <sched.h>
-#include <sys/eventfd.h>
-#include <sys/socket.h>
-#include <unistd.h>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
 
-#include <algorithm>
-#include <cerrno>
-#include <cstring>
+#include <cstdio>
+#include <exception>
+#include <map>
+
+#include "emulator/probes/probe_attempt.h"
 
 namespace azlb::probes {
 
+namespace asio = boost::asio;
+using boost::system::error_code;
+
 namespace {
 
-constexpr std::size_t kMaxResponse = 8192;
+bool sameProbe(const Target& a, const Target& b) {
+  return a.netnsFd == b.netnsFd && a.sourceIp == b.sourceIp && a.destination == b.destination && a.spec == b.spec;
+}
 
-std::string errnoText(const char* what, int err) { return std::string(what) + ": " + std::strerror(err); }
+std::string describe(const std::exception_ptr& failure) {
+  try {
+    std::rethrow_exception(failure);
+  } catch (const std::exception& e) {
+    return std::string("probe attempt failed: ") + e.what();
+  } catch (...) {
+    return "probe attempt failed";
+  }
+}
 
 }  // namespace
 
-struct Runner::Attempt {
-  enum class Phase { Connecting, Handshake, Sending, Reading } phase = Phase::Connecting;
-  int fd = -1;
-  SSL* ssl = nullptr;
-  short events = POLLOUT;
-  std::string out;
-  std::size_t sent = 0;
-  std::string in;
-  Clock::time_point deadline{};
+/// Lives on the probing thread: every member but the io_context is touched only from there.
+struct Runner::Engine {
+  /// One target: its state, the timer of its next attempt and the attempt in flight.
+  struct Slot {
+    Slot(asio::io_context& io, Target t, Clock::time_point now)
+        : target(std::move(t)), state(target.spec, now), due(io) {}
+    Target target;
+    State state;
+    asio::steady_timer due;
+    std::shared_ptr<Attempt> attempt;
+    bool retired = false;  // dropped by setTargets: its pending handlers do nothing
+  };
 
-  ~Attempt() {
-    if (ssl != nullptr) SSL_free(ssl);
-    if (fd >= 0) ::close(fd);
-  }
+  explicit Engine(Runner& owner) : owner_(owner) { tls_.set_verify_mode(asio::ssl::verify_none); }
+
+  void takePending();
+  void apply(std::vector<Target> targets);
+  void schedule(const std::shared_ptr<Slot>& slot);
+  void begin(const std::shared_ptr<Slot>& slot);
+  void publish();
+
+  Runner& owner_;
+  asio::ssl::context tls_{asio::ssl::context::tls_client};  // Azure's probe does not validate certificates
+  asio::io_context io_{1};
+  asio::executor_work_guard<asio::io_context::executor_type> work_ = asio::make_work_guard(io_);
+  std::map<std::string, std::shared_ptr<Slot>> slots_;
 };
 
-struct Runner::Slot {
-  Target target;
-  State state;
-  std::unique_ptr<Attempt> attempt;
-  Slot(Target t, Clock::time_point now) : target(std::move(t)), state(target.spec, now) {}
-};
-
-Runner::Runner() = default;
-
-Runner::~Runner() {
-  stop();
-  if (tls_ != nullptr) SSL_CTX_free(tls_);
-  if (wakeFd_ >= 0) ::close(wakeFd_);
-  if (ownNs_ >= 0) ::close(ownNs_);
-}
-
-Result<void> Runner::start() {
-  if (thread_.joinable()) return {};
-  wakeFd_ = ::eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
-  if (wakeFd_ < 0) return fail("eventfd (prober)", errno);
-  tls_ = SSL_CTX_new(TLS_client_method());
-  if (tls_ == nullptr) return fail("SSL_CTX_new (prober)", EIO);
-  SSL_CTX_set_verify(tls_, SSL_VERIFY_NONE, nullptr);  // Azure's probe does not validate certificates
-  stop_ = false;
-  try {
-    thread_ = std::thread([this] { run(); });
-  } catch (const std::system_error& e) {
-    return fail(std::string("prober thread: ") + e.what(), e.code().value());
-  }
-  return {};
-}
-
-void Runner::stop() {
-  if (!thread_.joinable()) return;
-  stop_ = true;
-  const std::uint64_t one = 1;
-  (void)!::write(wakeFd_, &one, sizeof one);
-  thread_.join();
-}
-
-void Runner::setTargets(std::vector<Target> targets) {
+void Runner::Engine::takePending() {
+  std::optional<std::vector<Target>> incoming;
   {
-    std::lock_guard lk(pendingMu_);
-    pending_ = std::move(targets);
+    std::lock_guard lk(owner_.pendingMu_);
+    incoming.swap(owner_.pending_);
   }
-  if (wakeFd_ >= 0) {
-    const std::uint64_t one = 1;
-    (void)!::write(wakeFd_, &one, sizeof one);
-  }
+  if (incoming) apply(std::move(*incoming));
 }
 
-std::vector<TargetStatus> Runner::status() const {
-  std::lock_guard lk(statusMu_);
-  return status_;
+/// Unchanged targets keep their slot; new and changed ones get a fresh slot, probed at once.
+void Runner::Engine::apply(std::vector<Target> targets) {
+  const auto now = Clock::now();
+  std::map<std::string, std::shared_ptr<Slot>> next;
+  for (auto& t : targets) {
+    auto old = slots_.find(t.key);
+    if (old != slots_.end() && sameProbe(old->second->target, t)) {
+      next.emplace(t.key, std::move(old->second));
+      slots_.erase(old);
+      continue;
+    }
+    const std::string key = t.key;  // t is moved from below
+    auto [slot, inserted] = next.emplace(key, std::make_shared<Slot>(io_, std::move(t), now));
+    if (inserted) schedule(slot->second);
+  }
+  for (auto& [key, slot] : slots_) {
+    slot->retired = true;
+    slot->due.cancel();
+    if (slot->attempt) slot->attempt->abandon();
+  }
+  slots_ = std::move(next);
+  publish();
 }
 
-void Runner::publish() {
+/// The next attempt at the state's nextDue (at once when that has passed).
+void Runner::Engine::schedule(const std::shared_ptr<Slot>& slot) {
+  slot->due.expires_at(slot->state.nextDue());
+  slot->due.async_wait([this, slot](const error_code& ec) {
+    if (!ec && !slot->retired) begin(slot);
+  });
+}
+
+void Runner::Engine::begin(const std::shared_ptr<Slot>& slot) {
+  slot->state.started(Clock::now());
+  slot->attempt = std::make_shared<Attempt>(io_, tls_, slot->target);
+  asio::co_spawn(io_, slot->attempt->run(), [this, slot](std::exception_ptr failure, Verdict verdict) {
+    if (slot->retired) return;
+    if (failure) verdict = {Outcome::Error, describe(failure)};
+    slot->attempt.reset();
+    slot->state.record(verdict.outcome, std::move(verdict.detail), Clock::now());
+    publish();
+    schedule(slot);
+  });
+}
+
+void Runner::Engine::publish() {
   std::vector<TargetStatus> out;
   out.reserve(slots_.size());
   for (const auto& [key, slot] : slots_) {
     const State& s = slot->state;
     out.push_back({key, s.up(), s.lastOutcome(), s.lastDetail(), s.consecutiveSuccesses(), s.consecutiveFailures()});
   }
-  std::lock_guard lk(statusMu_);
-  status_ = std::move(out);
+  std::lock_guard lk(owner_.statusMu_);
+  owner_.status_ = std::move(out);
 }
 
-void Runner::finish(Slot& slot, Outcome outcome, std::string detail) {
-  slot.attempt.reset();
-  slot.state.record(outcome, std::move(detail), Clock::now());
-  publish();
+Runner::Runner() = default;
+
+Runner::~Runner() {
+  stop();
+  engine_.reset();  // before the members it refers to
 }
 
-void Runner::begin(Slot& slot, Clock::time_point now) {
-  slot.state.started(now);
-  const Target& t = slot.target;
-  auto a = std::make_unique<Attempt>();
-  a->deadline = now + t.spec.timeout;
-  // The socket belongs to the namespace it is created in: enter the target's, create, come back.
-  if (t.netnsFd >= 0 && ::setns(t.netnsFd, CLONE_NEWNET) != 0) {
-    finish(slot, Outcome::Error, errnoText("entering the probe namespace", errno));
-    return;
-  }
-  a->fd = ::socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  const int socketErr = errno;
-  if (t.netnsFd >= 0 && ::setns(ownNs_, CLONE_NEWNET) != 0) {
-    finish(slot, Outcome::Error, errnoText("leaving the probe namespace", errno));
-    return;
-  }
-  if (a->fd < 0) {
-    finish(slot, Outcome::Error, errnoText("socket", socketErr));
-    return;
-  }
-  if (!t.sourceIp.empty()) {
-    sockaddr_in src{};
-    src.sin_family = AF_INET;
-    if (::inet_pton(AF_INET, t.sourceIp.c_str(), &src.sin_addr) != 1 ||
-        ::bind(a->fd, reinterpret_cast<sockaddr*>(&src), sizeof src) != 0) {
-      finish(slot, Outcome::Error, errnoText(("binding probe source " + t.sourceIp).c_str(), errno));
-      return;
-    }
-  }
-  sockaddr_in dst{};
-  dst.sin_family = AF_INET;
-  dst.sin_port = htons(t.spec.port);
-  if (::inet_pton(AF_INET, t.destination.c_str(), &dst.sin_addr) != 1) {
-    finish(slot, Outcome::Error, "bad destination " + t.destination);
-    return;
-  }
-  if (::connect(a->fd, reinterpret_cast<sockaddr*>(&dst), sizeof dst) != 0 && errno != EINPROGRESS) {
-    const int err = errno;
-    finish(slot, err == ECONNREFUSED ? Outcome::Refused : Outcome::Error, errnoText("connect", err));
-    return;
-  }
-  if (t.spec.protocol != Protocol::Tcp) {
-    a->out = "GET " + t.spec.requestPath + " HTTP/1.1\r\nHost: " + t.destination + ":" + std::to_string(t.spec.port) +
-             "\r\nUser-Agent: Load Balancer Agent\r\nConnection: close\r\n\r\n";
-  }
-  slot.attempt = std::move(a);
-}
-
-void Runner::step(Slot& slot, short revents) {
-  Attempt& a = *slot.attempt;
-  const Protocol protocol = slot.target.spec.protocol;
-  if (a.phase == Attempt::Phase::Connecting) {
-    int err = 0;
-    socklen_t len = sizeof err;
-    ::getsockopt(a.fd, SOL_SOCKET, SO_ERROR, &err, &len);
-    if (err == 0 && (revents & (POLLOUT | POLLERR | POLLHUP)) == 0) return;
-    if (err != 0) {
-      finish(slot, err == ECONNREFUSED || err == ECONNRESET ? Outcome::Refused : Outcome::Error,
-             err == ECONNREFUSED ? "connection refused" : errnoText("connect", err));
-      return;
-    }
-    if (protocol == Protocol::Tcp) {
-      finish(slot, Outcome::Success, "connected");  // the close that follows is a normal FIN
-      return;
-    }
-    if (protocol == Protocol::Https) {
-      a.ssl = SSL_new(tls_);
-      if (a.ssl == nullptr || SSL_set_fd(a.ssl, a.fd) != 1) {
-        finish(slot, Outcome::Error, "TLS setup failed");
-        return;
-      }
-      SSL_set_connect_state(a.ssl);
-      a.phase = Attempt::Phase::Handshake;
-    } else {
-      a.phase = Attempt::Phase::Sending;
-    }
-  }
-  if (a.phase == Attempt::Phase::Handshake) {
-    const int r = SSL_do_handshake(a.ssl);
-    if (r != 1) {
-      const int e = SSL_get_error(a.ssl, r);
-      if (e == SSL_ERROR_WANT_READ) { a.events = POLLIN; return; }
-      if (e == SSL_ERROR_WANT_WRITE) { a.events = POLLOUT; return; }
-      ERR_clear_error();
-      finish(slot, e == SSL_ERROR_SYSCALL && (errno == ECONNRESET || errno == 0) ? Outcome::Refused : Outcome::Error,
-             "TLS handshake failed");
-      return;
-    }
-    a.phase = Attempt::Phase::Sending;
-  }
-  if (a.phase == Attempt::Phase::Sending) {
-    while (a.sent < a.out.size()) {
-      const char* p = a.out.data() + a.sent;
-      const int n = static_cast<int>(a.out.size() - a.sent);
-      ssize_t w = 0;
-      if (a.ssl != nullptr) {
-        const int r = SSL_write(a.ssl, p, n);
-        if (r <= 0) {
-          const int e = SSL_get_error(a.ssl, r);
-          if (e == SSL_ERROR_WANT_WRITE || e == SSL_ERROR_WANT_READ) {
-            a.events = e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
-            return;
-          }
-          ERR_clear_error();
-          finish(slot, Outcome::Refused, "connection closed while sending the request");
-          return;
-        }
-        w = r;
-      } else {
-        w = ::send(a.fd, p, static_cast<std::size_t>(n), MSG_NOSIGNAL);
-        if (w < 0) {
-          if (errno == EAGAIN) { a.events = POLLOUT; return; }
-          finish(slot, errno == ECONNRESET || errno == EPIPE ? Outcome::Refused : Outcome::Error, errnoText("send", errno));
-          return;
-        }
-      }
-      a.sent += static_cast<std::size_t>(w);
-    }
-    a.phase = Attempt::Phase::Reading;
-    a.events = POLLIN;
-  }
-  // Reading: until the status line is complete.
-  char buf[2048];
-  for (;;) {
-    ssize_t n = 0;
-    if (a.ssl != nullptr) {
-      const int r = SSL_read(a.ssl, buf, sizeof buf);
-      if (r <= 0) {
-        const int e = SSL_get_error(a.ssl, r);
-        if (e == SSL_ERROR_WANT_READ || e == SSL_ERROR_WANT_WRITE) {
-          a.events = e == SSL_ERROR_WANT_READ ? POLLIN : POLLOUT;
-          return;
-        }
-        ERR_clear_error();
-        n = 0;
-      } else {
-        n = r;
-      }
-    } else {
-      n = ::recv(a.fd, buf, sizeof buf, 0);
-      if (n < 0) {
-        if (errno == EAGAIN) return;
-        finish(slot, errno == ECONNRESET ? Outcome::Refused : Outcome::Error, errnoText("recv", errno));
-        return;
-      }
-    }
-    if (n == 0) {
-      finish(slot, Outcome::Refused, "connection closed before an HTTP status line");
-      return;
-    }
-    a.in.append(buf, static_cast<std::size_t>(n));
-    const auto eol = a.in.find("\r\n");
-    if (eol != std::string::npos) {
-      // "HTTP/1.1 200 OK"
-      const std::string line = a.in.substr(0, eol);
-      const auto sp = line.find(' ');
-      const int code = sp == std::string::npos ? 0 : std::atoi(line.c_str() + sp + 1);
-      if (line.rfind("HTTP/", 0) != 0 || code < 100 || code > 999) {
-        finish(slot, Outcome::Error, "not an HTTP response");
-      } else if (code == 200) {
-        finish(slot, Outcome::Success, "HTTP 200");
-      } else {
-        finish(slot, Outcome::BadStatus, "HTTP " + std::to_string(code));
-      }
-      return;
-    }
-    if (a.in.size() > kMaxResponse) {
-      finish(slot, Outcome::Error, "no HTTP status line in the first 8 KiB");
-      return;
-    }
-  }
-}
-
-void Runner::run() {
-  ownNs_ = ::open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
-  std::vector<pollfd> pfds;
-  std::vector<Slot*> owners;
-  while (!stop_.load()) {
-    std::optional<std::vector<Target>> incoming;
+Result<void> Runner::start() {
+  if (thread_.joinable()) return {};
+  try {
+    auto engine = std::make_unique<Engine>(*this);
+    Engine* e = engine.get();
     {
       std::lock_guard lk(pendingMu_);
-      incoming.swap(pending_);
+      engine_ = std::move(engine);
     }
-    auto now = Clock::now();
-    if (incoming) {
-      std::map<std::string, std::unique_ptr<Slot>> next;
-      for (auto& t : *incoming) {
-        const std::string key = t.key;  // t is moved from below
-        auto old = slots_.find(key);
-        if (old != slots_.end() && old->second->target.netnsFd == t.netnsFd &&
-            old->second->target.sourceIp == t.sourceIp && old->second->target.destination == t.destination &&
-            old->second->target.spec == t.spec) {
-          next.emplace(key, std::move(old->second));
-        } else {
-          next.emplace(key, std::make_unique<Slot>(std::move(t), now));
+    asio::post(e->io_, [e] { e->takePending(); });  // targets set before start()
+    thread_ = std::thread([e] {
+      for (;;) {
+        try {
+          e->io_.run();
+          return;
+        } catch (const std::exception& ex) {  // a handler threw: report it and keep probing
+          std::fprintf(stderr, "azlb prober: %s\n", ex.what());
         }
       }
-      slots_ = std::move(next);
-      publish();
-    }
-    for (auto& [key, slot] : slots_)
-      if (!slot->attempt && slot->state.nextDue() <= now) begin(*slot, now);
-
-    pfds.assign(1, pollfd{wakeFd_, POLLIN, 0});
-    owners.assign(1, nullptr);
-    auto wakeAt = now + std::chrono::seconds(1);
-    for (auto& [key, slot] : slots_) {
-      if (slot->attempt) {
-        pfds.push_back(pollfd{slot->attempt->fd, slot->attempt->events, 0});
-        owners.push_back(slot.get());
-        wakeAt = std::min(wakeAt, slot->attempt->deadline);
-      } else {
-        wakeAt = std::min(wakeAt, slot->state.nextDue());
-      }
-    }
-    const auto waitMs = std::chrono::duration_cast<std::chrono::milliseconds>(wakeAt - now).count();
-    const int ready = ::poll(pfds.data(), pfds.size(), static_cast<int>(std::clamp<long long>(waitMs + 1, 0, 1000)));
-    if (ready < 0 && errno != EINTR) break;
-    if (pfds[0].revents & POLLIN) {
-      std::uint64_t drained = 0;
-      (void)!::read(wakeFd_, &drained, sizeof drained);
-    }
-    for (std::size_t i = 1; i < pfds.size(); ++i)
-      if (pfds[i].revents != 0 && owners[i]->attempt) step(*owners[i], pfds[i].revents);
-    now = Clock::now();
-    for (auto& [key, slot] : slots_)
-      if (slot->attempt && now >= slot->attempt->deadline) {
-        finish(*slot, Outcome::Timeout,
-               "no answer within " +
-                   std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(slot->target.spec.timeout).count()) +
-                   " ms");
-      }
+    });
+  } catch (const boost::system::system_error& ex) {
+    return fail(std::string("prober: ") + ex.what(), ex.code().value());
+  } catch (const std::system_error& ex) {
+    return fail(std::string("prober thread: ") + ex.what(), ex.code().value());
   }
-  for (auto& [key, slot] : slots_) slot->attempt.reset();
+  return {};
+}
+
+void Runner::stop() {
+  if (!thread_.joinable()) return;
+  engine_->io_.stop();
+  thread_.join();
+}
+
+void Runner::setTargets(std::vector<Target> targets) {
+  std::lock_guard lk(pendingMu_);
+  pending_ = std::move(targets);
+  if (engine_) {
+    Engine* e = engine_.get();
+    asio::post(e->io_, [e] { e->takePending(); });
+  }
+}
+
+std::vector<TargetStatus> Runner::status() const {
+  std::lock_guard lk(statusMu_);
+  return status_;
 }
 
 }  // namespace azlb::probes

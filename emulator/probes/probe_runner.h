@@ -1,14 +1,10 @@
-// probes::Runner: runs the health probes of many targets on one thread, with nonblocking
-// sockets created inside each target's network namespace and bound to the probe source address
-// (Azure's 168.63.129.16). Tcp: a completed handshake; Http(s): GET requestPath, only 200 passes.
-// Feeds each attempt's outcome to its probes::State. Not here: which targets exist (the host
-// agent's snapshot) and what a state change means (the manager's tables).
+// probes::Runner: runs the health probes of many targets on one Boost.Asio thread: schedules each
+// target's attempts (probe_attempt.h: sockets created inside the target's network namespace and
+// bound to Azure's probe source 168.63.129.16) and feeds their outcomes to its probes::State.
+// Not here: which targets exist (the host agent's snapshot) and what a state change means (the
+// manager's tables).
 #pragma once
 
-#include <openssl/ssl.h>
-
-#include <atomic>
-#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -23,7 +19,8 @@ namespace azlb::probes {
 
 struct Target {
   std::string key;          ///< stable name of the (probe, backend) pair
-  int netnsFd = -1;         ///< namespace to probe from (kept open by the caller); -1: the runner's own
+  int netnsFd = -1;         ///< namespace to probe from (kept open by the caller); -1: the runner's own.
+                            ///< One that cannot be entered fails each attempt: Error, "namespace: ..."
   std::string sourceIp;     ///< bound before connecting; empty: the kernel chooses
   std::string destination;  ///< the backend's address
   Spec spec;
@@ -45,7 +42,7 @@ class Runner {
   Runner(const Runner&) = delete;
   Runner& operator=(const Runner&) = delete;
 
-  /// Starts the probing thread. Errors: eventfd, TLS context.
+  /// Starts the probing thread. Errors: the io_context, the TLS context, the thread.
   Result<void> start();
   /// Stops and joins the thread; in-flight attempts are abandoned.
   void stop();
@@ -56,22 +53,11 @@ class Runner {
   std::vector<TargetStatus> status() const;
 
  private:
-  struct Attempt;
-  struct Slot;
-  void run();
-  void begin(Slot& slot, Clock::time_point now);
-  void step(Slot& slot, short revents);
-  void finish(Slot& slot, Outcome outcome, std::string detail);
-  void publish();
-
-  int wakeFd_ = -1;
-  int ownNs_ = -1;
-  SSL_CTX* tls_ = nullptr;
+  struct Engine;  // the probing thread's Boost.Asio objects and per-target slots (probe_runner.cpp)
+  std::unique_ptr<Engine> engine_;
   std::thread thread_;
-  std::atomic<bool> stop_{false};
   std::mutex pendingMu_;
   std::optional<std::vector<Target>> pending_;
-  std::map<std::string, std::unique_ptr<Slot>> slots_;  // runner thread only
   mutable std::mutex statusMu_;
   std::vector<TargetStatus> status_;
 };
