@@ -1,7 +1,7 @@
 // Health-probe policy, pure: an ARM probe's properties -> what to send and how often (with the
 // CI time scale), and the per-(probe, backend) state machine that turns attempt outcomes into
 // "in rotation" or not, as Azure Load Balancer documents it. No sockets, no clock of its own.
-// The sockets are in probe_runner.h.
+// The sockets are in probe_attempt.h (one attempt) and probe_runner.h (scheduling).
 #pragma once
 
 #include <nlohmann/json.hpp>

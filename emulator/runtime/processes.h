@@ -4,7 +4,7 @@
 //                 HostSwitch (decap + DNAT to VMs, DSR replies, VM-to-VM within a VNet).
 // Each runs a control thread (Unix socket, snapshots, status, signals; the calling thread) and
 // one forwarding thread, and returns the process exit code after SIGTERM/SIGINT. The CLI
-// (cli/commands/mux.cpp, host_agent.cpp) only parses flags into these options.
+// (cli/flags.cpp) only parses flags into these options.
 #pragma once
 
 #include <cstddef>
