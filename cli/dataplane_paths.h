@@ -10,7 +10,9 @@
 
 namespace azlb::cli {
 
-inline std::string runDirFor(const std::string& instance) { return "/run/azlb/" + instance; }
+inline std::string runDirFor(const std::string& instance) {
+  return "/run/azlb/" + instance;
+}
 
 inline std::string selfPath() {
   char buf[4096];

@@ -10,9 +10,13 @@ namespace azlb::cli {
 
 namespace {
 
-bool allDigits(std::string_view s) { return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos; }
+bool allDigits(std::string_view s) {
+  return !s.empty() && s.find_first_not_of("0123456789") == std::string_view::npos;
+}
 
-std::string quoted(std::string_view text) { return "'" + std::string(text) + "'"; }
+std::string quoted(std::string_view text) {
+  return "'" + std::string(text) + "'";
+}
 
 }  // namespace
 
@@ -35,7 +39,8 @@ std::string checkIpv4Address(std::string_view text, bool allowZero) {
 }
 
 std::string checkIpv4Prefix(std::string_view text, int length) {
-  const std::string want = length < 0 ? std::string("a.b.c.d/n") : "a.b.c.d/" + std::to_string(length);
+  const std::string want =
+      length < 0 ? std::string("a.b.c.d/n") : "a.b.c.d/" + std::to_string(length);
   const std::string bad = quoted(text) + " is not an IPv4 prefix " + want + " with host bits zero";
   // armapi::parseIpv4Prefix takes the length with std::from_chars<int>, which lets "/016" and
   // "/-0" through; the CLI asks for plain digits without a leading zero on top of it.
@@ -52,7 +57,8 @@ std::string checkScale(std::string_view text) {
   const std::string bad = quoted(text) + " is not a number in (0, 1], e.g. 0.1";
   const auto dot = text.find('.');
   const std::string_view whole = text.substr(0, dot);
-  const std::string_view fraction = dot == std::string_view::npos ? std::string_view("0") : text.substr(dot + 1);
+  const std::string_view fraction =
+      dot == std::string_view::npos ? std::string_view("0") : text.substr(dot + 1);
   if (!allDigits(whole) || !allDigits(fraction)) return bad;
   const std::string copy(text);
   const double value = std::strtod(copy.c_str(), nullptr);

@@ -34,16 +34,20 @@ CLI::Validator rule(Check check) {
 }
 
 template <typename T>
-CLI::Option* addNumber(CLI::App& app, const std::string& name, T& target, std::uint64_t min, std::uint64_t max,
-                       const std::string& help) {
+CLI::Option* addNumber(CLI::App& app, const std::string& name, T& target, std::uint64_t min,
+                       std::uint64_t max, const std::string& help) {
   return app.add_option(name, target, help)
       ->type_name("N")
       ->check(rule([min, max](std::string_view s) { return checkWholeNumber(s, min, max); }))
       ->capture_default_str();
 }
 
-CLI::Option* addScale(CLI::App& app, const std::string& name, double& target, const std::string& help) {
-  return app.add_option(name, target, help)->type_name("F")->check(rule(checkScale))->capture_default_str();
+CLI::Option* addScale(CLI::App& app, const std::string& name, double& target,
+                      const std::string& help) {
+  return app.add_option(name, target, help)
+      ->type_name("F")
+      ->check(rule(checkScale))
+      ->capture_default_str();
 }
 
 CLI::Option* addPrefix(CLI::App& app, const std::string& name, std::string& target, int length,
@@ -68,19 +72,29 @@ CLI::Option* addPort(CLI::App& app, int& target, std::uint64_t min, const std::s
 
 CLI::Option* addDataDir(CLI::App& app, std::string& target, const std::string& help) {
   target = defaultDataDir();
-  return app.add_option("--data-dir", target, help)->type_name("DIR")->envname("AZLB_DATA_DIR")->capture_default_str();
+  return app.add_option("--data-dir", target, help)
+      ->type_name("DIR")
+      ->envname("AZLB_DATA_DIR")
+      ->capture_default_str();
 }
 
 void addServe(CLI::App& app, ServeFlags& f) {
   addPort(app, f.port, 0, "HTTPS port; 0 = any free port");
-  app.add_option("--bind", f.bind, "address to listen on")->type_name("ADDR")->capture_default_str();
+  app.add_option("--bind", f.bind, "address to listen on")
+      ->type_name("ADDR")
+      ->capture_default_str();
   app.add_flag("--allow-remote", f.allowRemote, "required to bind an address other than loopback");
-  addDataDir(app, f.dataDir, "SQLite file and TLS material (/var/lib/azlb as root, else ~/.local/share/azlb)");
-  app.add_flag("--in-memory", f.inMemory, "keep resources in memory only (TLS material still lives in the data dir)");
-  app.add_option("--subscription", f.subscription, "the one subscription")->type_name("ID")->capture_default_str();
+  addDataDir(app, f.dataDir,
+             "SQLite file and TLS material (/var/lib/azlb as root, else ~/.local/share/azlb)");
+  app.add_flag("--in-memory", f.inMemory,
+               "keep resources in memory only (TLS material still lives in the data dir)");
+  app.add_option("--subscription", f.subscription, "the one subscription")
+      ->type_name("ID")
+      ->capture_default_str();
   app.add_option("--tenant", f.tenant, "the tenant")->type_name("ID")->capture_default_str();
   addPrefix(app, "--public-prefix", f.publicPrefix, -1, "where public IP addresses come from");
-  app.add_option("--ready-file", f.readyFile, "write the bound port to FILE once requests are accepted")
+  app.add_option("--ready-file", f.readyFile,
+                 "write the bound port to FILE once requests are accepted")
       ->type_name("FILE");
   app.add_flag("--log-requests", f.logRequests, "print one line per request on stderr");
   app.add_option_function<std::string>(
@@ -101,13 +115,19 @@ void addServe(CLI::App& app, ServeFlags& f) {
   addNumber(*dp, "--muxes", f.muxes, 1, 60, "MUX processes");
   addNumber(*dp, "--hosts", f.hosts, 1, 60, "hosts");
   addPrefix(*dp, "--underlay", f.underlay, 16, "the underlay a.b.0.0/16");
-  dp->add_flag("--keep-dataplane", f.keepDataplane, "leave the data plane running when serve exits");
-  addScale(*dp, "--probe-time-scale", f.probeTimeScale, "multiply health-probe intervals and timeouts (0 < F <= 1)");
-  addScale(*dp, "--idle-timeout-scale", f.idleTimeoutScale, "multiply rules' idle timeouts (0 < F <= 1)");
+  dp->add_flag("--keep-dataplane", f.keepDataplane,
+               "leave the data plane running when serve exits");
+  addScale(*dp, "--probe-time-scale", f.probeTimeScale,
+           "multiply health-probe intervals and timeouts (0 < F <= 1)");
+  addScale(*dp, "--idle-timeout-scale", f.idleTimeoutScale,
+           "multiply rules' idle timeouts (0 < F <= 1)");
   app.footer(
-      "Two azlb instances on one machine need different --instance ids, --public-prefix and --underlay.\n"
-      "--probe-time-scale 0.1 turns Azure's 15 s probe interval into 1.5 s for CI (thresholds are unchanged);\n"
-      "--idle-timeout-scale 0.01 turns the 4-minute idle timeout into 2.4 s, to watch flows time out.");
+      "Two azlb instances on one machine need different --instance ids, --public-prefix and "
+      "--underlay.\n"
+      "--probe-time-scale 0.1 turns Azure's 15 s probe interval into 1.5 s for CI (thresholds are "
+      "unchanged);\n"
+      "--idle-timeout-scale 0.01 turns the 4-minute idle timeout into 2.4 s, to watch flows time "
+      "out.");
 }
 
 void addEnv(CLI::App& app, ClientFlags& f) {
@@ -119,12 +139,19 @@ void addEnv(CLI::App& app, ClientFlags& f) {
 void addAzLogin(CLI::App& app, ClientFlags& f) {
   addPort(app, f.port, 1, "azlb's HTTPS port");
   addDataDir(app, f.dataDir, "azlb's data dir; az's state goes to DIR/az");
-  app.add_option("--cloud-name", f.cloudName, "az cloud name for azlb")->type_name("NAME")->capture_default_str();
-  app.add_option("--client-id", f.clientId, "service principal az logs in as")->type_name("ID")->capture_default_str();
-  app.add_flag("--verbose", f.verbose, "show az's output instead of writing it to DIR/az-login.log");
+  app.add_option("--cloud-name", f.cloudName, "az cloud name for azlb")
+      ->type_name("NAME")
+      ->capture_default_str();
+  app.add_option("--client-id", f.clientId, "service principal az logs in as")
+      ->type_name("ID")
+      ->capture_default_str();
+  app.add_flag("--verbose", f.verbose,
+               "show az's output instead of writing it to DIR/az-login.log");
   app.footer(
-      "Registers azlb (https://localhost:PORT/) as az cloud NAME and logs az in with a service principal\n"
-      "against azlb's login endpoint. az's state goes to DIR/az, the AZURE_CONFIG_DIR that `azlb env`\n"
+      "Registers azlb (https://localhost:PORT/) as az cloud NAME and logs az in with a service "
+      "principal\n"
+      "against azlb's login endpoint. az's state goes to DIR/az, the AZURE_CONFIG_DIR that `azlb "
+      "env`\n"
       "exports, so your real Azure login is left alone.");
 }
 
@@ -132,8 +159,12 @@ void addAzLogin(CLI::App& app, ClientFlags& f) {
 template <typename Options>
 void addProcessCommon(CLI::App& app, Options& o, std::uint64_t maxIndex) {
   addNumber(app, "--index", o.index, 0, maxIndex, "this process's number");
-  app.add_option("--socket", o.socketPath, "control socket (newline-delimited JSON)")->type_name("PATH")->required();
-  app.add_option("--tun", o.tunName, "TUN device to create (at most 15 characters)")->type_name("NAME")->required();
+  app.add_option("--socket", o.socketPath, "control socket (newline-delimited JSON)")
+      ->type_name("PATH")
+      ->required();
+  app.add_option("--tun", o.tunName, "TUN device to create (at most 15 characters)")
+      ->type_name("NAME")
+      ->required();
   addNumber(app, "--tun-mtu", o.tunMtu, 576, 65535, "TUN MTU");
   addNumber(app, "--underlay-mtu", o.underlayMtu, 576, 65535, "drop outer packets larger than N");
   addNumber(app, "--flows", o.flowCapacity, 1, std::uint64_t{1} << 26U, "flow-table capacity");
@@ -146,27 +177,36 @@ void addProcessCommon(CLI::App& app, Options& o, std::uint64_t maxIndex) {
 void addMux(CLI::App& app, runtime::MuxProcessOptions& o) {
   addProcessCommon(app, o, 999);
   app.add_option_function<std::string>(
-         "--underlay", [&o](const std::string& s) { o.underlay = dataplane::Ipv4Address{*armapi::parseIpv4(s)}; },
+         "--underlay",
+         [&o](const std::string& s) { o.underlay = dataplane::Ipv4Address{*armapi::parseIpv4(s)}; },
          "outer source address of encapsulated packets; must not be configured on any interface")
       ->type_name("ADDR")
       ->required()
       ->check(rule([](std::string_view s) { return checkIpv4Address(s, false); }));
   addPrefix(app, "--frontend-prefix", o.frontendPrefix, -1, "prefix routed into the TUN");
   app.footer(
-      "Runs one MUX in the current network namespace (the manager starts it in azlb<inst>-mux<I>): creates\n"
-      "TUN NAME, routes the frontend prefix into it, load-balances every packet to a backend (Maglev + flow\n"
-      "table) and sends it IP-in-IP to the backend's underlay address. Needs CAP_NET_ADMIN (run as root).\n"
+      "Runs one MUX in the current network namespace (the manager starts it in azlb<inst>-mux<I>): "
+      "creates\n"
+      "TUN NAME, routes the frontend prefix into it, load-balances every packet to a backend "
+      "(Maglev + flow\n"
+      "table) and sends it IP-in-IP to the backend's underlay address. Needs CAP_NET_ADMIN (run as "
+      "root).\n"
       "SIGTERM or SIGINT stops it cleanly.");
 }
 
 void addHostAgent(CLI::App& app, runtime::HostAgentProcessOptions& o) {
   addProcessCommon(app, o, 99);
-  addNumber(app, "--vm-mtu", o.vmMtu, 576, 65535, "MTU of the VMs' links; superpackets reach VMs in N-byte segments");
+  addNumber(app, "--vm-mtu", o.vmMtu, 576, 65535,
+            "MTU of the VMs' links; superpackets reach VMs in N-byte segments");
   app.footer(
-      "Runs host agent J in the current network namespace (the manager starts it in azlb<inst>-host<J>):\n"
-      "decapsulates load-balanced traffic to the VMs (DNAT), sends their replies straight to the router\n"
-      "(direct server return) and carries VM-to-VM traffic within a VNet. Snapshots for another --index are\n"
-      "rejected. Needs CAP_NET_ADMIN and CAP_SYS_ADMIN (run as root). SIGTERM or SIGINT stops it cleanly.");
+      "Runs host agent J in the current network namespace (the manager starts it in "
+      "azlb<inst>-host<J>):\n"
+      "decapsulates load-balanced traffic to the VMs (DNAT), sends their replies straight to the "
+      "router\n"
+      "(direct server return) and carries VM-to-VM traffic within a VNet. Snapshots for another "
+      "--index are\n"
+      "rejected. Needs CAP_NET_ADMIN and CAP_SYS_ADMIN (run as root). SIGTERM or SIGINT stops it "
+      "cleanly.");
 }
 
 void addStatus(CLI::App& app, StatusFlags& f) {
@@ -176,7 +216,8 @@ void addStatus(CLI::App& app, StatusFlags& f) {
 
 void addExec(CLI::App& app, ExecFlags& f) {
   addInstance(app, f.instance, "the azlb instance");
-  app.add_option("vm", f.vm, "NIC name, backend-address name, private IP or the VM's namespace")->required();
+  app.add_option("vm", f.vm, "NIC name, backend-address name, private IP or the VM's namespace")
+      ->required();
   app.footer("usage: azlb exec [--instance ID] <vm> -- <command> [args...]");
 }
 
@@ -187,7 +228,8 @@ void addCleanup(CLI::App& app, CleanupFlags& f) {
   app.add_option("--prefix", f.prefix, "name prefix of the kernel objects")
       ->type_name("PREFIX")
       ->check(rule([](std::string_view s) {
-        return netns_model::isValidPrefix(s) ? std::string() : "'" + std::string(s) + "' is not a name prefix";
+        return netns_model::isValidPrefix(s) ? std::string()
+                                             : "'" + std::string(s) + "' is not a name prefix";
       }))
       ->capture_default_str();
 }
@@ -203,19 +245,29 @@ std::map<const CLI::App*, Command> build(CLI::App& app, CommandLine& line) {
     commands[sub] = command;
     return sub;
   };
-  addServe(*add("serve", "run the ARM endpoint (HTTPS) with its SQLite store", Command::Serve), line.serve);
-  addEnv(*add("env", "print the shell exports that point az / SDKs at azlb: eval \"$(azlb env)\"", Command::Env),
+  addServe(*add("serve", "run the ARM endpoint (HTTPS) with its SQLite store", Command::Serve),
+           line.serve);
+  addEnv(*add("env", "print the shell exports that point az / SDKs at azlb: eval \"$(azlb env)\"",
+              Command::Env),
          line.client);
-  addAzLogin(*add("az-login", "register azlb as an az cloud and log az in against it", Command::AzLogin), line.client);
-  addMux(*add("mux", "run one MUX of the data plane (started by the manager in its netns)", Command::Mux), line.mux);
-  addHostAgent(*add("host-agent", "run one host agent of the data plane (started by the manager in its netns)",
+  addAzLogin(
+      *add("az-login", "register azlb as an az cloud and log az in against it", Command::AzLogin),
+      line.client);
+  addMux(*add("mux", "run one MUX of the data plane (started by the manager in its netns)",
+              Command::Mux),
+         line.mux);
+  addHostAgent(*add("host-agent",
+                    "run one host agent of the data plane (started by the manager in its netns)",
                     Command::HostAgent),
                line.hostAgent);
-  addStatus(
-      *add("status", "print the data plane: tiers, addresses, processes, rules, which VM sits where", Command::Status),
-      line.status);
-  addExec(*add("exec", "run a command inside a VM: azlb exec <vm> -- <command>", Command::Exec), line.exec);
-  addCleanup(*add("cleanup", "remove every namespace, link and process an azlb instance created", Command::Cleanup),
+  addStatus(*add("status",
+                 "print the data plane: tiers, addresses, processes, rules, which VM sits where",
+                 Command::Status),
+            line.status);
+  addExec(*add("exec", "run a command inside a VM: azlb exec <vm> -- <command>", Command::Exec),
+          line.exec);
+  addCleanup(*add("cleanup", "remove every namespace, link and process an azlb instance created",
+                  Command::Cleanup),
              line.cleanup);
   add("version", "print the version", Command::Version);
   add("help", "print this list", Command::Help);
@@ -223,18 +275,24 @@ std::map<const CLI::App*, Command> build(CLI::App& app, CommandLine& line) {
 }
 
 bool isSubcommand(CLI::App& app, const std::string& name) {
-  return !app.get_subcommands([&name](const CLI::App* sub) { return sub->get_name() == name; }).empty();
+  return !app.get_subcommands([&name](const CLI::App* sub) { return sub->get_name() == name; })
+              .empty();
 }
 
-bool isLoopback(const std::string& addr) { return addr == "localhost" || addr == "::1" || addr.rfind("127.", 0) == 0; }
+bool isLoopback(const std::string& addr) {
+  return addr == "localhost" || addr == "::1" || addr.rfind("127.", 0) == 0;
+}
 
 /// Checks that involve more than one flag; "" when the line is fine.
 std::string crossFlagError(const CommandLine& line) {
   if (line.command == Command::Serve && !isLoopback(line.serve.bind) && !line.serve.allowRemote)
     return "refusing to bind " + line.serve.bind +
-           ": azlb accepts any bearer token, so only loopback is safe. Add --allow-remote if you really want that.";
-  if (line.command == Command::Exec && line.exec.command.empty()) return "needs -- <command> after the VM";
-  if (line.command != Command::Exec && !line.exec.command.empty()) return "unexpected arguments after --";
+           ": azlb accepts any bearer token, so only loopback is safe. Add --allow-remote if you "
+           "really want that.";
+  if (line.command == Command::Exec && line.exec.command.empty())
+    return "needs -- <command> after the VM";
+  if (line.command != Command::Exec && !line.exec.command.empty())
+    return "unexpected arguments after --";
   return {};
 }
 
@@ -301,7 +359,8 @@ CommandLine parseCommandLine(const std::vector<std::string>& args) {
                       ? "azlb 0.1.0\n"
                       : app.get_formatter()->make_help(&app, "azlb", CLI::AppFormatMode::Normal);
   }
-  if (auto error = crossFlagError(line); !error.empty()) usageError(line, who + " " + sub->get_name(), error);
+  if (auto error = crossFlagError(line); !error.empty())
+    usageError(line, who + " " + sub->get_name(), error);
   return line;
 }
 

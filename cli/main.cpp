@@ -10,7 +10,8 @@
 
 int main(int argc, char** argv) {
   using azlb::cli::Command;
-  const azlb::cli::CommandLine line = azlb::cli::parseCommandLine(std::vector<std::string>(argv + 1, argv + argc));
+  const azlb::cli::CommandLine line =
+      azlb::cli::parseCommandLine(std::vector<std::string>(argv + 1, argv + argc));
   if (line.exitCode) {
     std::fputs(line.output.c_str(), stdout);
     std::fputs(line.error.c_str(), stderr);

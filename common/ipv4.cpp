@@ -6,7 +6,8 @@ namespace {
 
 /// A decimal number 0..max with 1-3 digits and no leading zero (except "0" itself).
 std::optional<std::uint32_t> parseSmallDecimal(std::string_view text, std::uint32_t max) {
-  if (text.empty() || text.size() > 3 || (text.size() > 1 && text.front() == '0')) return std::nullopt;
+  if (text.empty() || text.size() > 3 || (text.size() > 1 && text.front() == '0'))
+    return std::nullopt;
   std::uint32_t value = 0;
   for (char c : text) {
     if (c < '0' || c > '9') return std::nullopt;

@@ -38,7 +38,8 @@ std::string vformat(const char* format, va_list args) {
 
 void emit(Level level, const char* component, const char* format, va_list args) {
   if (!enabled(level)) return;
-  const std::string line = formatLine(std::chrono::system_clock::now(), level, component, vformat(format, args));
+  const std::string line =
+      formatLine(std::chrono::system_clock::now(), level, component, vformat(format, args));
   Output& o = output();
   std::lock_guard lock(o.mutex);
   if (o.sink) {
@@ -57,11 +58,19 @@ std::optional<Level> parseLevel(std::string_view name) {
   return std::nullopt;
 }
 
-std::string_view levelName(Level level) { return kNames[static_cast<size_t>(level)]; }
+std::string_view levelName(Level level) {
+  return kNames[static_cast<size_t>(level)];
+}
 
-void setLevel(Level level) { gLevel.store(level, std::memory_order_relaxed); }
-Level level() { return gLevel.load(std::memory_order_relaxed); }
-bool enabled(Level l) { return l != Level::Off && l >= level(); }
+void setLevel(Level level) {
+  gLevel.store(level, std::memory_order_relaxed);
+}
+Level level() {
+  return gLevel.load(std::memory_order_relaxed);
+}
+bool enabled(Level l) {
+  return l != Level::Off && l >= level();
+}
 
 void setSink(std::function<void(std::string_view line)> sink) {
   Output& o = output();
@@ -69,15 +78,17 @@ void setSink(std::function<void(std::string_view line)> sink) {
   o.sink = std::move(sink);
 }
 
-std::string formatLine(std::chrono::system_clock::time_point when, Level level, std::string_view component,
-                       std::string_view message) {
-  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(when.time_since_epoch()).count();
+std::string formatLine(std::chrono::system_clock::time_point when, Level level,
+                       std::string_view component, std::string_view message) {
+  const auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(when.time_since_epoch()).count();
   const std::time_t seconds = static_cast<std::time_t>(ms / 1000);
   std::tm utc{};
   gmtime_r(&seconds, &utc);
   char stamp[80];
-  std::snprintf(stamp, sizeof stamp, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900, utc.tm_mon + 1,
-                utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, static_cast<int>(ms % 1000));
+  std::snprintf(stamp, sizeof stamp, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", utc.tm_year + 1900,
+                utc.tm_mon + 1, utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec,
+                static_cast<int>(ms % 1000));
   std::string line = stamp;
   line += ' ';
   line += levelName(level);

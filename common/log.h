@@ -28,11 +28,12 @@ bool enabled(Level level);
 void setSink(std::function<void(std::string_view line)> sink);
 
 /// One line: ISO-8601 UTC time with milliseconds, level, component, message. Pure.
-std::string formatLine(std::chrono::system_clock::time_point when, Level level, std::string_view component,
-                       std::string_view message);
+std::string formatLine(std::chrono::system_clock::time_point when, Level level,
+                       std::string_view component, std::string_view message);
 
 /// Formats like printf and writes one line if `level` is enabled. Any thread.
-void write(Level level, const char* component, const char* format, ...) __attribute__((format(printf, 3, 4)));
+void write(Level level, const char* component, const char* format, ...)
+    __attribute__((format(printf, 3, 4)));
 void debug(const char* component, const char* format, ...) __attribute__((format(printf, 2, 3)));
 void info(const char* component, const char* format, ...) __attribute__((format(printf, 2, 3)));
 void warn(const char* component, const char* format, ...) __attribute__((format(printf, 2, 3)));

@@ -8,7 +8,9 @@
 
 namespace azlb {
 
-inline char asciiLower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; }
+inline char asciiLower(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c;
+}
 
 /// "LoadBalancers" -> "loadbalancers" (ASCII only: ARM ids and names compare that way).
 inline std::string toLower(std::string_view s) {
@@ -18,8 +20,9 @@ inline std::string toLower(std::string_view s) {
 }
 
 inline bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() &&
-         std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) { return asciiLower(x) == asciiLower(y); });
+  return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+           return asciiLower(x) == asciiLower(y);
+         });
 }
 
 inline bool istartsWith(std::string_view s, std::string_view prefix) {

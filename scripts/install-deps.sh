@@ -7,7 +7,7 @@ build_pkgs=(build-essential cmake ninja-build pkg-config git
   libnl-3-dev libnl-route-3-dev libpugixml-dev libcli11-dev catch2
   iproute2 nftables procps openssl curl ca-certificates)
 # nginx-light: the HTTP server bench/dataplane_bench.sh runs in a VM (python's http.server is too slow to measure azlb).
-test_pkgs=(azure-cli python3-azure python3-requests iperf3 wrk tcpdump iputils-ping nginx-light)
+test_pkgs=(azure-cli python3-azure python3-requests iperf3 wrk tcpdump iputils-ping nginx-light clang-format)
 
 want=("${build_pkgs[@]}")
 [ "${1:-}" = "--test" ] && want+=("${test_pkgs[@]}")

@@ -114,16 +114,18 @@ int runAzLogin(const ClientFlags& flags) {
   probe.set_connection_timeout(3, 0);
   auto ready = probe.Get("/azlb/ready");
   if (!ready || ready->status != 200) {
-    std::fprintf(stderr,
-                 "azlb az-login: azlb is not answering on https://localhost:%d/ with the CA of %s.\n"
-                 "Start it first: azlb serve --port %d --data-dir %s\n",
-                 port, dataDir.c_str(), port, dataDir.c_str());
+    std::fprintf(
+        stderr,
+        "azlb az-login: azlb is not answering on https://localhost:%d/ with the CA of %s.\n"
+        "Start it first: azlb serve --port %d --data-dir %s\n",
+        port, dataDir.c_str(), port, dataDir.c_str());
     return 1;
   }
   auto info = nlohmann::json::parse(ready->body, nullptr, false);
   const std::string tenant = info.is_object() ? info.value("tenantId", "") : "";
   if (tenant.empty()) {
-    std::fprintf(stderr, "azlb az-login: unexpected answer from /azlb/ready: %s\n", ready->body.c_str());
+    std::fprintf(stderr, "azlb az-login: unexpected answer from /azlb/ready: %s\n",
+                 ready->body.c_str());
     return 1;
   }
 
@@ -134,14 +136,17 @@ int runAzLogin(const ClientFlags& flags) {
     std::ofstream(az) << kDebianLauncher;
     chmod(az.c_str(), 0755);
   } else if (!onPath("az")) {
-    std::fprintf(stderr, "azlb az-login: az is not installed (Debian: apt-get install azure-cli python3-azure)\n");
+    std::fprintf(
+        stderr,
+        "azlb az-login: az is not installed (Debian: apt-get install azure-cli python3-azure)\n");
     return 1;
   }
   const std::string configDir = dataDir + "/az";
   std::filesystem::create_directories(configDir);
-  const std::vector<std::string> env = {"AZURE_CONFIG_DIR=" + configDir, "REQUESTS_CA_BUNDLE=" + files->bundle.string(),
-                                        "AZURE_CORE_COLLECT_TELEMETRY=false", "AZURE_CORE_SURVEY_MESSAGE=false",
-                                        "AZURE_CORE_NO_COLOR=true"};
+  const std::vector<std::string> env = {
+      "AZURE_CONFIG_DIR=" + configDir, "REQUESTS_CA_BUNDLE=" + files->bundle.string(),
+      "AZURE_CORE_COLLECT_TELEMETRY=false", "AZURE_CORE_SURVEY_MESSAGE=false",
+      "AZURE_CORE_NO_COLOR=true"};
   const std::string log = dataDir + "/az-login.log";
   const std::string url = "https://localhost:" + std::to_string(port) + "/";
 
@@ -155,9 +160,11 @@ int runAzLogin(const ClientFlags& flags) {
     std::vector<std::string> argv;
   };
   const std::vector<Step> steps = {
-      {"registering cloud", {az, "cloud", "register", "-n", cloud, "--endpoint-resource-manager", url}},
+      {"registering cloud",
+       {az, "cloud", "register", "-n", cloud, "--endpoint-resource-manager", url}},
       {"selecting cloud", {az, "cloud", "set", "-n", cloud}},
-      {"logging in", {az, "login", "--service-principal", "-u", client, "-p", "azlb", "--tenant", tenant}},
+      {"logging in",
+       {az, "login", "--service-principal", "-u", client, "-p", "azlb", "--tenant", tenant}},
   };
   for (const auto& s : steps) {
     std::printf("azlb az-login: %s ...\n", s.what);
@@ -168,9 +175,11 @@ int runAzLogin(const ClientFlags& flags) {
       return 1;
     }
   }
-  std::printf("azlb az-login: az now talks to %s (cloud %s).\n"
-              "In this shell run: eval \"$(azlb env --port %d --data-dir %s)\"   then: az network lb list\n",
-              url.c_str(), cloud.c_str(), port, dataDir.c_str());
+  std::printf(
+      "azlb az-login: az now talks to %s (cloud %s).\n"
+      "In this shell run: eval \"$(azlb env --port %d --data-dir %s)\"   then: az network lb "
+      "list\n",
+      url.c_str(), cloud.c_str(), port, dataDir.c_str());
   return 0;
 }
 

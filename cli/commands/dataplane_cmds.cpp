@@ -38,7 +38,9 @@ int runStatus(const StatusFlags& flags) {
   const std::string& instance = flags.instance;
   auto st = readStatus(instance);
   if (!st) {
-    std::fprintf(stderr, "azlb status: no data plane for instance %s (%s/status.json missing; is `azlb serve` running as root?)\n",
+    std::fprintf(stderr,
+                 "azlb status: no data plane for instance %s (%s/status.json missing; is `azlb "
+                 "serve` running as root?)\n",
                  instance.c_str(), runDirFor(instance).c_str());
     return 1;
   }
@@ -48,28 +50,32 @@ int runStatus(const StatusFlags& flags) {
   }
   std::printf("data plane of instance %s (snapshot %llu)\n", instance.c_str(),
               static_cast<unsigned long long>(st->value("version", 0ULL)));
-  std::printf("  your shell: %s %s -> router %s (frontends %s)\n", st->value("rootLink", "").c_str(),
-              st->value("rootAddress", "").c_str(), st->value("router", "").c_str(), st->value("publicPrefix", "").c_str());
-  // A failing reconcile: why, and when the manager tries again (it backs off, emulator/manager/backoff.h).
+  std::printf("  your shell: %s %s -> router %s (frontends %s)\n",
+              st->value("rootLink", "").c_str(), st->value("rootAddress", "").c_str(),
+              st->value("router", "").c_str(), st->value("publicPrefix", "").c_str());
+  // A failing reconcile: why, and when the manager tries again (it backs off,
+  // emulator/manager/backoff.h).
   const json reconcile = st->value("reconcile", json::object());
   if (reconcile.value("state", "ok") != "ok")
-    std::printf("  RETRYING   the data plane is not up to date: %u failed attempt(s), last: %s\n"
-                "             next retry at %s (waiting %lld ms)\n",
-                reconcile.value("failures", 0U), reconcile.value("lastError", "").c_str(),
-                reconcile.value("nextRetryAt", "").c_str(), reconcile.value("retryDelayMs", 0LL));
+    std::printf(
+        "  RETRYING   the data plane is not up to date: %u failed attempt(s), last: %s\n"
+        "             next retry at %s (waiting %lld ms)\n",
+        reconcile.value("failures", 0U), reconcile.value("lastError", "").c_str(),
+        reconcile.value("nextRetryAt", "").c_str(), reconcile.value("retryDelayMs", 0LL));
   for (const auto& p : st->value("processes", json::array())) {
     bool up = p.value("pid", 0) > 0 && kill(p.value("pid", 0), 0) == 0;
-    std::printf("  %-10s %u  netns %-14s pid %-7d %s  snapshot %llu\n", p.value("kind", "").c_str(), p.value("index", 0U),
-                p.value("namespace", "").c_str(), p.value("pid", 0), up ? "up  " : "DOWN",
-                static_cast<unsigned long long>(p.value("snapshot", 0ULL)));
+    std::printf("  %-10s %u  netns %-14s pid %-7d %s  snapshot %llu\n", p.value("kind", "").c_str(),
+                p.value("index", 0U), p.value("namespace", "").c_str(), p.value("pid", 0),
+                up ? "up  " : "DOWN", static_cast<unsigned long long>(p.value("snapshot", 0ULL)));
     // Its live counters: packets, flows, and every path and drop reason that is not zero.
     if (!up) continue;
     auto client = azlb::runtime::ControlClient::connect(p.value("socket", ""));
     if (!client) continue;
     auto report = client->status(std::chrono::seconds(1));
     if (!report) continue;
-    std::string line = "rx " + std::to_string(report->rxPackets) + " tx " + std::to_string(report->txPackets) +
-                       " flows " + std::to_string(report->flows);
+    std::string line = "rx " + std::to_string(report->rxPackets) + " tx " +
+                       std::to_string(report->txPackets) + " flows " +
+                       std::to_string(report->flows);
     for (const auto& [name, n] : report->paths)
       if (n != 0) line += " " + name + " " + std::to_string(n);
     for (const auto& [name, n] : report->drops)
@@ -77,22 +83,25 @@ int runStatus(const StatusFlags& flags) {
     std::printf("             %s\n", line.c_str());
   }
   for (const auto& r : st->value("rules", json::array()))
-    std::printf("  rule       %s -> %zu backend(s)   %s\n", r.value("frontend", "").c_str(), r.value("backends", size_t{0}),
-                r.value("name", "").c_str());
+    std::printf("  rule       %s -> %zu backend(s)   %s\n", r.value("frontend", "").c_str(),
+                r.value("backends", size_t{0}), r.value("name", "").c_str());
   for (const auto& vm : st->value("vms", json::array())) {
     std::string ips;
-    for (const auto& ip : vm.value("ips", json::array())) ips += (ips.empty() ? "" : ",") + ip.get<std::string>();
-    std::printf("  vm         %-16s %-15s vnet %-10s host %u  netns %s  underlay %s\n", vm.value("name", "").c_str(),
-                ips.c_str(), vm.value("vnet", "").c_str(), vm.value("host", 0U), vm.value("namespace", "").c_str(),
+    for (const auto& ip : vm.value("ips", json::array()))
+      ips += (ips.empty() ? "" : ",") + ip.get<std::string>();
+    std::printf("  vm         %-16s %-15s vnet %-10s host %u  netns %s  underlay %s\n",
+                vm.value("name", "").c_str(), ips.c_str(), vm.value("vnet", "").c_str(),
+                vm.value("host", 0U), vm.value("namespace", "").c_str(),
                 vm.value("underlay", "").c_str());
   }
   for (const auto& p : st->value("probes", json::array())) {
     std::string detail = p.value("detail", "");
-    std::printf("  probe      %-15s %-4s %s%s  %s\n", p.value("ip", "").c_str(), p.value("up", false) ? "up" : "DOWN",
-                p.value("outcome", "").c_str(), detail.empty() ? "" : (" (" + detail + ")").c_str(),
-                p.value("probe", "").c_str());
+    std::printf("  probe      %-15s %-4s %s%s  %s\n", p.value("ip", "").c_str(),
+                p.value("up", false) ? "up" : "DOWN", p.value("outcome", "").c_str(),
+                detail.empty() ? "" : (" (" + detail + ")").c_str(), p.value("probe", "").c_str());
   }
-  const json errors = st->value("loadBalancerErrors", json::object());  // named: items() of a temporary dangles
+  const json errors =
+      st->value("loadBalancerErrors", json::object());  // named: items() of a temporary dangles
   for (const auto& [lb, why] : errors.items())
     std::printf("  FAILED     %s: %s\n", lb.c_str(), why.get<std::string>().c_str());
   return 0;
@@ -109,16 +118,18 @@ int runExec(const ExecFlags& flags) {
   std::string ns;
   int matches = 0;
   for (const auto& vm : st->value("vms", json::array())) {
-    bool hit = vm.value("name", "") == want || vm.value("namespace", "") == want || vm.value("id", "") == want;
-    for (const auto& ip : vm.value("ips", json::array())) hit = hit || ip.get<std::string>() == want;
+    bool hit = vm.value("name", "") == want || vm.value("namespace", "") == want ||
+               vm.value("id", "") == want;
+    for (const auto& ip : vm.value("ips", json::array()))
+      hit = hit || ip.get<std::string>() == want;
     if (hit) {
       ns = vm.value("namespace", "");
       ++matches;
     }
   }
   if (matches != 1) {
-    std::fprintf(stderr, "azlb exec: %s VM matches '%s' (see `azlb status`)\n", matches == 0 ? "no" : "more than one",
-                 want.c_str());
+    std::fprintf(stderr, "azlb exec: %s VM matches '%s' (see `azlb status`)\n",
+                 matches == 0 ? "no" : "more than one", want.c_str());
     return 1;
   }
   int fd = open(("/run/netns/" + ns).c_str(), O_RDONLY | O_CLOEXEC);
@@ -144,7 +155,8 @@ int runCleanup(const CleanupFlags& flags) {
   if (instance)
     runDirs.push_back(runDirFor(*instance));
   else if (std::filesystem::exists("/run/azlb"))
-    for (const auto& e : std::filesystem::directory_iterator("/run/azlb")) runDirs.push_back(e.path());
+    for (const auto& e : std::filesystem::directory_iterator("/run/azlb"))
+      runDirs.push_back(e.path());
   int stopped = 0;
   for (const auto& dir : runDirs) {
     if (!std::filesystem::exists(dir)) continue;
@@ -155,20 +167,24 @@ int runCleanup(const CleanupFlags& flags) {
       in >> pid;
       std::ifstream cmd("/proc/" + std::to_string(pid) + "/cmdline");
       std::string cmdline((std::istreambuf_iterator<char>(cmd)), {});
-      if (pid > 1 && cmdline.find("azlb") != std::string::npos && kill(pid, SIGTERM) == 0) ++stopped;
+      if (pid > 1 && cmdline.find("azlb") != std::string::npos && kill(pid, SIGTERM) == 0)
+        ++stopped;
     }
   }
   // Workloads inside our namespaces end with them.
-  netns::killProcessesInNamespaces(prefix, instance ? std::optional<std::string_view>(*instance) : std::nullopt);
-  auto report = netns::cleanup(prefix, instance ? std::optional<std::string_view>(*instance) : std::nullopt);
+  netns::killProcessesInNamespaces(
+      prefix, instance ? std::optional<std::string_view>(*instance) : std::nullopt);
+  auto report =
+      netns::cleanup(prefix, instance ? std::optional<std::string_view>(*instance) : std::nullopt);
   if (!report) {
     std::fprintf(stderr, "azlb cleanup: %s\n", report.error().message().c_str());
     return 1;
   }
   for (const auto& dir : runDirs) std::filesystem::remove_all(dir);
-  std::printf("azlb cleanup: stopped %d process(es), removed %zu namespace(s) and %zu link(s)\n", stopped,
-              report->namespaces.size(), report->links.size());
-  for (const auto& f : report->failures) std::fprintf(stderr, "  could not remove: %s\n", f.message().c_str());
+  std::printf("azlb cleanup: stopped %d process(es), removed %zu namespace(s) and %zu link(s)\n",
+              stopped, report->namespaces.size(), report->links.size());
+  for (const auto& f : report->failures)
+    std::fprintf(stderr, "  could not remove: %s\n", f.message().c_str());
   return report->failures.empty() ? 0 : 1;
 }
 

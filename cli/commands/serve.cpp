@@ -57,7 +57,8 @@ Result<bool> wantDataplane(const ServeFlags& f) {
 }
 
 /// The manager turns every change into namespaces, processes and snapshots.
-Result<std::unique_ptr<manager::Manager>> startDataplane(const ServeFlags& f, armservice::Service& service) {
+Result<std::unique_ptr<manager::Manager>> startDataplane(const ServeFlags& f,
+                                                         armservice::Service& service) {
   const auto underlay = armapi::parseIpv4Prefix(f.underlay);  // checked by the parser: a.b.0.0/16
   manager::ManagerOptions mo;
   mo.plan.instance = f.instance;
@@ -129,13 +130,15 @@ int runServe(const ServeFlags& f) {
     server.stop();
   }).detach();
 
-  const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
+  const double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
   log::info(kLog, "ARM endpoint https://localhost:%d/ ready in %.0f ms", *bound, ms);
-  log::info(kLog, "data: %s   CA: %s", f.inMemory ? "(in memory)" : (f.dataDir + "/azlb.db").c_str(),
+  log::info(kLog, "data: %s   CA: %s",
+            f.inMemory ? "(in memory)" : (f.dataDir + "/azlb.db").c_str(),
             tlsFiles->caCert.c_str());
   const std::string azlb = commandName();
-  log::info(kLog, "set up az:  eval \"$(%s env --port %d --data-dir %s)\" && %s az-login", azlb.c_str(),
-            *bound, f.dataDir.c_str(), azlb.c_str());
+  log::info(kLog, "set up az:  eval \"$(%s env --port %d --data-dir %s)\" && %s az-login",
+            azlb.c_str(), *bound, f.dataDir.c_str(), azlb.c_str());
   if (!f.readyFile.empty() && !writeReadyFile(f.readyFile, *bound)) return 1;
   server.run();
   if (dataplane) {

@@ -12,7 +12,9 @@
 
 namespace azlb::controller {
 
-std::string routerNamespace(const PlanOptions& o) { return passes::name(passes::naming(o), netns_model::Role::Router); }
+std::string routerNamespace(const PlanOptions& o) {
+  return passes::name(passes::naming(o), netns_model::Role::Router);
+}
 std::string muxNamespace(const PlanOptions& o, std::uint32_t i) {
   return passes::name(passes::naming(o), netns_model::Role::Mux, i);
 }
@@ -24,13 +26,15 @@ std::string hostNamespace(const PlanOptions& o, std::uint32_t j) {
 // pure function of the model and earlier passes' output (and of `previous`, so numbers stay
 // stable). A new capability (outbound SNAT, security rules, cloud services) is a new pass in
 // passes/ with its own output struct and one line here, not a longer existing pass.
-Plan compile(const Inputs& in, const PlanOptions& o, const Assignments& previous, std::uint64_t version) {
-  const model::Resources resources =
-      model::parseResources(in.virtualNetworks, in.networkInterfaces, in.loadBalancers, in.publicIpAddresses);
+Plan compile(const Inputs& in, const PlanOptions& o, const Assignments& previous,
+             std::uint64_t version) {
+  const model::Resources resources = model::parseResources(in.virtualNetworks, in.networkInterfaces,
+                                                           in.loadBalancers, in.publicIpAddresses);
   const passes::Inventory inventory = passes::inventory(resources);
   passes::Placement placed = passes::placement(inventory, o, previous);
   passes::Fabric fabric = passes::topology(placed.vms, o);
-  passes::Forwarding forwarding = passes::forwarding(resources, inventory, placed.vms, in.probeUp, o);
+  passes::Forwarding forwarding =
+      passes::forwarding(resources, inventory, placed.vms, in.probeUp, o);
   passes::Snapshots snapshots = passes::snapshots(forwarding, fabric, placed.vms, o, version);
 
   Plan plan;

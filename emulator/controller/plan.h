@@ -64,7 +64,7 @@ struct ProbePlan {
   std::string backend;       // BackendSpec id (NIC ipConfiguration or pool address)
   std::string ip;            // the address probed
   std::uint32_t host = 0;
-  bool up = false;           // as compiled into this plan's snapshots
+  bool up = false;  // as compiled into this plan's snapshots
 };
 
 /// The health of one load-balancing rule's backends, as the ARM health-status API
@@ -74,25 +74,27 @@ struct RuleHealthPlan {
     std::string probeKey;  // ProbePlan::key
     std::string backend;   // BackendSpec id (NIC ipConfiguration or pool address)
     std::string ip;
-    bool nic = false;      // backend is a NIC ipConfiguration (its id goes in the answer)
-    std::string admin;     // pool address adminState: "None", "Up", "Down" or "Drain"
-    bool inRotation = false;  // new flows go to it (probe, admin state and noHealthyBackendsBehavior)
+    bool nic = false;   // backend is a NIC ipConfiguration (its id goes in the answer)
+    std::string admin;  // pool address adminState: "None", "Up", "Down" or "Drain"
+    bool inRotation =
+        false;  // new flows go to it (probe, admin state and noHealthyBackendsBehavior)
   };
-  std::string rule;   // id
-  std::string probe;  // id
+  std::string rule;              // id
+  std::string probe;             // id
   std::string protocol = "Tcp";  // the probe's: Tcp, Http or Https
-  bool allDownIsUp = false;  // noHealthyBackendsBehavior AllProbedUp is in effect (every probe down)
+  bool allDownIsUp =
+      false;  // noHealthyBackendsBehavior AllProbedUp is in effect (every probe down)
   std::vector<Backend> backends;  // the rule's pools' members in Azure's order
 };
 
 struct VmPlan {
-  std::string id;        // NIC id, or the pool backend-address id for IP-based backends
-  std::string name;      // NIC name or backend-address name (for `azlb exec`)
-  std::string vnet;      // lower-case VNet id
+  std::string id;    // NIC id, or the pool backend-address id for IP-based backends
+  std::string name;  // NIC name or backend-address name (for `azlb exec`)
+  std::string vnet;  // lower-case VNet id
   std::string vnetName;
   std::vector<std::string> ips;  // primary first
   std::uint8_t prefixLength = 24;
-  std::string gateway;   // the subnet's .1
+  std::string gateway;  // the subnet's .1
   std::uint32_t host = 0;
   std::uint32_t index = 0;  // stable small number: names its namespace and link
   std::string underlay;     // its PA
@@ -104,9 +106,9 @@ struct VmPlan {
 
 /// Stable numbers handed from one plan to the next, so adding a VM never renumbers another.
 struct Assignments {
-  std::map<std::string, std::uint32_t> vmIndex;   // vm id -> index
-  std::map<std::string, std::uint32_t> vmPa;      // vm id -> last octet within its host range
-  std::map<std::string, std::uint32_t> vnetIndex; // vnet id -> small number
+  std::map<std::string, std::uint32_t> vmIndex;    // vm id -> index
+  std::map<std::string, std::uint32_t> vmPa;       // vm id -> last octet within its host range
+  std::map<std::string, std::uint32_t> vnetIndex;  // vnet id -> small number
 };
 
 struct Plan {
@@ -117,7 +119,7 @@ struct Plan {
   /// lb id -> why its data plane is not built; also any input resource (VNet, NIC, public IP,
   /// load balancer) that does not parse, under its own id, with the property at fault.
   std::map<std::string, std::string> loadBalancerErrors;
-  std::vector<ProbePlan> probes;  // every (probe, backend) pair, sorted by key
+  std::vector<ProbePlan> probes;           // every (probe, backend) pair, sorted by key
   std::vector<RuleHealthPlan> ruleHealth;  // one per probed load-balancing rule that is built
   Assignments assignments;
   // Addresses the manager and `azlb status` print.
@@ -128,7 +130,8 @@ struct Plan {
 /// Compiles inputs into a plan. Never fails as a whole: what cannot be built is reported per load
 /// balancer in Plan::loadBalancerErrors (and per VM by its absence, with a reason in that map); a
 /// resource that does not parse is left out and reported there under its own id.
-Plan compile(const Inputs& inputs, const PlanOptions& options, const Assignments& previous, std::uint64_t version);
+Plan compile(const Inputs& inputs, const PlanOptions& options, const Assignments& previous,
+             std::uint64_t version);
 
 /// Namespace names (also used by status/exec/cleanup).
 std::string routerNamespace(const PlanOptions& o);

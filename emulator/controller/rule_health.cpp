@@ -11,7 +11,9 @@ std::string healthReason(const RuleHealthPlan& rule, const RuleHealthPlan::Backe
   const bool probedUp = seen && seen->up;
   if (!probedUp && backend.inRotation && rule.allDownIsUp) return "Up_Probe_AllDownIsUp";
   if (!seen || seen->outcome.empty()) return "NA";
-  if (probedUp) return seen->outcome == "success" ? "Up_Probe_Success" : "Up_Probe_ApproachingUnhealthyThreshold";
+  if (probedUp)
+    return seen->outcome == "success" ? "Up_Probe_Success"
+                                      : "Up_Probe_ApproachingUnhealthyThreshold";
   if (seen->outcome == "success") return "Down_Probe_ApproachingHealthyThreshold";
   if (rule.protocol == "Tcp") return "Down_Probe_TcpProbeTimeout";
   if (seen->outcome == "badStatus") return "Down_Probe_HttpStatusCodeError";
@@ -19,7 +21,8 @@ std::string healthReason(const RuleHealthPlan& rule, const RuleHealthPlan::Backe
   return "Down_Probe_HttpEndpointUnreachable";
 }
 
-nlohmann::json ruleHealthStatus(const RuleHealthPlan& rule, const std::map<std::string, ProbeObservation>& seen) {
+nlohmann::json ruleHealthStatus(const RuleHealthPlan& rule,
+                                const std::map<std::string, ProbeObservation>& seen) {
   model::LoadBalancerHealthPerRule answer;
   for (const auto& b : rule.backends) {
     auto it = seen.find(b.probeKey);
@@ -28,7 +31,8 @@ nlohmann::json ruleHealthStatus(const RuleHealthPlan& rule, const std::map<std::
     // the backend gets no new flows until its first probe passes.
     const bool isUp = reason.rfind("Up_", 0) == 0;
     (isUp ? answer.up : answer.down) += 1;
-    answer.loadBalancerBackendAddresses.push_back({b.ip, b.nic ? b.backend : std::string(), isUp ? "Up" : "Down", reason});
+    answer.loadBalancerBackendAddresses.push_back(
+        {b.ip, b.nic ? b.backend : std::string(), isUp ? "Up" : "Down", reason});
   }
   return model::toJson(answer);
 }

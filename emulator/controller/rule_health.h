@@ -16,7 +16,8 @@ namespace azlb::controller {
 /// What a host agent last said of one (probe, backend) pair.
 struct ProbeObservation {
   bool up = false;      // the probe has it in rotation
-  std::string outcome;  // last attempt: "success", "refused", "timeout", "badStatus", "error", "" (none yet)
+  std::string outcome;  // last attempt: "success", "refused", "timeout", "badStatus", "error", ""
+                        // (none yet)
 };
 
 /// The reason code of one backend: Up_Admin / Down_Admin (adminState), Up_Probe_AllDownIsUp
@@ -32,6 +33,7 @@ std::string healthReason(const RuleHealthPlan& rule, const RuleHealthPlan::Backe
 /// The API's answer: a model::LoadBalancerHealthPerRule (up and down counts, each backend's
 /// address, state and reason, and its NIC ipConfiguration for NIC backends), backends in the
 /// plan's order, rendered by model::toJson. `seen` is keyed by ProbePlan::key.
-nlohmann::json ruleHealthStatus(const RuleHealthPlan& rule, const std::map<std::string, ProbeObservation>& seen);
+nlohmann::json ruleHealthStatus(const RuleHealthPlan& rule,
+                                const std::map<std::string, ProbeObservation>& seen);
 
 }  // namespace azlb::controller

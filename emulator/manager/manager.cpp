@@ -9,12 +9,16 @@ namespace azlb::manager {
 namespace fs = std::filesystem;
 using json = nlohmann::json;
 
-std::vector<json> ServiceResourceSource::listByType(const std::string& type) { return service_.listByType(type); }
+std::vector<json> ServiceResourceSource::listByType(const std::string& type) {
+  return service_.listByType(type);
+}
 
 void ServiceResourceSource::completeOperation(const std::string& operationId,
                                               const std::optional<OperationFailure>& failure) {
   std::optional<armapi::ArmError> err;
-  if (failure) err = armapi::ArmError{failure->status, "DataPlaneProvisioningFailed", failure->message, {}, {}};
+  if (failure)
+    err =
+        armapi::ArmError{failure->status, "DataPlaneProvisioningFailed", failure->message, {}, {}};
   service_.completeOperation(operationId, err);
 }
 
@@ -23,10 +27,13 @@ Manager::Manager(armservice::Service& service, ManagerOptions options)
       source_(service),
       topology_(netns_model::Naming::create(opts_.plan.prefix, opts_.plan.instance).value()),
       supervisor_(SupervisorOptions{opts_.plan, opts_.runDir, opts_.binary}),
-      reconciler_(source_, topology_, supervisor_, opts_.plan, [] { return std::chrono::steady_clock::now(); },
-                  opts_.backoff) {}
+      reconciler_(
+          source_, topology_, supervisor_, opts_.plan,
+          [] { return std::chrono::steady_clock::now(); }, opts_.backoff) {}
 
-Manager::~Manager() { stop(false); }
+Manager::~Manager() {
+  stop(false);
+}
 
 Result<void> Manager::start() {
   if (auto ok = supervisor_.start(); !ok) return ok;
@@ -55,7 +62,8 @@ void Manager::stop(bool teardown) {
   supervisor_.stopAll();
   (void)topology_.teardown();
   std::error_code ec;
-  fs::remove_all(opts_.runDir, ec);  // sockets, pid files, logs, status.json: nothing of the instance stays
+  fs::remove_all(opts_.runDir,
+                 ec);  // sockets, pid files, logs, status.json: nothing of the instance stays
 }
 
 void Manager::loop() {
@@ -90,7 +98,8 @@ void Manager::step(std::vector<Change> changes, bool dirty) {
   if (!reconcileNow && !muxesBack) return;
   // After a failure, wait out the backoff, unless ARM changes wait: their operations complete now.
   if (!reconciler_.mayRun(!changes.empty())) return;
-  auto ok = reconciler_.reconcile({.probeUp = reporter_.probeUp(), .muxesDown = supervisor_.muxesDown()});
+  auto ok =
+      reconciler_.reconcile({.probeUp = reporter_.probeUp(), .muxesDown = supervisor_.muxesDown()});
   if (ok) {
     reporter_.publish(*reconciler_.plan());
   } else {

@@ -25,8 +25,8 @@ namespace azlb::manager {
 
 struct ManagerOptions {
   controller::PlanOptions plan;
-  std::string runDir;  // sockets, pid files, logs, status.json
-  std::string binary;  // the azlb executable to start processes from
+  std::string runDir;     // sockets, pid files, logs, status.json
+  std::string binary;     // the azlb executable to start processes from
   BackoffPolicy backoff;  // retry spacing after a failed reconcile
 };
 
@@ -35,7 +35,8 @@ class ServiceResourceSource : public ResourceSource {
  public:
   explicit ServiceResourceSource(armservice::Service& service) : service_(service) {}
   std::vector<nlohmann::json> listByType(const std::string& type) override;
-  void completeOperation(const std::string& operationId, const std::optional<OperationFailure>& failure) override;
+  void completeOperation(const std::string& operationId,
+                         const std::optional<OperationFailure>& failure) override;
 
  private:
   armservice::Service& service_;
@@ -45,7 +46,9 @@ class ServiceResourceSource : public ResourceSource {
 class RealizerTopologySink : public TopologySink {
  public:
   explicit RealizerTopologySink(netns_model::Naming naming) : realizer_(std::move(naming)) {}
-  Result<void> applyTopology(const netns_model::Topology& topology) override { return realizer_.apply(topology); }
+  Result<void> applyTopology(const netns_model::Topology& topology) override {
+    return realizer_.apply(topology);
+  }
   Result<void> teardown() { return realizer_.teardown(); }
 
  private:
@@ -68,7 +71,9 @@ class Manager : public armservice::ChangeListener {
   std::string metricsText() const override { return reporter_.metricsText(); }
   /// Azure's health status of a probed load-balancing rule (controller::ruleHealthStatus), null
   /// when the data plane has no such rule. Any thread.
-  nlohmann::json ruleHealth(const std::string& ruleId) const override { return reporter_.ruleHealth(ruleId); }
+  nlohmann::json ruleHealth(const std::string& ruleId) const override {
+    return reporter_.ruleHealth(ruleId);
+  }
   /// Stops the thread. With teardown, also ends the processes and removes every namespace.
   void stop(bool teardown);
 

@@ -15,7 +15,9 @@ Reconciler::Reconciler(ResourceSource& source, TopologySink& topology, SnapshotS
       clock_(std::move(clock)),
       backoff_(backoff) {}
 
-bool Reconciler::mayRun(bool changesWaiting) const { return changesWaiting || backoff_.due(clock_()); }
+bool Reconciler::mayRun(bool changesWaiting) const {
+  return changesWaiting || backoff_.due(clock_());
+}
 
 Result<void> Reconciler::reconcile(const ObservedState& observed) {
   controller::Inputs in;
@@ -52,7 +54,8 @@ void Reconciler::completeOperations(const std::vector<Change>& changes) {
       for (const auto& id : change.resourceIds)
         for (const auto& [lb, why] : loadBalancerErrors_)
           if (armapi::iequals(id, lb))
-            failure = OperationFailure{400, "azlb could not build the data plane of " + lb + ": " + why};
+            failure =
+                OperationFailure{400, "azlb could not build the data plane of " + lb + ": " + why};
     }
     source_.completeOperation(change.operationId, failure);
   }

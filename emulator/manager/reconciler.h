@@ -38,14 +38,14 @@ class SnapshotSink {
 
 /// What the data plane reports back into the next compile.
 struct ObservedState {
-  std::map<std::string, bool> probeUp;   // probe key -> in rotation (controller::Inputs::probeUp)
-  std::set<std::uint32_t> muxesDown;     // MUXes out of the ECMP route
+  std::map<std::string, bool> probeUp;  // probe key -> in rotation (controller::Inputs::probeUp)
+  std::set<std::uint32_t> muxesDown;    // MUXes out of the ECMP route
 };
 
 /// The retry state, for status output.
 struct RetryStatus {
-  unsigned failures = 0;  // consecutive failed reconciles; 0: the last one succeeded
-  std::string lastError;  // why the last one failed ("" when it succeeded)
+  unsigned failures = 0;               // consecutive failed reconciles; 0: the last one succeeded
+  std::string lastError;               // why the last one failed ("" when it succeeded)
   std::chrono::milliseconds delay{0};  // the wait chosen after it
   Backoff::TimePoint nextRetry{};      // when the retry is due
 };
@@ -89,7 +89,7 @@ class Reconciler {
   controller::Assignments assignments_;
   std::optional<controller::Plan> plan_;
   std::uint64_t version_ = 0;
-  std::optional<std::string> lastError_;                    // of the last reconcile
+  std::optional<std::string> lastError_;                   // of the last reconcile
   std::map<std::string, std::string> loadBalancerErrors_;  // of the last compile
 };
 

@@ -23,13 +23,19 @@ std::string label(const std::string& v) {
   return out;
 }
 
-json probeList(const controller::Plan& plan, const std::map<std::string, runtime::ProbeReport>& reports) {
+json probeList(const controller::Plan& plan,
+               const std::map<std::string, runtime::ProbeReport>& reports) {
   json probes = json::array();
   for (const auto& pl : plan.probes) {
     auto r = reports.find(pl.key);
     const bool up = r != reports.end() && r->second.up;
-    probes.push_back({{"key", pl.key}, {"loadBalancer", pl.loadBalancer}, {"probe", pl.probe},
-                      {"backend", pl.backend}, {"ip", pl.ip}, {"host", pl.host}, {"up", up},
+    probes.push_back({{"key", pl.key},
+                      {"loadBalancer", pl.loadBalancer},
+                      {"probe", pl.probe},
+                      {"backend", pl.backend},
+                      {"ip", pl.ip},
+                      {"host", pl.host},
+                      {"up", up},
                       {"inRotation", pl.up},
                       {"outcome", r != reports.end() ? r->second.outcome : ""},
                       {"detail", r != reports.end() ? r->second.detail : "not probed yet"}});
@@ -66,7 +72,8 @@ bool Reporter::mergeProbeReports(const std::vector<runtime::ProbeReport>& report
   bool changed = false;
   for (const auto& probe : reports) {
     auto& known = probeReports_[probe.key];
-    if (known.up != probe.up || known.outcome != probe.outcome || known.detail != probe.detail) changed = true;
+    if (known.up != probe.up || known.outcome != probe.outcome || known.detail != probe.detail)
+      changed = true;
     known = probe;
   }
   return changed;
@@ -86,25 +93,30 @@ std::map<std::string, bool> Reporter::probeUp() const {
   return out;
 }
 
-std::string metricsFor(const controller::Plan& plan, const std::map<std::string, runtime::ProbeReport>& reports) {
+std::string metricsFor(const controller::Plan& plan,
+                       const std::map<std::string, runtime::ProbeReport>& reports) {
   std::string text =
-      "# HELP azlb_dip_availability Health probe status per backend (Azure Monitor DipAvailability): 100 up, 0 down.\n"
+      "# HELP azlb_dip_availability Health probe status per backend (Azure Monitor "
+      "DipAvailability): 100 up, 0 down.\n"
       "# TYPE azlb_dip_availability gauge\n";
   for (const auto& pl : plan.probes) {
     auto r = reports.find(pl.key);
     const bool up = r != reports.end() && r->second.up;
-    text += "azlb_dip_availability{load_balancer=\"" + label(pl.loadBalancer) + "\",probe=\"" + label(pl.probe) +
-            "\",backend=\"" + label(pl.backend) + "\",backend_ip_address=\"" + pl.ip + "\"} " + (up ? "100" : "0") + "\n";
+    text += "azlb_dip_availability{load_balancer=\"" + label(pl.loadBalancer) + "\",probe=\"" +
+            label(pl.probe) + "\",backend=\"" + label(pl.backend) + "\",backend_ip_address=\"" +
+            pl.ip + "\"} " + (up ? "100" : "0") + "\n";
   }
   text +=
-      "# HELP azlb_vip_availability Data path availability per frontend (Azure Monitor VipAvailability): 100 when at least one backend is in rotation.\n"
+      "# HELP azlb_vip_availability Data path availability per frontend (Azure Monitor "
+      "VipAvailability): 100 when at least one backend is in rotation.\n"
       "# TYPE azlb_vip_availability gauge\n";
   if (!plan.muxSnapshots.empty())
     for (const auto& r : plan.muxSnapshots[0].forwarding.rules) {
       bool any = false;
       for (const auto& b : r.backends) any = any || b.healthy;
-      text += "azlb_vip_availability{rule=\"" + label(r.name) + "\",frontend_ip_address=\"" + r.frontendIp.toString() +
-              "\",frontend_port=\"" + std::to_string(r.frontendPort) + "\"} " + (any ? "100" : "0") + "\n";
+      text += "azlb_vip_availability{rule=\"" + label(r.name) + "\",frontend_ip_address=\"" +
+              r.frontendIp.toString() + "\",frontend_port=\"" + std::to_string(r.frontendPort) +
+              "\"} " + (any ? "100" : "0") + "\n";
     }
   return text;
 }
@@ -115,7 +127,8 @@ void Reporter::publish(const controller::Plan& plan) {
   std::map<std::string, controller::ProbeObservation> seen;
   for (const auto& [key, report] : probeReports_) seen[key] = {report.up, report.outcome};
   std::map<std::string, json> health;
-  for (const auto& rh : plan.ruleHealth) health[armapi::toLower(rh.rule)] = controller::ruleHealthStatus(rh, seen);
+  for (const auto& rh : plan.ruleHealth)
+    health[armapi::toLower(rh.rule)] = controller::ruleHealthStatus(rh, seen);
   std::lock_guard lk(mu_);
   probeStatus_ = std::move(probes);
   metrics_ = std::move(text);
@@ -145,16 +158,28 @@ json Reporter::statusJson(const StatusInputs& in) const {
   const auto& options = in.options ? *in.options : kDefaults;
   json vms = json::array();
   for (const auto& vm : plan.vms)
-    vms.push_back({{"name", vm.name}, {"id", vm.id}, {"ips", vm.ips}, {"namespace", vm.ns}, {"host", vm.host},
-                   {"underlay", vm.underlay}, {"vnet", vm.vnetName}, {"hostNamespace", vm.hostNs}});
+    vms.push_back({{"name", vm.name},
+                   {"id", vm.id},
+                   {"ips", vm.ips},
+                   {"namespace", vm.ns},
+                   {"host", vm.host},
+                   {"underlay", vm.underlay},
+                   {"vnet", vm.vnetName},
+                   {"hostNamespace", vm.hostNs}});
   json procs = json::array();
   for (const auto& p : in.processes)
-    procs.push_back({{"kind", p.kind}, {"index", p.index}, {"namespace", p.ns}, {"pid", p.pid},
-                     {"socket", p.socket}, {"log", p.log}, {"snapshot", p.ackedVersion}});
+    procs.push_back({{"kind", p.kind},
+                     {"index", p.index},
+                     {"namespace", p.ns},
+                     {"pid", p.pid},
+                     {"socket", p.socket},
+                     {"log", p.log},
+                     {"snapshot", p.ackedVersion}});
   json rules = json::array();
   if (!plan.muxSnapshots.empty())
     for (const auto& r : plan.muxSnapshots[0].forwarding.rules)
-      rules.push_back({{"name", r.name}, {"frontend", r.frontendIp.toString() + ":" + std::to_string(r.frontendPort)},
+      rules.push_back({{"name", r.name},
+                       {"frontend", r.frontendIp.toString() + ":" + std::to_string(r.frontendPort)},
                        {"backends", r.backends.size()}});
   return {{"version", in.version},
           {"router", controller::routerNamespace(options)},

@@ -70,6 +70,7 @@ class Reporter {
 void writeStatusFile(const std::string& runDir, const nlohmann::json& status);
 
 /// Prometheus text for `plan` with these probe reports (pure).
-std::string metricsFor(const controller::Plan& plan, const std::map<std::string, runtime::ProbeReport>& reports);
+std::string metricsFor(const controller::Plan& plan,
+                       const std::map<std::string, runtime::ProbeReport>& reports);
 
 }  // namespace azlb::manager

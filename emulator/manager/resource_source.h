@@ -30,7 +30,8 @@ class ResourceSource {
   /// Rendered GET bodies of every resource of an ARM type ("Microsoft.Network/loadBalancers").
   virtual std::vector<nlohmann::json> listByType(const std::string& type) = 0;
   /// Marks the operation Succeeded (nullopt) or Failed with the reason.
-  virtual void completeOperation(const std::string& operationId, const std::optional<OperationFailure>& failure) = 0;
+  virtual void completeOperation(const std::string& operationId,
+                                 const std::optional<OperationFailure>& failure) = 0;
 };
 
 }  // namespace azlb::manager

@@ -41,10 +41,11 @@ Supervisor::Proc Supervisor::makeProc(const std::string& kind, std::uint32_t ind
   p.status.socket = base + ".sock";
   p.status.log = base + ".log";
   p.pidFile = base + ".pid";
-  p.args = {opts_.binary, kind, "--index", std::to_string(index), "--socket", p.status.socket, "--tun", "tun0"};
+  p.args = {opts_.binary,    kind,    "--index", std::to_string(index), "--socket",
+            p.status.socket, "--tun", "tun0"};
   if (mux) {
-    const std::string underlay = std::to_string(o.underlayHigh) + "." + std::to_string(o.underlayLow) + ".4." +
-                                 std::to_string(index + 1);
+    const std::string underlay = std::to_string(o.underlayHigh) + "." +
+                                 std::to_string(o.underlayLow) + ".4." + std::to_string(index + 1);
     p.args.insert(p.args.end(), {"--underlay", underlay, "--frontend-prefix", o.publicPrefix});
   }
   return p;
@@ -60,7 +61,8 @@ Result<void> Supervisor::start() {
   for (auto& p : procs_) {
     pid_t pid = static_cast<pid_t>(std::atoi(readFile(p.pidFile).c_str()));
     if (pid > 0 && kill(pid, 0) == 0 &&
-        readFile("/proc/" + std::to_string(pid) + "/cmdline").find(p.status.kind) != std::string::npos)
+        readFile("/proc/" + std::to_string(pid) + "/cmdline").find(p.status.kind) !=
+            std::string::npos)
       p.pid = -pid;  // negative: alive, not our child
   }
   return {};
@@ -95,7 +97,8 @@ bool Supervisor::checkProcesses() {
 bool Supervisor::readmitMuxes(std::uint64_t version) {
   bool back = false;
   for (auto& p : procs_)
-    if (p.status.kind == "mux" && muxesDown_.count(p.status.index) && alive(p) && p.status.ackedVersion == version) {
+    if (p.status.kind == "mux" && muxesDown_.count(p.status.index) && alive(p) &&
+        p.status.ackedVersion == version) {
       muxesDown_.erase(p.status.index);
       back = true;
     }
@@ -148,7 +151,8 @@ Result<void> Supervisor::push(Proc& p, const runtime::Snapshot& s) {
         return {};
       }
       if (acked.error().code.value() == EINVAL)
-        return fail(who + " rejected snapshot " + std::to_string(s.version) + ": " + acked.error().message());
+        return fail(who + " rejected snapshot " + std::to_string(s.version) + ": " +
+                    acked.error().message());
     }
     if (std::chrono::steady_clock::now() > deadline)
       return fail(who + " did not take its snapshot within 10 s (see " + p.status.log + ")");
@@ -161,7 +165,8 @@ Result<void> Supervisor::pushSnapshots(const controller::Plan& plan) {
   for (auto& p : procs_) {
     if (!alive(p))
       if (auto ok = spawn(p); !ok) return ok;
-    const auto& snap = p.status.kind == "mux" ? plan.muxSnapshots[p.status.index] : plan.hostSnapshots[p.status.index];
+    const auto& snap = p.status.kind == "mux" ? plan.muxSnapshots[p.status.index]
+                                              : plan.hostSnapshots[p.status.index];
     if (auto ok = push(p, snap); !ok) return ok;
   }
   return {};

@@ -30,7 +30,7 @@ struct ProcessStatus {
   std::string kind;  // "mux" or "host-agent"
   std::uint32_t index = 0;
   std::string ns, socket, log;
-  pid_t pid = 0;                  // 0 when not running
+  pid_t pid = 0;                   // 0 when not running
   std::uint64_t ackedVersion = 0;  // the snapshot it last acknowledged
 };
 

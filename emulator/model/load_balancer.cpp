@@ -4,19 +4,26 @@ namespace azlb::model {
 
 const char* toString(ProbeProtocol p) {
   switch (p) {
-    case ProbeProtocol::Tcp: return "Tcp";
-    case ProbeProtocol::Http: return "Http";
-    case ProbeProtocol::Https: return "Https";
+    case ProbeProtocol::Tcp:
+      return "Tcp";
+    case ProbeProtocol::Http:
+      return "Http";
+    case ProbeProtocol::Https:
+      return "Https";
   }
   return "Tcp";
 }
 
 const char* toString(AdminState a) {
   switch (a) {
-    case AdminState::None: return "None";
-    case AdminState::Up: return "Up";
-    case AdminState::Down: return "Down";
-    case AdminState::Drain: return "Drain";
+    case AdminState::None:
+      return "None";
+    case AdminState::Up:
+      return "Up";
+    case AdminState::Down:
+      return "Down";
+    case AdminState::Drain:
+      return "Drain";
   }
   return "None";
 }

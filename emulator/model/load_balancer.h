@@ -85,8 +85,8 @@ struct InboundNatRule {
   int backendPort = 0;
   /// A port-range rule maps ports start..end to the pool's members in order.
   std::optional<int> frontendPortRangeStart, frontendPortRangeEnd;
-  std::string backendAddressPoolId;       // range rules
-  std::string backendIpConfigurationId;   // single-port rules
+  std::string backendAddressPoolId;      // range rules
+  std::string backendIpConfigurationId;  // single-port rules
   int idleTimeoutInMinutes = 4;
   bool enableFloatingIp = false;
   bool enableTcpReset = false;

@@ -11,7 +11,7 @@ namespace azlb::model {
 struct Subnet {
   std::string id;
   std::string name;
-  std::string addressPrefix;                  // "" when the subnet uses addressPrefixes
+  std::string addressPrefix;  // "" when the subnet uses addressPrefixes
   std::vector<std::string> addressPrefixes;
 };
 

@@ -36,7 +36,8 @@ class Node {
     if (!v) return def;
     if (!v->is_number_integer()) bad(key, "must be an integer");
     const auto n = v->get<std::int64_t>();
-    if (n < std::numeric_limits<int>::min() || n > std::numeric_limits<int>::max()) bad(key, "is out of range");
+    if (n < std::numeric_limits<int>::min() || n > std::numeric_limits<int>::max())
+      bad(key, "is out of range");
     return static_cast<int>(n);
   }
   std::optional<int> optInteger(const char* key) const {
@@ -97,7 +98,8 @@ class Node {
     for (const auto& [name, value] : values)
       if (iequals(s, name)) return value;
     std::string allowed;
-    for (const auto& [name, value] : values) allowed += (allowed.empty() ? "" : ", ") + std::string(name);
+    for (const auto& [name, value] : values)
+      allowed += (allowed.empty() ? "" : ", ") + std::string(name);
     bad(key, "is \"" + s + "\", not one of " + allowed);
   }
   Node properties() const { return object("properties"); }
@@ -106,8 +108,9 @@ class Node {
   /// `got` is the offending value when it is not obj[key] itself (an array element).
   [[noreturn]] void bad(const char* key, const std::string& what, const json* got = nullptr) const {
     if (!got) got = find(key);
-    throw Bad{(resourceId_->empty() ? std::string("(resource without id)") : *resourceId_) + ": " + join(key) + " " +
-              what + (got ? std::string(" (got ") + got->type_name() + ")" : std::string())};
+    throw Bad{(resourceId_->empty() ? std::string("(resource without id)") : *resourceId_) + ": " +
+              join(key) + " " + what +
+              (got ? std::string(" (got ") + got->type_name() + ")" : std::string())};
   }
 
  private:
@@ -116,7 +119,9 @@ class Node {
     auto it = j_->find(key);
     return it == j_->end() || it->is_null() ? nullptr : &*it;
   }
-  std::string join(const char* key) const { return path_.empty() ? std::string(key) : path_ + "." + key; }
+  std::string join(const char* key) const {
+    return path_.empty() ? std::string(key) : path_ + "." + key;
+  }
 
   const json* j_;
   std::string path_;
@@ -124,7 +129,9 @@ class Node {
 };
 
 const std::initializer_list<std::pair<const char*, TransportProtocol>> kTransport = {
-    {"Tcp", TransportProtocol::Tcp}, {"Udp", TransportProtocol::Udp}, {"All", TransportProtocol::All}};
+    {"Tcp", TransportProtocol::Tcp},
+    {"Udp", TransportProtocol::Udp},
+    {"All", TransportProtocol::All}};
 
 /// Runs `parse` on a resource's root node; Bad becomes the Result's error.
 template <typename T, typename F>
@@ -132,7 +139,8 @@ Result<T> parseRoot(const json& resource, F parse) {
   static const std::string kNoId;
   if (!resource.is_object()) return fail("(resource): must be a JSON object");
   auto id = resource.find("id");
-  const std::string resourceId = id != resource.end() && id->is_string() ? id->get<std::string>() : kNoId;
+  const std::string resourceId =
+      id != resource.end() && id->is_string() ? id->get<std::string>() : kNoId;
   try {
     return parse(Node(resource, "", resourceId));
   } catch (const Bad& b) {
@@ -147,12 +155,14 @@ Subnet subnet(const Node& n) {
 
 IpConfiguration ipConfiguration(const Node& n) {
   const Node p = n.properties();
-  return {n.str("id"), n.str("name"), p.boolean("primary", false), p.str("privateIPAddress"), p.ref("subnet")};
+  return {n.str("id"), n.str("name"), p.boolean("primary", false), p.str("privateIPAddress"),
+          p.ref("subnet")};
 }
 
 FrontendIpConfiguration frontend(const Node& n) {
   const Node p = n.properties();
-  return {n.str("id"), n.str("name"), p.optRef("publicIPAddress"), p.str("privateIPAddress"), p.ref("subnet")};
+  return {n.str("id"), n.str("name"), p.optRef("publicIPAddress"), p.str("privateIPAddress"),
+          p.ref("subnet")};
 }
 
 BackendAddressPool pool(const Node& n) {
@@ -161,10 +171,13 @@ BackendAddressPool pool(const Node& n) {
   for (const auto& a : p.array("loadBalancerBackendAddresses")) {
     const Node ap = a.properties();
     out.loadBalancerBackendAddresses.push_back(
-        {out.id + "/loadBalancerBackendAddresses/" + a.str("name"), a.str("name"), ap.str("ipAddress"),
-         ap.ref("virtualNetwork"), ap.ref("subnet"),
+        {out.id + "/loadBalancerBackendAddresses/" + a.str("name"), a.str("name"),
+         ap.str("ipAddress"), ap.ref("virtualNetwork"), ap.ref("subnet"),
          ap.oneOf("adminState", AdminState::None,
-                  {{"None", AdminState::None}, {"Up", AdminState::Up}, {"Down", AdminState::Down}, {"Drain", AdminState::Drain}})});
+                  {{"None", AdminState::None},
+                   {"Up", AdminState::Up},
+                   {"Down", AdminState::Down},
+                   {"Drain", AdminState::Drain}})});
   }
   return out;
 }
@@ -175,13 +188,16 @@ Probe probe(const Node& n) {
   out.id = n.str("id");
   out.name = n.str("name");
   out.protocol = p.oneOf("protocol", ProbeProtocol::Tcp,
-                         {{"Tcp", ProbeProtocol::Tcp}, {"Http", ProbeProtocol::Http}, {"Https", ProbeProtocol::Https}});
+                         {{"Tcp", ProbeProtocol::Tcp},
+                          {"Http", ProbeProtocol::Http},
+                          {"Https", ProbeProtocol::Https}});
   out.port = p.integer("port", 0);
   out.requestPath = p.str("requestPath");
   out.intervalInSeconds = p.integer("intervalInSeconds", 15);
   out.noHealthyBackendsBehavior =
       p.oneOf("noHealthyBackendsBehavior", NoHealthyBackendsBehavior::AllProbedDown,
-              {{"AllProbedDown", NoHealthyBackendsBehavior::AllProbedDown}, {"AllProbedUp", NoHealthyBackendsBehavior::AllProbedUp}});
+              {{"AllProbedDown", NoHealthyBackendsBehavior::AllProbedDown},
+               {"AllProbedUp", NoHealthyBackendsBehavior::AllProbedUp}});
   out.armProperties = p.raw().dump();
   return out;
 }
@@ -198,7 +214,8 @@ LoadBalancingRule loadBalancingRule(const Node& n) {
   r.frontendPort = p.integer("frontendPort", 0);
   r.backendPort = p.integer("backendPort", 0);
   r.loadDistribution = p.oneOf("loadDistribution", LoadDistribution::Default,
-                               {{"Default", LoadDistribution::Default}, {"SourceIP", LoadDistribution::SourceIP},
+                               {{"Default", LoadDistribution::Default},
+                                {"SourceIP", LoadDistribution::SourceIP},
                                 {"SourceIPProtocol", LoadDistribution::SourceIPProtocol}});
   r.idleTimeoutInMinutes = p.integer("idleTimeoutInMinutes", 4);
   r.enableFloatingIp = p.boolean("enableFloatingIP", false);
@@ -227,15 +244,25 @@ InboundNatRule inboundNatRule(const Node& n) {
 
 InboundNatPool inboundNatPool(const Node& n) {
   const Node p = n.properties();
-  return {n.str("id"), n.str("name"), p.ref("frontendIPConfiguration"), p.oneOf("protocol", TransportProtocol::Tcp, kTransport),
-          p.integer("frontendPortRangeStart", 0), p.integer("frontendPortRangeEnd", 0), p.integer("backendPort", 0)};
+  return {n.str("id"),
+          n.str("name"),
+          p.ref("frontendIPConfiguration"),
+          p.oneOf("protocol", TransportProtocol::Tcp, kTransport),
+          p.integer("frontendPortRangeStart", 0),
+          p.integer("frontendPortRangeEnd", 0),
+          p.integer("backendPort", 0)};
 }
 
 OutboundRule outboundRule(const Node& n) {
   const Node p = n.properties();
-  return {n.str("id"), n.str("name"), p.refs("frontendIPConfigurations"), p.ref("backendAddressPool"),
-          p.oneOf("protocol", TransportProtocol::All, kTransport), p.integer("allocatedOutboundPorts", 0),
-          p.integer("idleTimeoutInMinutes", 4), p.boolean("enableTcpReset", false)};
+  return {n.str("id"),
+          n.str("name"),
+          p.refs("frontendIPConfigurations"),
+          p.ref("backendAddressPool"),
+          p.oneOf("protocol", TransportProtocol::All, kTransport),
+          p.integer("allocatedOutboundPorts", 0),
+          p.integer("idleTimeoutInMinutes", 4),
+          p.boolean("enableTcpReset", false)};
 }
 
 template <typename T, typename F>
@@ -249,14 +276,16 @@ std::vector<T> each(const Node& parent, const char* key, F parse) {
 
 Result<VirtualNetwork> parseVirtualNetwork(const json& resource) {
   return parseRoot<VirtualNetwork>(resource, [](const Node& n) {
-    return VirtualNetwork{n.str("id"), n.str("name"), each<Subnet>(n.properties(), "subnets", subnet)};
+    return VirtualNetwork{n.str("id"), n.str("name"),
+                          each<Subnet>(n.properties(), "subnets", subnet)};
   });
 }
 
 Result<NetworkInterface> parseNetworkInterface(const json& resource) {
   return parseRoot<NetworkInterface>(resource, [](const Node& n) {
-    return NetworkInterface{n.str("id"), n.str("name"),
-                            each<IpConfiguration>(n.properties(), "ipConfigurations", ipConfiguration)};
+    return NetworkInterface{
+        n.str("id"), n.str("name"),
+        each<IpConfiguration>(n.properties(), "ipConfigurations", ipConfiguration)};
   });
 }
 
@@ -272,9 +301,11 @@ Result<LoadBalancer> parseLoadBalancer(const json& resource) {
     LoadBalancer lb;
     lb.id = n.str("id");
     lb.name = n.str("name");
-    lb.sku = n.object("sku").oneOf("name", Sku::Standard,
-                                   {{"Basic", Sku::Basic}, {"Standard", Sku::Standard}, {"Gateway", Sku::Gateway}});
-    lb.frontendIpConfigurations = each<FrontendIpConfiguration>(p, "frontendIPConfigurations", frontend);
+    lb.sku = n.object("sku").oneOf(
+        "name", Sku::Standard,
+        {{"Basic", Sku::Basic}, {"Standard", Sku::Standard}, {"Gateway", Sku::Gateway}});
+    lb.frontendIpConfigurations =
+        each<FrontendIpConfiguration>(p, "frontendIPConfigurations", frontend);
     lb.backendAddressPools = each<BackendAddressPool>(p, "backendAddressPools", pool);
     lb.loadBalancingRules = each<LoadBalancingRule>(p, "loadBalancingRules", loadBalancingRule);
     lb.probes = each<Probe>(p, "probes", probe);
@@ -285,8 +316,10 @@ Result<LoadBalancer> parseLoadBalancer(const json& resource) {
   });
 }
 
-Resources parseResources(const std::vector<json>& virtualNetworks, const std::vector<json>& networkInterfaces,
-                         const std::vector<json>& loadBalancers, const std::vector<json>& publicIpAddresses) {
+Resources parseResources(const std::vector<json>& virtualNetworks,
+                         const std::vector<json>& networkInterfaces,
+                         const std::vector<json>& loadBalancers,
+                         const std::vector<json>& publicIpAddresses) {
   Resources out;
   auto collect = [&out](const std::vector<json>& in, auto parse, auto& into) {
     for (const auto& j : in) {
@@ -296,7 +329,8 @@ Resources parseResources(const std::vector<json>& virtualNetworks, const std::ve
         continue;
       }
       const auto id = j.is_object() ? j.find("id") : j.end();
-      out.errors[id != j.end() && id->is_string() ? id->get<std::string>() : std::string()] = r.error().message();
+      out.errors[id != j.end() && id->is_string() ? id->get<std::string>() : std::string()] =
+          r.error().message();
     }
   };
   collect(virtualNetworks, parseVirtualNetwork, out.virtualNetworks);
@@ -310,10 +344,13 @@ json toJson(const LoadBalancerHealthPerRule& health) {
   json addresses = json::array();
   for (const auto& b : health.loadBalancerBackendAddresses) {
     json a = {{"ipAddress", b.ipAddress}, {"state", b.state}, {"reason", b.reason}};
-    if (!b.networkInterfaceIpConfigurationId.empty()) a["networkInterfaceIPConfigurationId"] = b.networkInterfaceIpConfigurationId;
+    if (!b.networkInterfaceIpConfigurationId.empty())
+      a["networkInterfaceIPConfigurationId"] = b.networkInterfaceIpConfigurationId;
     addresses.push_back(std::move(a));
   }
-  return {{"up", health.up}, {"down", health.down}, {"loadBalancerBackendAddresses", std::move(addresses)}};
+  return {{"up", health.up},
+          {"down", health.down},
+          {"loadBalancerBackendAddresses", std::move(addresses)}};
 }
 
 }  // namespace azlb::model

@@ -1,7 +1,8 @@
 // Builds the typed model (network.h, load_balancer.h) from resources as the ARM service renders
 // them (GET bodies), once per compile, and renders the one ARM answer the controller produces
-// (health.h). The only file of azlb::model that knows JSON or ARM's property names. A missing optional property takes ARM's default; a wrongly typed or unknown
-// value is an error naming the resource id and the property path. Pure.
+// (health.h). The only file of azlb::model that knows JSON or ARM's property names. A missing
+// optional property takes ARM's default; a wrongly typed or unknown value is an error naming the
+// resource id and the property path. Pure.
 #pragma once
 
 #include <nlohmann/json_fwd.hpp>
@@ -39,8 +40,8 @@ Resources parseResources(const std::vector<nlohmann::json>& virtualNetworks,
                          const std::vector<nlohmann::json>& loadBalancers,
                          const std::vector<nlohmann::json>& publicIpAddresses);
 
-/// {"up", "down", "loadBalancerBackendAddresses": [{"ipAddress", "networkInterfaceIPConfigurationId"
-/// (when set), "state", "reason"}]}, as Azure answers.
+/// {"up", "down", "loadBalancerBackendAddresses": [{"ipAddress",
+/// "networkInterfaceIPConfigurationId" (when set), "state", "reason"}]}, as Azure answers.
 nlohmann::json toJson(const LoadBalancerHealthPerRule& health);
 
 }  // namespace azlb::model

@@ -44,7 +44,8 @@ Result<int> socketInNamespace(int nsFd) {
 Verdict statusLineVerdict(const std::string& line) {
   const auto sp = line.find(' ');
   const int code = sp == std::string::npos ? 0 : std::atoi(line.c_str() + sp + 1);
-  if (line.rfind("HTTP/", 0) != 0 || code < 100 || code > 999) return {Outcome::Error, "not an HTTP response"};
+  if (line.rfind("HTTP/", 0) != 0 || code < 100 || code > 999)
+    return {Outcome::Error, "not an HTTP response"};
   if (code == 200) return {Outcome::Success, "HTTP 200"};
   return {Outcome::BadStatus, "HTTP " + std::to_string(code)};
 }
@@ -88,7 +89,9 @@ std::optional<Verdict> Attempt::prepare() {
   if (!target_.sourceIp.empty()) {
     const auto source = asio::ip::make_address_v4(target_.sourceIp, ec);
     if (!ec) socket_.bind(tcp::endpoint(source, 0), ec);
-    if (ec) return Verdict{Outcome::Error, "binding probe source " + target_.sourceIp + ": " + ec.message()};
+    if (ec)
+      return Verdict{Outcome::Error,
+                     "binding probe source " + target_.sourceIp + ": " + ec.message()};
   }
   const auto destination = asio::ip::make_address_v4(target_.destination, ec);
   if (ec) return Verdict{Outcome::Error, "bad destination " + target_.destination};
@@ -110,12 +113,15 @@ asio::awaitable<Verdict> Attempt::exchange() {
   error_code ec;
   co_await socket_.async_connect(destination_, asio::redirect_error(asio::use_awaitable, ec));
   if (ec) co_return connectFailed(ec);
-  if (target_.spec.protocol == Protocol::Tcp) co_return verdict(Outcome::Success, "connected");  // then a normal FIN
+  if (target_.spec.protocol == Protocol::Tcp)
+    co_return verdict(Outcome::Success, "connected");  // then a normal FIN
   if (target_.spec.protocol == Protocol::Http) co_return co_await ask(socket_, false);
   asio::ssl::stream<tcp::socket&> tls(socket_, tls_);
-  co_await tls.async_handshake(asio::ssl::stream_base::client, asio::redirect_error(asio::use_awaitable, ec));
+  co_await tls.async_handshake(asio::ssl::stream_base::client,
+                               asio::redirect_error(asio::use_awaitable, ec));
   if (ec) {
-    const bool closed = isReset(ec) || ec == asio::error::eof || ec == asio::ssl::error::stream_truncated;
+    const bool closed =
+        isReset(ec) || ec == asio::error::eof || ec == asio::ssl::error::stream_truncated;
     co_return verdict(closed ? Outcome::Refused : Outcome::Error, "TLS handshake failed");
   }
   co_return co_await ask(tls, true);
@@ -124,27 +130,35 @@ asio::awaitable<Verdict> Attempt::exchange() {
 /// Sends the GET and reads up to the end of the status line.
 template <typename Stream>
 asio::awaitable<Verdict> Attempt::ask(Stream& stream, bool overTls) {
-  const std::string request = "GET " + target_.spec.requestPath + " HTTP/1.1\r\nHost: " + target_.destination + ":" +
+  const std::string request = "GET " + target_.spec.requestPath +
+                              " HTTP/1.1\r\nHost: " + target_.destination + ":" +
                               std::to_string(target_.spec.port) +
                               "\r\nUser-Agent: Load Balancer Agent\r\nConnection: close\r\n\r\n";
   error_code ec;
-  co_await asio::async_write(stream, asio::buffer(request), asio::redirect_error(asio::use_awaitable, ec));
-  if (ec && overTls) co_return verdict(Outcome::Refused, "connection closed while sending the request");
-  if (ec) co_return verdict(isReset(ec) ? Outcome::Refused : Outcome::Error, "send: " + ec.message());
+  co_await asio::async_write(stream, asio::buffer(request),
+                             asio::redirect_error(asio::use_awaitable, ec));
+  if (ec && overTls)
+    co_return verdict(Outcome::Refused, "connection closed while sending the request");
+  if (ec)
+    co_return verdict(isReset(ec) ? Outcome::Refused : Outcome::Error, "send: " + ec.message());
   std::string in;
-  const std::size_t lineEnd = co_await asio::async_read_until(stream, asio::dynamic_buffer(in, kMaxResponse), "\r\n",
-                                                              asio::redirect_error(asio::use_awaitable, ec));
-  if (ec == asio::error::not_found) co_return verdict(Outcome::Error, "no HTTP status line in the first 8 KiB");
+  const std::size_t lineEnd =
+      co_await asio::async_read_until(stream, asio::dynamic_buffer(in, kMaxResponse), "\r\n",
+                                      asio::redirect_error(asio::use_awaitable, ec));
+  if (ec == asio::error::not_found)
+    co_return verdict(Outcome::Error, "no HTTP status line in the first 8 KiB");
   if (ec && (overTls || ec == asio::error::eof))
     co_return verdict(Outcome::Refused, "connection closed before an HTTP status line");
-  if (ec) co_return verdict(isReset(ec) ? Outcome::Refused : Outcome::Error, "recv: " + ec.message());
+  if (ec)
+    co_return verdict(isReset(ec) ? Outcome::Refused : Outcome::Error, "recv: " + ec.message());
   co_return statusLineVerdict(in.substr(0, lineEnd - 2));
 }
 
 /// A failure's verdict, unless the timeout caused it (its closing the socket ended the operation).
 Verdict Attempt::verdict(Outcome outcome, std::string detail) const {
   if (timedOut_ && outcome != Outcome::Success) {
-    const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(target_.spec.timeout).count();
+    const auto ms =
+        std::chrono::duration_cast<std::chrono::milliseconds>(target_.spec.timeout).count();
     return {Outcome::Timeout, "no answer within " + std::to_string(ms) + " ms"};
   }
   return {outcome, std::move(detail)};

@@ -12,14 +12,17 @@ std::string lower(std::string s) {
   return s;
 }
 
-Result<std::int64_t> integer(const nlohmann::json& p, const char* key, std::int64_t def, std::int64_t min,
-                             std::int64_t max) {
+Result<std::int64_t> integer(const nlohmann::json& p, const char* key, std::int64_t def,
+                             std::int64_t min, std::int64_t max) {
   auto it = p.find(key);
   if (it == p.end() || it->is_null()) return def;
-  if (!it->is_number_integer()) return fail(std::string("probe ") + key + " must be an integer", EINVAL);
+  if (!it->is_number_integer())
+    return fail(std::string("probe ") + key + " must be an integer", EINVAL);
   const auto v = it->get<std::int64_t>();
   if (v < min || v > max) {
-    return fail(std::string("probe ") + key + " must be " + std::to_string(min) + ".." + std::to_string(max), EINVAL);
+    return fail(std::string("probe ") + key + " must be " + std::to_string(min) + ".." +
+                    std::to_string(max),
+                EINVAL);
   }
   return v;
 }
@@ -28,7 +31,8 @@ Result<std::int64_t> integer(const nlohmann::json& p, const char* key, std::int6
 
 Result<Spec> specFromArm(const nlohmann::json& p, double timeScale) {
   if (!p.is_object()) return fail("probe properties must be an object", EINVAL);
-  if (!(timeScale > 0.0 && timeScale <= 1.0)) return fail("probe time scale must be in (0, 1]", EINVAL);
+  if (!(timeScale > 0.0 && timeScale <= 1.0))
+    return fail("probe time scale must be in (0, 1]", EINVAL);
   Spec s;
   const std::string protocol = lower(p.value("protocol", ""));
   if (protocol == "tcp") {
@@ -47,7 +51,8 @@ Result<Spec> specFromArm(const nlohmann::json& p, double timeScale) {
     s.requestPath = p.value("requestPath", std::string("/"));
     if (s.requestPath.empty() || s.requestPath[0] != '/') s.requestPath = "/" + s.requestPath;
     for (char c : s.requestPath)
-      if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7F) return fail("probe requestPath has a control character or space", EINVAL);
+      if (static_cast<unsigned char>(c) <= 0x20 || c == 0x7F)
+        return fail("probe requestPath has a control character or space", EINVAL);
   }
   auto interval = integer(p, "intervalInSeconds", 15, 1, 2147483647);
   if (!interval) return unexpected(interval.error());
@@ -58,19 +63,26 @@ Result<Spec> specFromArm(const nlohmann::json& p, double timeScale) {
   const double ms = static_cast<double>(*interval) * 1000.0 * timeScale;
   s.interval = std::chrono::milliseconds(std::max<std::int64_t>(1, static_cast<std::int64_t>(ms)));
   // Http(s): a 30 s cap on waiting, whatever the interval; Tcp: unanswered by the next probe.
-  const auto cap = std::chrono::milliseconds(std::max<std::int64_t>(1, static_cast<std::int64_t>(30000.0 * timeScale)));
+  const auto cap = std::chrono::milliseconds(
+      std::max<std::int64_t>(1, static_cast<std::int64_t>(30000.0 * timeScale)));
   s.timeout = s.protocol == Protocol::Tcp ? s.interval : std::min(s.interval, cap);
   return s;
 }
 
 std::string_view outcomeName(Outcome outcome) {
   switch (outcome) {
-    case Outcome::None: return "";
-    case Outcome::Success: return "success";
-    case Outcome::Refused: return "refused";
-    case Outcome::Timeout: return "timeout";
-    case Outcome::BadStatus: return "badStatus";
-    case Outcome::Error: return "error";
+    case Outcome::None:
+      return "";
+    case Outcome::Success:
+      return "success";
+    case Outcome::Refused:
+      return "refused";
+    case Outcome::Timeout:
+      return "timeout";
+    case Outcome::BadStatus:
+      return "badStatus";
+    case Outcome::Error:
+      return "error";
   }
   return "";
 }

@@ -21,7 +21,8 @@ using boost::system::error_code;
 namespace {
 
 bool sameProbe(const Target& a, const Target& b) {
-  return a.netnsFd == b.netnsFd && a.sourceIp == b.sourceIp && a.destination == b.destination && a.spec == b.spec;
+  return a.netnsFd == b.netnsFd && a.sourceIp == b.sourceIp && a.destination == b.destination &&
+         a.spec == b.spec;
 }
 
 std::string describe(const std::exception_ptr& failure) {
@@ -58,7 +59,8 @@ struct Runner::Engine {
   void publish();
 
   Runner& owner_;
-  asio::ssl::context tls_{asio::ssl::context::tls_client};  // Azure's probe does not validate certificates
+  asio::ssl::context tls_{
+      asio::ssl::context::tls_client};  // Azure's probe does not validate certificates
   asio::io_context io_{1};
   asio::executor_work_guard<asio::io_context::executor_type> work_ = asio::make_work_guard(io_);
   std::map<std::string, std::shared_ptr<Slot>> slots_;
@@ -108,14 +110,15 @@ void Runner::Engine::schedule(const std::shared_ptr<Slot>& slot) {
 void Runner::Engine::begin(const std::shared_ptr<Slot>& slot) {
   slot->state.started(Clock::now());
   slot->attempt = std::make_shared<Attempt>(io_, tls_, slot->target);
-  asio::co_spawn(io_, slot->attempt->run(), [this, slot](std::exception_ptr failure, Verdict verdict) {
-    if (slot->retired) return;
-    if (failure) verdict = {Outcome::Error, describe(failure)};
-    slot->attempt.reset();
-    slot->state.record(verdict.outcome, std::move(verdict.detail), Clock::now());
-    publish();
-    schedule(slot);
-  });
+  asio::co_spawn(io_, slot->attempt->run(),
+                 [this, slot](std::exception_ptr failure, Verdict verdict) {
+                   if (slot->retired) return;
+                   if (failure) verdict = {Outcome::Error, describe(failure)};
+                   slot->attempt.reset();
+                   slot->state.record(verdict.outcome, std::move(verdict.detail), Clock::now());
+                   publish();
+                   schedule(slot);
+                 });
 }
 
 void Runner::Engine::publish() {
@@ -123,7 +126,8 @@ void Runner::Engine::publish() {
   out.reserve(slots_.size());
   for (const auto& [key, slot] : slots_) {
     const State& s = slot->state;
-    out.push_back({key, s.up(), s.lastOutcome(), s.lastDetail(), s.consecutiveSuccesses(), s.consecutiveFailures()});
+    out.push_back({key, s.up(), s.lastOutcome(), s.lastDetail(), s.consecutiveSuccesses(),
+                   s.consecutiveFailures()});
   }
   std::lock_guard lk(owner_.statusMu_);
   owner_.status_ = std::move(out);

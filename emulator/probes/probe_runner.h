@@ -18,9 +18,9 @@
 namespace azlb::probes {
 
 struct Target {
-  std::string key;          ///< stable name of the (probe, backend) pair
-  int netnsFd = -1;         ///< namespace to probe from (kept open by the caller); -1: the runner's own.
-                            ///< One that cannot be entered fails each attempt: Error, "namespace: ..."
+  std::string key;   ///< stable name of the (probe, backend) pair
+  int netnsFd = -1;  ///< namespace to probe from (kept open by the caller); -1: the runner's own.
+                     ///< One that cannot be entered fails each attempt: Error, "namespace: ..."
   std::string sourceIp;     ///< bound before connecting; empty: the kernel chooses
   std::string destination;  ///< the backend's address
   Spec spec;

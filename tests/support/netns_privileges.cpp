@@ -52,7 +52,9 @@ class Request {
     header()->nlmsg_len = static_cast<std::uint32_t>(offset + RTA_ALIGN(rta->rta_len));
     return offset;
   }
-  std::size_t putString(std::uint16_t type, const char* s) { return put(type, s, std::strlen(s) + 1); }
+  std::size_t putString(std::uint16_t type, const char* s) {
+    return put(type, s, std::strlen(s) + 1);
+  }
   std::size_t begin(std::uint16_t type) { return put(type, nullptr, 0); }
   void append(const void* data, std::size_t len) {
     std::memcpy(buf_ + NLMSG_ALIGN(size()), data, len);
@@ -180,7 +182,8 @@ std::optional<std::string> probeNetnsPrivileges() {
   }
   if (timedOut) return std::string("probe child: timed out after 10 s");
   if (WIFEXITED(status) && WEXITSTATUS(status) == 0) return std::nullopt;
-  if (message.empty()) return std::string("probe child: died (status ") + std::to_string(status) + ")";
+  if (message.empty())
+    return std::string("probe child: died (status ") + std::to_string(status) + ")";
   return message;
 }
 

@@ -17,7 +17,8 @@ class TempDir {
  public:
   /// `tag` names the directory (azlb-<tag>-XXXXXX) so a leftover says which test made it.
   explicit TempDir(const std::string& tag = "test") {
-    const std::string tmpl = (std::filesystem::temp_directory_path() / ("azlb-" + tag + "-XXXXXX")).string();
+    const std::string tmpl =
+        (std::filesystem::temp_directory_path() / ("azlb-" + tag + "-XXXXXX")).string();
     std::vector<char> buf(tmpl.begin(), tmpl.end());
     buf.push_back('\0');
     if (::mkdtemp(buf.data()) == nullptr)

@@ -18,11 +18,12 @@ struct Context {
   const std::vector<VmPlan>& vms;
   const std::map<std::string, bool>& probeUp;
   const PlanOptions& o;
-  std::map<std::string, std::string> pipAddress;  // lower public IP id -> address
+  std::map<std::string, std::string> pipAddress;   // lower public IP id -> address
   std::map<std::string, std::size_t> vmOfBackend;  // lower backend id -> vms index
   Forwarding out;
 
-  dataplane::BackendSpec backend(const std::string& id, std::size_t vmIndex, const std::string& ip) {
+  dataplane::BackendSpec backend(const std::string& id, std::size_t vmIndex,
+                                 const std::string& ip) {
     vmOfBackend[toLower(id)] = vmIndex;
     dataplane::BackendSpec b;
     b.id = id;
@@ -35,26 +36,32 @@ struct Context {
 /// One load balancer's lookups: frontends, pool members in Azure's order, admin states, probes.
 struct Balancer {
   const model::LoadBalancer& lb;
-  std::map<std::string, const model::Probe*> probeById;                  // lower id
-  std::map<std::string, std::string> feIp, feVnet;                       // lower frontend id
-  std::map<std::string, std::vector<dataplane::BackendSpec>> members;    // lower pool id
-  std::map<std::string, AdminState> adminOf;                             // lower pool-address id
+  std::map<std::string, const model::Probe*> probeById;                // lower id
+  std::map<std::string, std::string> feIp, feVnet;                     // lower frontend id
+  std::map<std::string, std::vector<dataplane::BackendSpec>> members;  // lower pool id
+  std::map<std::string, AdminState> adminOf;                           // lower pool-address id
 };
 
 dataplane::RuleProtocol protocolOf(model::TransportProtocol p) {
   switch (p) {
-    case model::TransportProtocol::Udp: return dataplane::RuleProtocol::Udp;
-    case model::TransportProtocol::All: return dataplane::RuleProtocol::All;
-    case model::TransportProtocol::Tcp: break;
+    case model::TransportProtocol::Udp:
+      return dataplane::RuleProtocol::Udp;
+    case model::TransportProtocol::All:
+      return dataplane::RuleProtocol::All;
+    case model::TransportProtocol::Tcp:
+      break;
   }
   return dataplane::RuleProtocol::Tcp;
 }
 
 dataplane::LoadDistribution distributionOf(model::LoadDistribution d) {
   switch (d) {
-    case model::LoadDistribution::SourceIP: return dataplane::LoadDistribution::SourceIP;
-    case model::LoadDistribution::SourceIPProtocol: return dataplane::LoadDistribution::SourceIPProtocol;
-    case model::LoadDistribution::Default: break;
+    case model::LoadDistribution::SourceIP:
+      return dataplane::LoadDistribution::SourceIP;
+    case model::LoadDistribution::SourceIPProtocol:
+      return dataplane::LoadDistribution::SourceIPProtocol;
+    case model::LoadDistribution::Default:
+      break;
   }
   return dataplane::LoadDistribution::Default;
 }
@@ -69,10 +76,12 @@ Balancer lookups(const model::LoadBalancer& lb, Context& c) {
   Balancer b{lb, {}, {}, {}, {}, {}};
   for (const auto& pr : lb.probes) b.probeById[toLower(pr.id)] = &pr;
   for (const auto& fe : lb.frontendIpConfigurations) {
-    const std::string ip = fe.publicIpAddressId ? c.pipAddress[toLower(*fe.publicIpAddressId)] : fe.privateIpAddress;
+    const std::string ip =
+        fe.publicIpAddressId ? c.pipAddress[toLower(*fe.publicIpAddressId)] : fe.privateIpAddress;
     if (!ip.empty() && dataplane::Ipv4Address::parse(ip)) b.feIp[toLower(fe.id)] = ip;
     // An internal frontend belongs to its subnet's VNet: only that VNet's VMs reach it.
-    if (!fe.publicIpAddressId && !fe.subnetId.empty()) b.feVnet[toLower(fe.id)] = toLower(model::virtualNetworkOfSubnet(fe.subnetId));
+    if (!fe.publicIpAddressId && !fe.subnetId.empty())
+      b.feVnet[toLower(fe.id)] = toLower(model::virtualNetworkOfSubnet(fe.subnetId));
   }
   // Pool members in Azure's order: IP-based addresses as listed, then NIC ipConfigurations by id.
   for (const auto& pool : lb.backendAddressPools) {
@@ -87,7 +96,8 @@ Balancer lookups(const model::LoadBalancer& lb, Context& c) {
     for (const auto& cid : cfgIds) {
       auto v = c.inv.vmByConfig.find(toLower(cid));
       auto ip = c.inv.ipOfConfig.find(toLower(cid));
-      if (v != c.inv.vmByConfig.end() && ip != c.inv.ipOfConfig.end()) list.push_back(c.backend(cid, v->second, ip->second));
+      if (v != c.inv.vmByConfig.end() && ip != c.inv.ipOfConfig.end())
+        list.push_back(c.backend(cid, v->second, ip->second));
     }
   }
   return b;
@@ -96,7 +106,8 @@ Balancer lookups(const model::LoadBalancer& lb, Context& c) {
 /// A probed rule: a backend is in rotation once its host agent reports the probe up, unless its
 /// pool address's adminState says otherwise (Up: always; Down and Drain: never, established TCP
 /// flows stay, as with a failed probe). Azure applies admin state to probed rules only.
-RuleHealthPlan probeRule(dataplane::RuleSpec& r, const model::Probe& probe, const Balancer& b, Context& c) {
+RuleHealthPlan probeRule(dataplane::RuleSpec& r, const model::Probe& probe, const Balancer& b,
+                         Context& c) {
   RuleHealthPlan health;
   health.rule = r.name;
   health.probe = probe.id;
@@ -110,10 +121,12 @@ RuleHealthPlan probeRule(dataplane::RuleSpec& r, const model::Probe& probe, cons
     auto admin = b.adminOf.find(toLower(be.id));
     const bool poolAddress = admin != b.adminOf.end();  // else a NIC ipConfiguration
     const AdminState state = poolAddress ? admin->second : AdminState::None;
-    const bool adminOut = state == AdminState::Down || state == AdminState::Drain;  // Drain: no new flows either
+    const bool adminOut =
+        state == AdminState::Down || state == AdminState::Drain;  // Drain: no new flows either
     be.healthy = state == AdminState::Up || (!adminOut && probedUp);
     anyUp = anyUp || be.healthy;
-    health.backends.push_back({pl.key, be.id, be.ip.toString(), !poolAddress, model::toString(state), be.healthy});
+    health.backends.push_back(
+        {pl.key, be.id, be.ip.toString(), !poolAddress, model::toString(state), be.healthy});
     if (c.out.probes.count(pl.key)) continue;
     const VmPlan& vm = c.vms[c.vmOfBackend[toLower(be.id)]];
     pl.loadBalancer = b.lb.id;
@@ -123,7 +136,8 @@ RuleHealthPlan probeRule(dataplane::RuleSpec& r, const model::Probe& probe, cons
     pl.host = vm.host;
     pl.up = probedUp;
     // The host agent's probe policy reads the ARM probe itself (the snapshot carries it as is).
-    c.out.probeEntries[vm.host].push_back({pl.key, vm.hostNs, be.ip, nlohmann::json::parse(probe.armProperties, nullptr, false)});
+    c.out.probeEntries[vm.host].push_back(
+        {pl.key, vm.hostNs, be.ip, nlohmann::json::parse(probe.armProperties, nullptr, false)});
     c.out.probes.emplace(pl.key, std::move(pl));
   }
   // noHealthyBackendsBehavior (api 2024-01-01+): AllProbedUp sends new flows to every backend
@@ -131,7 +145,8 @@ RuleHealthPlan probeRule(dataplane::RuleSpec& r, const model::Probe& probe, cons
   if (!anyUp && probe.noHealthyBackendsBehavior == model::NoHealthyBackendsBehavior::AllProbedUp) {
     health.allDownIsUp = true;
     for (std::size_t i = 0; i < r.backends.size(); ++i)
-      if (health.backends[i].admin == model::toString(AdminState::None)) r.backends[i].healthy = health.backends[i].inRotation = true;
+      if (health.backends[i].admin == model::toString(AdminState::None))
+        r.backends[i].healthy = health.backends[i].inRotation = true;
   }
   return health;
 }
@@ -156,7 +171,8 @@ void loadBalancingRules(const Balancer& b, Context& c, std::vector<dataplane::Ru
     r.keepTcpFlowsWhenAllDown = b.lb.sku != model::Sku::Basic;
     for (const auto& poolId : rule.backendAddressPoolIds) {
       auto m = b.members.find(toLower(poolId));
-      if (m != b.members.end()) r.backends.insert(r.backends.end(), m->second.begin(), m->second.end());
+      if (m != b.members.end())
+        r.backends.insert(r.backends.end(), m->second.begin(), m->second.end());
     }
     // A rule without a probe keeps every backend in rotation.
     if (auto probe = b.probeById.find(toLower(rule.probeId)); probe != b.probeById.end()) {
@@ -206,8 +222,9 @@ void inboundNatRules(const Balancer& b, Context& c, std::vector<dataplane::RuleS
 
 }  // namespace
 
-Forwarding forwarding(const model::Resources& resources, const Inventory& inv, const std::vector<VmPlan>& vms,
-                      const std::map<std::string, bool>& probeUp, const PlanOptions& o) {
+Forwarding forwarding(const model::Resources& resources, const Inventory& inv,
+                      const std::vector<VmPlan>& vms, const std::map<std::string, bool>& probeUp,
+                      const PlanOptions& o) {
   Context c{inv, vms, probeUp, o, {}, {}, {}};
   for (const auto& pip : resources.publicIpAddresses) c.pipAddress[toLower(pip.id)] = pip.ipAddress;
   for (const auto& lb : resources.loadBalancers) {

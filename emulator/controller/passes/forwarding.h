@@ -17,15 +17,17 @@
 namespace azlb::controller::passes {
 
 struct Forwarding {
-  std::vector<dataplane::RuleSpec> rules;          // every built load balancer's rules
-  std::vector<RuleHealthPlan> ruleHealth;          // one per probed rule with backends
-  std::map<std::string, ProbePlan> probes;         // every (probe, backend) pair, by key
-  std::map<std::uint32_t, std::vector<runtime::ProbeEntry>> probeEntries;  // host -> what its agent probes
-  std::map<std::string, std::string> errors;       // lb id -> why its data plane is not built
+  std::vector<dataplane::RuleSpec> rules;   // every built load balancer's rules
+  std::vector<RuleHealthPlan> ruleHealth;   // one per probed rule with backends
+  std::map<std::string, ProbePlan> probes;  // every (probe, backend) pair, by key
+  std::map<std::uint32_t, std::vector<runtime::ProbeEntry>>
+      probeEntries;                           // host -> what its agent probes
+  std::map<std::string, std::string> errors;  // lb id -> why its data plane is not built
 };
 
 /// `vms` are the placed inventory VMs (same order as inventory.vms); `probeUp` as in Inputs.
-Forwarding forwarding(const model::Resources& resources, const Inventory& inventory, const std::vector<VmPlan>& vms,
-                      const std::map<std::string, bool>& probeUp, const PlanOptions& options);
+Forwarding forwarding(const model::Resources& resources, const Inventory& inventory,
+                      const std::vector<VmPlan>& vms, const std::map<std::string, bool>& probeUp,
+                      const PlanOptions& options);
 
 }  // namespace azlb::controller::passes

@@ -14,7 +14,8 @@ void addSubnets(const model::VirtualNetwork& v, Inventory& inv) {
   inv.vnetNames[vid] = v.name;
   for (const auto& s : v.subnets) {
     auto pre = netns_model::parseIpv4Prefix(s.addressPrefix);
-    if (!pre && !s.addressPrefixes.empty()) pre = netns_model::parseIpv4Prefix(s.addressPrefixes[0]);
+    if (!pre && !s.addressPrefixes.empty())
+      pre = netns_model::parseIpv4Prefix(s.addressPrefixes[0]);
     if (!pre) continue;
     SubnetInfo info{toLower(s.id), vid, v.name, pre->address.value, pre->length};
     inv.subnets[info.id] = info;
@@ -30,13 +31,15 @@ void placeInSubnet(VmPlan& vm, const SubnetInfo& s) {
 }
 
 /// A NIC is a VM when one of its ipConfigurations (primary first) has an address in a known subnet.
-void addNic(const model::NetworkInterface& nic, Inventory& inv, std::map<std::pair<std::string, std::string>, std::size_t>& byVnetIp) {
+void addNic(const model::NetworkInterface& nic, Inventory& inv,
+            std::map<std::pair<std::string, std::string>, std::size_t>& byVnetIp) {
   VmPlan vm;
   vm.id = nic.id;
   vm.name = nic.name;
   std::vector<const model::IpConfiguration*> cfgs;
   for (const auto& c : nic.ipConfigurations) cfgs.push_back(&c);
-  std::stable_sort(cfgs.begin(), cfgs.end(), [](auto* a, auto* b) { return a->primary > b->primary; });
+  std::stable_sort(cfgs.begin(), cfgs.end(),
+                   [](auto* a, auto* b) { return a->primary > b->primary; });
   for (const auto* c : cfgs) {
     auto s = inv.subnets.find(toLower(c->subnetId));
     if (c->privateIpAddress.empty() || s == inv.subnets.end()) continue;
@@ -50,7 +53,8 @@ void addNic(const model::NetworkInterface& nic, Inventory& inv, std::map<std::pa
   inv.vms.push_back(std::move(vm));
 }
 
-const SubnetInfo* subnetHolding(const Inventory& inv, const std::string& vnet, const std::string& ip) {
+const SubnetInfo* subnetHolding(const Inventory& inv, const std::string& vnet,
+                                const std::string& ip) {
   auto list = inv.subnetsOfVnet.find(vnet);
   if (list == inv.subnetsOfVnet.end()) return nullptr;
   const std::uint32_t ipv = addr(ip).value;
@@ -74,8 +78,9 @@ void addPoolAddress(const model::LoadBalancer& lb, const model::BackendAddress& 
   }
   const SubnetInfo* home = subnetHolding(inv, vid, a.ipAddress);
   if (!home) {
-    inv.errors[lb.id] = "backend address " + a.id + " (" + a.ipAddress +
-                        ") is in no subnet of its virtual network, so azlb cannot give it a gateway";
+    inv.errors[lb.id] =
+        "backend address " + a.id + " (" + a.ipAddress +
+        ") is in no subnet of its virtual network, so azlb cannot give it a gateway";
     return;
   }
   VmPlan vm;
@@ -94,7 +99,8 @@ void addPoolAddress(const model::LoadBalancer& lb, const model::BackendAddress& 
 Inventory inventory(const model::Resources& resources) {
   Inventory inv;
   for (const auto& v : resources.virtualNetworks) addSubnets(v, inv);
-  std::map<std::pair<std::string, std::string>, std::size_t> byVnetIp;  // (lower VNet id, ip) -> vms index
+  std::map<std::pair<std::string, std::string>, std::size_t>
+      byVnetIp;  // (lower VNet id, ip) -> vms index
   for (const auto& nic : resources.networkInterfaces) addNic(nic, inv, byVnetIp);
   for (const auto& lb : resources.loadBalancers)
     for (const auto& pool : lb.backendAddressPools)

@@ -22,9 +22,9 @@ struct SubnetInfo {
 };
 
 struct Inventory {
-  std::map<std::string, SubnetInfo> subnets;                    // lower subnet id
-  std::map<std::string, std::vector<SubnetInfo>> subnetsOfVnet; // lower VNet id
-  std::map<std::string, std::string> vnetNames;                 // lower VNet id -> name
+  std::map<std::string, SubnetInfo> subnets;                     // lower subnet id
+  std::map<std::string, std::vector<SubnetInfo>> subnetsOfVnet;  // lower VNet id
+  std::map<std::string, std::string> vnetNames;                  // lower VNet id -> name
   /// Identity, VNet, addresses, prefix length and gateway filled; placement fills the rest.
   std::vector<VmPlan> vms;
   std::map<std::string, std::size_t> vmByConfig;   // lower NIC ipConfiguration id -> vms index

@@ -16,6 +16,7 @@ struct Placement {
   Assignments assignments;  // what the next plan must keep
 };
 
-Placement placement(const Inventory& inventory, const PlanOptions& options, const Assignments& previous);
+Placement placement(const Inventory& inventory, const PlanOptions& options,
+                    const Assignments& previous);
 
 }  // namespace azlb::controller::passes

@@ -4,18 +4,20 @@
 
 namespace azlb::controller::passes {
 
-Snapshots snapshots(const Forwarding& fwd, const Fabric& fabric, const std::vector<VmPlan>& vms, const PlanOptions& o,
-                    std::uint64_t version) {
+Snapshots snapshots(const Forwarding& fwd, const Fabric& fabric, const std::vector<VmPlan>& vms,
+                    const PlanOptions& o, std::uint64_t version) {
   runtime::Snapshot base;
   base.version = version;
   base.forwarding.version = version;
   base.forwarding.rules = fwd.rules;
   base.probeTimeScale = o.probeTimeScale;
-  for (const auto& m : fabric.muxUnderlays) base.muxUnderlays.push_back(*dataplane::Ipv4Address::parse(m));
+  for (const auto& m : fabric.muxUnderlays)
+    base.muxUnderlays.push_back(*dataplane::Ipv4Address::parse(m));
   for (const auto& vm : vms)
     for (const auto& ip : vm.ips)
-      base.vms.push_back({vm.id, vm.vnet, *dataplane::Ipv4Address::parse(ip), *dataplane::Ipv4Address::parse(vm.underlay),
-                          vm.host, vm.hostNs, vm.hostLink, vm.mac});
+      base.vms.push_back({vm.id, vm.vnet, *dataplane::Ipv4Address::parse(ip),
+                          *dataplane::Ipv4Address::parse(vm.underlay), vm.host, vm.hostNs,
+                          vm.hostLink, vm.mac});
   Snapshots out;
   out.mux.assign(muxCount(o), base);
   for (std::uint32_t j = 0; j < hostCount(o); ++j) {

@@ -17,7 +17,8 @@ struct Snapshots {
   std::vector<runtime::Snapshot> host;  // [j] for host j
 };
 
-Snapshots snapshots(const Forwarding& forwarding, const Fabric& fabric, const std::vector<VmPlan>& vms,
-                    const PlanOptions& options, std::uint64_t version);
+Snapshots snapshots(const Forwarding& forwarding, const Fabric& fabric,
+                    const std::vector<VmPlan>& vms, const PlanOptions& options,
+                    std::uint64_t version);
 
 }  // namespace azlb::controller::passes

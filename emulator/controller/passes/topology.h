@@ -18,7 +18,8 @@ struct Fabric {
   netns_model::Topology topology;
   std::string rootLink, rootAddress, routerAddress;
   std::vector<std::string> muxUnderlays;  // outer sources MUX i encapsulates with, [i]
-  std::map<std::string, std::pair<std::uint32_t, std::string>> hostVnets;  // (host, VNet) ns -> (host, lower VNet id)
+  std::map<std::string, std::pair<std::uint32_t, std::string>>
+      hostVnets;  // (host, VNet) ns -> (host, lower VNet id)
 };
 
 Fabric topology(const std::vector<VmPlan>& vms, const PlanOptions& options);

@@ -10,7 +10,8 @@ std::uint64_t fnv(const std::string& s) {
   return h;
 }
 
-std::uint32_t pick(const std::string& id, std::uint32_t lo, std::uint32_t hi, std::set<std::uint32_t>& used,
+std::uint32_t pick(const std::string& id, std::uint32_t lo, std::uint32_t hi,
+                   std::set<std::uint32_t>& used,
                    const std::map<std::string, std::uint32_t>& previous) {
   auto it = previous.find(id);
   if (it != previous.end() && it->second >= lo && it->second <= hi && !used.count(it->second)) {
@@ -29,11 +30,16 @@ std::uint32_t pick(const std::string& id, std::uint32_t lo, std::uint32_t hi, st
   return 0;
 }
 
-std::uint32_t muxCount(const PlanOptions& o) { return std::max<std::uint32_t>(1, std::min<std::uint32_t>(o.muxes, 60)); }
-std::uint32_t hostCount(const PlanOptions& o) { return std::max<std::uint32_t>(1, std::min<std::uint32_t>(o.hosts, 60)); }
+std::uint32_t muxCount(const PlanOptions& o) {
+  return std::max<std::uint32_t>(1, std::min<std::uint32_t>(o.muxes, 60));
+}
+std::uint32_t hostCount(const PlanOptions& o) {
+  return std::max<std::uint32_t>(1, std::min<std::uint32_t>(o.hosts, 60));
+}
 
 std::string ip4(std::uint8_t a, std::uint8_t b, std::uint32_t c, std::uint32_t d) {
-  return std::to_string(a) + "." + std::to_string(b) + "." + std::to_string(c) + "." + std::to_string(d);
+  return std::to_string(a) + "." + std::to_string(b) + "." + std::to_string(c) + "." +
+         std::to_string(d);
 }
 
 netns_model::Ipv4Prefix prefix(const std::string& text) {
@@ -44,7 +50,9 @@ netns_model::Ipv4Address addr(const std::string& text) {
   return netns_model::parseIpv4(text).value_or(netns_model::Ipv4Address{});
 }
 
-netns_model::Naming naming(const PlanOptions& o) { return netns_model::Naming::create(o.prefix, o.instance).value(); }
+netns_model::Naming naming(const PlanOptions& o) {
+  return netns_model::Naming::create(o.prefix, o.instance).value();
+}
 
 std::string name(const netns_model::Naming& n, netns_model::Role r, std::uint32_t i) {
   auto s = n.name(r, i);

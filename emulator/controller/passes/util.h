@@ -17,7 +17,8 @@ namespace azlb::controller::passes {
 std::uint64_t fnv(const std::string& s);
 
 /// Picks a free number near hash(id) in [lo, hi], honouring a previous choice; 0 when full.
-std::uint32_t pick(const std::string& id, std::uint32_t lo, std::uint32_t hi, std::set<std::uint32_t>& used,
+std::uint32_t pick(const std::string& id, std::uint32_t lo, std::uint32_t hi,
+                   std::set<std::uint32_t>& used,
                    const std::map<std::string, std::uint32_t>& previous);
 
 /// The MUX and host counts the plan builds (1..60 each).
@@ -25,8 +26,8 @@ std::uint32_t muxCount(const PlanOptions& o);
 std::uint32_t hostCount(const PlanOptions& o);
 
 std::string ip4(std::uint8_t a, std::uint8_t b, std::uint32_t c, std::uint32_t d);
-netns_model::Ipv4Prefix prefix(const std::string& text);     // 0.0.0.0/0 when malformed
-netns_model::Ipv4Address addr(const std::string& text);      // 0.0.0.0 when malformed
+netns_model::Ipv4Prefix prefix(const std::string& text);  // 0.0.0.0/0 when malformed
+netns_model::Ipv4Address addr(const std::string& text);   // 0.0.0.0 when malformed
 
 netns_model::Naming naming(const PlanOptions& o);
 std::string name(const netns_model::Naming& n, netns_model::Role r, std::uint32_t i = 0);
