@@ -5,7 +5,10 @@
 #include <regex>
 #include <set>
 
+#include "arm-api/common/base64.h"
+#include "arm-api/common/form.h"
 #include "arm-api/common/ipv4.h"
+#include "arm-api/common/jwt.h"
 
 #include "arm-api/service/impl.h"
 #include "arm-api/service/network.h"
@@ -41,64 +44,6 @@ ApiResponse jsonResponse(int status, json body) {
   r.status = status;
   r.body = std::move(body);
   return r;
-}
-
-std::string base64Url(const std::string& in) {
-  static const char* tbl = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-  std::string out;
-  size_t i = 0;
-  for (; i + 2 < in.size(); i += 3) {
-    uint32_t n = (uint32_t(uint8_t(in[i])) << 16) | (uint32_t(uint8_t(in[i + 1])) << 8) | uint8_t(in[i + 2]);
-    out += tbl[(n >> 18) & 63];
-    out += tbl[(n >> 12) & 63];
-    out += tbl[(n >> 6) & 63];
-    out += tbl[n & 63];
-  }
-  if (i + 1 == in.size()) {
-    uint32_t n = uint32_t(uint8_t(in[i])) << 16;
-    out += tbl[(n >> 18) & 63];
-    out += tbl[(n >> 12) & 63];
-  } else if (i + 2 == in.size()) {
-    uint32_t n = (uint32_t(uint8_t(in[i])) << 16) | (uint32_t(uint8_t(in[i + 1])) << 8);
-    out += tbl[(n >> 18) & 63];
-    out += tbl[(n >> 12) & 63];
-    out += tbl[(n >> 6) & 63];
-  }
-  return out;
-}
-
-std::map<std::string, std::string> parseForm(const std::string& body) {
-  std::map<std::string, std::string> out;
-  auto decode = [](std::string s) {
-    std::string r;
-    for (size_t i = 0; i < s.size(); ++i) {
-      if (s[i] == '+') {
-        r += ' ';
-      } else if (s[i] == '%' && i + 2 < s.size()) {
-        r += static_cast<char>(std::stoi(s.substr(i + 1, 2), nullptr, 16));
-        i += 2;
-      } else {
-        r += s[i];
-      }
-    }
-    return r;
-  };
-  size_t pos = 0;
-  while (pos <= body.size()) {
-    size_t amp = body.find('&', pos);
-    if (amp == std::string::npos) amp = body.size();
-    std::string pair = body.substr(pos, amp - pos);
-    auto eq = pair.find('=');
-    if (!pair.empty()) {
-      try {
-        out[decode(pair.substr(0, eq))] = eq == std::string::npos ? "" : decode(pair.substr(eq + 1));
-      } catch (const std::exception&) {
-        // A malformed escape leaves that field out.
-      }
-    }
-    pos = amp + 1;
-  }
-  return out;
 }
 
 std::vector<std::string> splitSegments(const std::string& path) {
@@ -345,23 +290,6 @@ json subscriptionBody(const ServiceConfig& cfg) {
               {"managedByTenants", json::array()}};
 }
 
-json makeJwt(const ServiceConfig& cfg, const std::string& audience, const std::string& clientId,
-             const std::string& issuer, bool user) {
-  auto now = std::chrono::duration_cast<std::chrono::seconds>(
-                 std::chrono::system_clock::now().time_since_epoch())
-                 .count();
-  json header = {{"typ", "JWT"}, {"alg", "RS256"}, {"kid", "azlb"}};
-  std::string oid = user ? "00000000-0000-0000-0000-0000000000d1" : clientId;
-  json claims = {{"aud", audience}, {"iss", issuer},    {"iat", now},      {"nbf", now},
-                 {"exp", now + 3600}, {"tid", cfg.tenantId}, {"oid", oid}, {"sub", oid},
-                 {"appid", clientId}, {"ver", "1.0"},     {"idtyp", user ? "user" : "app"}};
-  if (user) {
-    claims["upn"] = clientId;
-    claims["unique_name"] = clientId;
-  }
-  return base64Url(header.dump()) + "." + base64Url(claims.dump()) + "." + base64Url("azlb-unsigned");
-}
-
 }  // namespace
 
 ApiResponse Service::Impl::route(const ApiRequest& req) {
@@ -426,7 +354,7 @@ ApiResponse Service::Impl::route(const ApiRequest& req) {
     if (rest.size() == 2 && rest[0] == "discovery" && rest[1] == "keys")
       return jsonResponse(200, {{"keys", json::array()}});
     if (rest.size() == 2 && rest[0] == "oauth2" && rest[1] == "token" && method == "POST") {
-      auto form = parseForm(req.body);
+      auto form = armapi::parseForm(req.body);
       std::string grant = form["grant_type"];
       if (grant != "client_credentials" && grant != "password" && grant != "refresh_token")
         return jsonResponse(400, {{"error", "unsupported_grant_type"},
@@ -436,14 +364,14 @@ ApiResponse Service::Impl::route(const ApiRequest& req) {
       bool user = grant != "client_credentials";
       std::string who = user && form.count("username") ? form["username"] : client;
       json body = {{"token_type", "Bearer"},
-                   {"access_token", makeJwt(cfg, "https://management.core.windows.net/", who, issuer, user)},
+                   {"access_token", armapi::makeJwt({cfg.tenantId, "https://management.core.windows.net/", who, issuer, user})},
                    {"expires_in", 3599},
                    {"ext_expires_in", 3599},
                    {"scope", form.count("scope") ? form["scope"] : "https://management.core.windows.net//.default"}};
       if (user) {
         body["refresh_token"] = "azlb-refresh-" + newGuid();
-        body["id_token"] = makeJwt(cfg, client, who, issuer, true);
-        body["client_info"] = base64Url(json{{"uid", "00000000-0000-0000-0000-0000000000d1"},
+        body["id_token"] = armapi::makeJwt({cfg.tenantId, client, who, issuer, true});
+        body["client_info"] = armapi::base64UrlEncode(json{{"uid", "00000000-0000-0000-0000-0000000000d1"},
                                              {"utid", cfg.tenantId}}.dump());
       }
       return jsonResponse(200, body);
