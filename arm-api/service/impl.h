@@ -1,5 +1,6 @@
-// Internal: Service::Impl, shared by service.cpp (routing, resources, operations) and
-// deployments.cpp (template deployments).
+// Internal: Service::Impl, the state every request handler shares (resources, operations, the
+// lock, the deployment worker). service.cpp owns its life cycle and the operation records;
+// routes.cpp routes requests to the handlers in handlers/ and deployments.cpp.
 #pragma once
 
 #include <chrono>
@@ -8,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <vector>
@@ -17,10 +19,26 @@
 #include "arm-api/service/service.h"
 #include "arm-api/service/state.h"
 
+namespace azlb::armtemplate {
+class Deployment;
+}
+
 namespace azlb::armservice {
 
 using armapi::ArmResult;
 using armapi::ResourceId;
+
+inline constexpr const char* kNetworkNs = "Microsoft.Network";
+
+inline ApiResponse jsonResponse(int status, json body) {
+  ApiResponse r;
+  r.status = status;
+  r.body = std::move(body);
+  return r;
+}
+
+/// "West US" -> "westus", as ARM stores locations.
+std::string normalizeLocation(const std::string& location);
 
 struct Service::Impl {
   Service* self = nullptr;
@@ -43,8 +61,10 @@ struct Service::Impl {
   bool stopping = false;
   std::thread worker;
 
-  // --- helpers (service.cpp) ---
+  /// Routes the request through the route table (routes.cpp).
   ApiResponse route(const ApiRequest& req);
+
+  // --- helpers (service.cpp) ---
   ApiResponse error(const armapi::ArmError& e);
   bool groupExists(const std::string& group);
   json newOperation(const std::string& kind, const std::vector<std::string>& ids,
@@ -58,12 +78,23 @@ struct Service::Impl {
                                  const std::string& opId);
   void setOperationStatus(const std::string& opId, const std::string& status,
                           const std::optional<armapi::ArmError>& error);
+  /// Keeps a POST action's finished operation (with its "result") in memory only, dropping the
+  /// oldest beyond kActionResults. Takes the lock.
+  void recordActionResult(json op);
 
   // --- deployments (deployments.cpp) ---
-  ApiResponse deployments(const ApiRequest& req, const std::string& group,
-                          const std::vector<std::string>& rest);
   void runDeploymentJob(std::function<void()> job);
   void failInterruptedDeployments();
+  /// The job of one deployment: each resource through handle() in order, then the outputs.
+  void runDeployment(armtemplate::Deployment& deployment, const std::string& depKey,
+                     const std::string& opId, const std::string& baseUrl);
+  /// PUTs resource `index`, waits for its operation; appends its record to `operations`.
+  std::optional<armapi::ArmError> deployResource(armtemplate::Deployment& deployment, size_t index,
+                                                 const std::string& baseUrl, json& operations);
+  std::optional<armapi::ArmError> awaitResourceOperation(const ApiResponse& resp,
+                                                         const std::string& resourceId);
+  /// Rewrites the stored deployment under the lock (no-op when it was deleted meanwhile).
+  void updateDeployment(const std::string& depKey, const std::function<void(json&)>& fn);
 };
 
 std::string apiVersionOf(const ApiRequest& req);
