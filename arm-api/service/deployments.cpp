@@ -394,8 +394,7 @@ void Service::Impl::failInterruptedDeployments() {
   for (auto& [id, op] : ops)
     if (op.value("kind", "") == "deployment" && op.value("status", "") == "InProgress") {
       json o = op;
-      o["status"] = "Failed";
-      o["endTime"] = nowTimestamp();
+      markTerminal(o, "Failed");
       o["error"] = errors::deploymentInterrupted("azlb restarted while this deployment was running.").innerJson();
       changedOps.push_back(o);
     }

@@ -48,6 +48,14 @@ struct Service::Impl {
   std::mutex mu;
   State state;
   std::map<std::string, json> ops;  // operation id -> record
+  /// Lower-case resource id -> how many operations in progress write it (so completing one
+  /// does not scan every record to learn whether its resources are still Updating).
+  std::map<std::string, int> busyResources;
+  /// Terminal operations committed since the last prune, and when that prune ran.
+  static constexpr int kPruneEvery = 64;
+  static constexpr std::chrono::seconds kPruneInterval{60};
+  int terminalSincePrune = 0;
+  std::chrono::system_clock::time_point lastPrune{};
   /// In-memory results of POST actions (rule health status), oldest first; only the newest
   /// kActionResults are kept, so polling the health of a rule forever does not grow memory.
   static constexpr std::size_t kActionResults = 256;
@@ -78,6 +86,14 @@ struct Service::Impl {
                                  const std::string& opId);
   void setOperationStatus(const std::string& opId, const std::string& status,
                           const std::optional<armapi::ArmError>& error);
+  /// Sets a terminal status on an operation record: status, endTime and endEpoch (the
+  /// configured clock's seconds, which retention compares).
+  void markTerminal(json& op, const std::string& status);
+  /// Keeps busyResources in step when a record goes from `before` (null: new) to `after`.
+  void trackBusy(const json* before, const json& after);
+  /// Drops the terminal operations past retention (ServiceConfig::operationRetention and
+  /// operationsKept) from the store and from memory. Caller holds mu.
+  void pruneOperations();
   /// Keeps a POST action's finished operation (with its "result") in memory only, dropping the
   /// oldest beyond kActionResults. Takes the lock.
   void recordActionResult(json op);

@@ -5,6 +5,8 @@
 
 #include <algorithm>
 #include <chrono>
+#include <functional>
+#include <set>
 
 #include "arm-api/common/ipv4.h"
 
@@ -25,6 +27,12 @@ std::string normalizeLocation(const std::string& loc) {
     if (c != ' ') out += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return out;
 }
+
+namespace {
+bool isTerminal(const std::string& status) {
+  return status == "Succeeded" || status == "Failed" || status == "Canceled";
+}
+}  // namespace
 
 std::string apiVersionOf(const ApiRequest& req) {
   auto it = req.query.find("api-version");
@@ -77,9 +85,12 @@ Result<std::unique_ptr<Service>> Service::create(ServiceConfig config,
   }
   for (auto& row : *operations) {
     json body = json::parse(row.body, nullptr, false);
-    if (!body.is_discarded()) impl.ops[row.id] = std::move(body);
+    if (body.is_discarded()) continue;
+    impl.trackBusy(nullptr, body);
+    impl.ops[row.id] = std::move(body);
   }
   impl.failInterruptedDeployments();
+  impl.pruneOperations();
   impl.worker = std::thread([&impl] {
     for (;;) {
       std::function<void()> job;
@@ -125,29 +136,33 @@ void Service::completeOperation(const std::string& operationId, const std::optio
   impl_->setOperationStatus(operationId, error ? "Failed" : "Succeeded", error);
 }
 
+void Service::Impl::markTerminal(json& op, const std::string& status) {
+  op["status"] = status;
+  op["endTime"] = nowTimestamp();
+  op["endEpoch"] = std::chrono::duration_cast<std::chrono::seconds>(cfg.clock().time_since_epoch()).count();
+}
+
 void Service::Impl::setOperationStatus(const std::string& opId, const std::string& status,
                                        const std::optional<ArmError>& err) {
   std::lock_guard lk(mu);
   auto it = ops.find(opId);
   if (it == ops.end()) return;
   json op = it->second;
-  std::string current = op.value("status", "InProgress");
-  if (current == "Succeeded" || current == "Failed" || current == "Canceled") return;
-  op["status"] = status;
-  bool terminal = status == "Succeeded" || status == "Failed" || status == "Canceled";
-  if (terminal) op["endTime"] = nowTimestamp();
+  if (isTerminal(op.value("status", "InProgress"))) return;
+  bool terminal = isTerminal(status);
+  if (terminal)
+    markTerminal(op, status);
+  else
+    op["status"] = status;
   if (err) op["error"] = err->innerJson();
   Txn tx(state);
   if (terminal && op.value("kind", "") == "network") {
-    // A resource leaves Updating when no other operation on it is still in progress.
+    // A resource leaves Updating when no other operation on it is still in progress (this one
+    // still counts itself).
     for (const auto& rid : op.value("resourceIds", std::vector<std::string>{})) {
-      bool busy = false;
-      for (const auto& [otherId, other] : ops)
-        if (otherId != opId && other.value("status", "") == "InProgress")
-          for (const auto& x : other.value("resourceIds", std::vector<std::string>{}))
-            busy = busy || iequals(x, rid);
+      auto busy = busyResources.find(toLower(rid));
       const Resource* r = state.find(toLower(rid));
-      if (!r || busy) continue;
+      if (!r || (busy != busyResources.end() && busy->second > 1)) continue;
       Resource updated = *r;
       updated.body["properties"]["provisioningState"] = err ? "Failed" : "Succeeded";
       tx.put(toLower(rid), std::move(updated));
@@ -155,6 +170,41 @@ void Service::Impl::setOperationStatus(const std::string& opId, const std::strin
   }
   if (!commit(tx, {op})) return;  // a store failure leaves the operation in progress
   opCv.notify_all();
+  if (!terminal) return;
+  ++terminalSincePrune;
+  if (terminalSincePrune >= kPruneEvery || cfg.clock() - lastPrune >= kPruneInterval) pruneOperations();
+}
+
+void Service::Impl::trackBusy(const json* before, const json& after) {
+  bool was = before && before->value("status", "") == "InProgress";
+  bool is = after.value("status", "") == "InProgress";
+  if (was == is) return;
+  std::set<std::string> ids;
+  for (const auto& rid : after.value("resourceIds", std::vector<std::string>{})) ids.insert(toLower(rid));
+  for (const auto& id : ids) {
+    int& n = busyResources[id];
+    n += is ? 1 : -1;
+    if (n <= 0) busyResources.erase(id);
+  }
+}
+
+void Service::Impl::pruneOperations() {
+  const auto now = cfg.clock();
+  lastPrune = now;
+  terminalSincePrune = 0;
+  const long long cutoff =
+      std::chrono::duration_cast<std::chrono::seconds>((now - cfg.operationRetention).time_since_epoch()).count();
+  std::vector<std::pair<long long, std::string>> finished;  // (endEpoch, id); 0 when unknown
+  for (const auto& [id, op] : ops)
+    if (op.value("kind", "") != "ruleHealth" && isTerminal(op.value("status", "")))  // those have their own cap
+      finished.emplace_back(op.value("endEpoch", 0LL), id);
+  if (finished.size() <= cfg.operationsKept) return;
+  std::sort(finished.begin(), finished.end(), std::greater<>());
+  std::vector<std::string> drop;
+  for (size_t i = cfg.operationsKept; i < finished.size(); ++i)
+    if (finished[i].first < cutoff) drop.push_back(finished[i].second);
+  if (drop.empty() || !store->pruneOperations(drop)) return;  // a store failure keeps them: try later
+  for (const auto& id : drop) ops.erase(id);
 }
 
 std::string Service::waitOperation(const std::string& operationId, std::chrono::milliseconds timeout) {
@@ -186,7 +236,11 @@ ArmResult<bool> Service::Impl::commit(Txn& tx, const std::vector<json>& operatio
   if (auto r = store->apply(batch); !r)
     return armapi::armFail(errors::internal("Storing the change failed: " + r.error().message()));
   tx.applyTo(state);
-  for (const auto& op : operations) ops[op.value("id", "")] = op;
+  for (const auto& op : operations) {
+    json& slot = ops[op.value("id", "")];
+    trackBusy(slot.is_null() ? nullptr : &slot, op);
+    slot = op;
+  }
   return true;
 }
 
