@@ -148,14 +148,14 @@ RouteCall::RouteCall(const ApiRequest& request) : req(request) {
 
 const std::string& RouteCall::param(std::string_view name) const {
   static const std::string kNone;
-  for (const auto& [k, v] : params_)
-    if (k == name) return v;
+  for (const auto& [k, i] : params_)
+    if (k == name) return seg[i];
   return kNone;
 }
 
 bool matchRoute(std::string_view pattern, RouteCall& call) {
   call.params_.clear();
-  call.rest_.clear();
+  call.restFrom_ = call.seg.size();
   size_t i = 0, pos = 0;
   while (pos <= pattern.size()) {
     size_t slash = pattern.find('/', pos);
@@ -163,12 +163,12 @@ bool matchRoute(std::string_view pattern, RouteCall& call) {
     std::string_view word = pattern.substr(pos, slash - pos);
     pos = slash + 1;
     if (word == "**") {
-      call.rest_.assign(call.seg.begin() + static_cast<std::ptrdiff_t>(i), call.seg.end());
+      call.restFrom_ = i;
       return true;
     }
     if (i >= call.seg.size()) return false;
     if (word.size() > 2 && word.front() == '{' && word.back() == '}')
-      call.params_.emplace_back(word.substr(1, word.size() - 2), call.seg[i]);
+      call.params_.emplace_back(word.substr(1, word.size() - 2), i);
     else if (!iequals(word, call.seg[i]))
       return false;
     ++i;

@@ -3,6 +3,7 @@
 // the handlers live in handlers/ (one file per resource family) and deployments.cpp.
 #pragma once
 
+#include <cstddef>
 #include <mutex>
 #include <string>
 #include <string_view>
@@ -27,7 +28,9 @@ class RouteCall {
   /// The segment "{name}" captured, as sent ("" when the pattern has no such capture).
   const std::string& param(std::string_view name) const;
   /// The segments a trailing "**" matched, as sent.
-  const std::vector<std::string>& rest() const { return rest_; }
+  std::vector<std::string> rest() const {
+    return {seg.begin() + static_cast<std::ptrdiff_t>(restFrom_), seg.end()};
+  }
 
   /// Releases the service lock before the handler returns (before announce(), or before calling
   /// the listener, which must not run under the lock). No-op when not held.
@@ -38,8 +41,8 @@ class RouteCall {
  private:
   friend struct RouteRunner;  // routes.cpp: the only one that takes the lock
   friend bool matchRoute(std::string_view pattern, RouteCall& call);
-  std::vector<std::pair<std::string, std::string>> params_;
-  std::vector<std::string> rest_;
+  std::vector<std::pair<std::string_view, size_t>> params_;  // capture name -> index in seg
+  size_t restFrom_ = 0;
   std::unique_lock<std::mutex> lock_;
 };
 
