@@ -1,5 +1,6 @@
 #include "arm-api/service/routes.h"
 
+#include <algorithm>
 #include <array>
 #include <regex>
 
@@ -91,6 +92,18 @@ const Route kArmRoutes[] = {
 #undef AZLB_DEPLOYMENTS
 #undef AZLB_NETWORK
 
+/// A pattern's literal word against a lower-cased path segment (ASCII case-insensitive; this
+/// runs for every route tried, so no locale calls).
+bool sameWord(std::string_view word, const std::string& lowerSegment) {
+  if (word.size() != lowerSegment.size()) return false;
+  for (size_t k = 0; k < word.size(); ++k) {
+    char c = word[k];
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    if (c != lowerSegment[k]) return false;
+  }
+  return true;
+}
+
 bool validApiVersion(const std::string& v) {
   static const std::regex re(R"(^\d{4}-\d{2}-\d{2}(-preview|-beta|-alpha|-privatepreview)?$)",
                              std::regex::icase);
@@ -154,6 +167,10 @@ const std::string& RouteCall::param(std::string_view name) const {
 }
 
 bool matchRoute(std::string_view pattern, RouteCall& call) {
+  // Cheap rejection first: a pattern of n words matches n segments (at least n-1 with "**").
+  const size_t words = static_cast<size_t>(std::count(pattern.begin(), pattern.end(), '/')) + 1;
+  const bool tail = pattern.size() >= 2 && pattern.substr(pattern.size() - 2) == "**";
+  if (tail ? call.seg.size() < words - 1 : call.seg.size() != words) return false;
   call.params_.clear();
   call.restFrom_ = call.seg.size();
   size_t i = 0, pos = 0;
@@ -169,7 +186,7 @@ bool matchRoute(std::string_view pattern, RouteCall& call) {
     if (i >= call.seg.size()) return false;
     if (word.size() > 2 && word.front() == '{' && word.back() == '}')
       call.params_.emplace_back(word.substr(1, word.size() - 2), i);
-    else if (!iequals(word, call.seg[i]))
+    else if (!sameWord(word, call.lower[i]))
       return false;
     ++i;
   }
