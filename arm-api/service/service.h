@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -32,6 +33,18 @@ struct ServiceConfig {
   std::string subscriptionName = "azlb local subscription";
   std::string publicPrefix = "198.18.0.0/16";  // where public IP addresses are allocated
   size_t maxBodyBytes = 4 * 1024 * 1024;
+  /// Retention of finished operation records (memory and store). A terminal operation
+  /// (Succeeded, Failed, Canceled) is dropped once it ended more than operationRetention ago
+  /// AND it is not among the newest operationsKept terminal ones; an operation in progress is
+  /// never dropped. So a client polling a Location or Azure-AsyncOperation URL has at least
+  /// 15 minutes after the end, and the store holds at most about operationsKept finished
+  /// records plus those that ended within the retention.
+  std::chrono::seconds operationRetention{15 * 60};
+  size_t operationsKept = 1000;
+  /// The clock operation end times are measured with (a test injects its own).
+  std::function<std::chrono::system_clock::time_point()> clock = [] {
+    return std::chrono::system_clock::now();
+  };
 };
 
 struct ApiRequest {

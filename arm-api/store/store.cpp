@@ -162,10 +162,31 @@ Result<void> Store::apply(const Batch& batch) {
   return {};
 }
 
-Result<void> Store::pruneOperations(long long maxAgeSeconds) {
-  std::string sql = "DELETE FROM operations WHERE created < " +
-                    std::to_string(static_cast<long long>(std::time(nullptr)) - maxAgeSeconds);
-  return exec(sql.c_str());
+Result<void> Store::pruneOperations(const std::vector<std::string>& operationIds) {
+  if (operationIds.empty()) return {};
+  if (auto r = exec("BEGIN IMMEDIATE"); !r) return r;
+  {
+    Stmt del;
+    if (sqlite3_prepare_v2(db_, "DELETE FROM operations WHERE id=?", -1, &del.s, nullptr) != SQLITE_OK) {
+      auto e = sqlFail(db_, "preparing operation prune");
+      (void)exec("ROLLBACK");
+      return e;
+    }
+    for (const auto& id : operationIds) {
+      sqlite3_bind_text(del.s, 1, id.c_str(), -1, SQLITE_TRANSIENT);
+      if (sqlite3_step(del.s) != SQLITE_DONE) {
+        auto e = sqlFail(db_, "deleting operation " + id);
+        (void)exec("ROLLBACK");
+        return e;
+      }
+      sqlite3_reset(del.s);
+    }
+  }
+  if (auto r = exec("COMMIT"); !r) {
+    (void)exec("ROLLBACK");
+    return r;
+  }
+  return {};
 }
 
 }  // namespace azlb::armstore

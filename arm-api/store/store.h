@@ -49,8 +49,9 @@ class Store {
   Result<std::vector<OperationRow>> loadOperations();
   /// Commits every write of the batch in one transaction, or none of them.
   Result<void> apply(const Batch& batch);
-  /// Drops operation records older than maxAgeSeconds (they are kept so clients can poll).
-  Result<void> pruneOperations(long long maxAgeSeconds);
+  /// Deletes the given operation records in one transaction (unknown ids are ignored). The
+  /// service decides which records clients can no longer need (Service: operation retention).
+  Result<void> pruneOperations(const std::vector<std::string>& operationIds);
 
  private:
   explicit Store(sqlite3* db) : db_(db) {}

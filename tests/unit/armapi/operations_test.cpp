@@ -3,8 +3,11 @@
 // (the error lands on the operation, Failed on the resource).
 #include <catch2/catch.hpp>
 
+#include <chrono>
+#include <filesystem>
 #include <mutex>
 
+#include "arm-api/common/json_access.h"
 #include "tests/unit/armapi/service_fixture.h"
 
 using namespace azlb::armtest;
@@ -206,4 +209,106 @@ TEST_CASE("a rule's health result comes from the listener; only the newest 256 r
   CHECK(resultOf(first).status == 404);
   CHECK(resultOf(newest).status == 200);
   f.service().setListener(nullptr);
+}
+
+namespace {
+
+/// A service over a SQLite file with an injected clock and a small retention: the newest 5
+/// finished operations, and any that ended within 10 minutes.
+class FileService {
+ public:
+  explicit FileService(const std::string& path, std::chrono::system_clock::time_point* now) {
+    auto store = azlb::armstore::Store::open(path);
+    REQUIRE(store);
+    azlb::armservice::ServiceConfig cfg;
+    cfg.operationRetention = std::chrono::minutes(10);
+    cfg.operationsKept = 5;
+    cfg.clock = [now] { return *now; };
+    auto svc = azlb::armservice::Service::create(cfg, std::move(store.value()));
+    REQUIRE(svc);
+    service = std::move(svc.value());
+  }
+  Reply send(const std::string& method, const std::string& path, const json& body = json()) {
+    azlb::armservice::ApiRequest req;
+    req.method = method;
+    req.path = path;
+    req.query["api-version"] = kApi;
+    req.headers["authorization"] = "Bearer t";
+    if (!body.is_null()) req.body = body.dump();
+    req.baseUrl = kBaseUrl;
+    auto resp = service->handle(req);
+    Reply out;
+    out.status = resp.status;
+    if (resp.body) out.body = *resp.body;
+    out.headers = resp.headers;
+    return out;
+  }
+  std::unique_ptr<azlb::armservice::Service> service;
+};
+
+}  // namespace
+
+TEST_CASE("finished operations past retention are pruned from memory and the store; in-progress and recent ones stay pollable",
+          "[operations][retention]") {
+  const auto dir = std::filesystem::temp_directory_path() / ("azlb-ops-" + azlb::armapi::newGuid());
+  std::filesystem::create_directories(dir);
+  const std::string db = (dir / "azlb.db").string();
+  auto now = std::chrono::system_clock::time_point(std::chrono::hours(24 * 365 * 50));
+  const auto start = now;
+  std::vector<std::string> old, recent;
+  std::string inProgress;
+  {
+    FileService f(db, &now);
+    REQUIRE(f.send("PUT", rgId(), {{"location", "westus"}}).status == 201);
+    const json pip = {{"location", "westus"}, {"sku", {{"name", "Standard"}}}};
+    // 20 operations that end one second apart, an hour ago (no listener: they complete at once).
+    for (int i = 0; i < 20; ++i) {
+      now = start + std::chrono::seconds(i);
+      auto r = f.send("PUT", pipId("old" + std::to_string(i)), pip);
+      REQUIRE(r.status == 201);
+      old.push_back(r.asyncOperationId());
+    }
+    CHECK(f.send("GET", operationPath(old[0])).status == 200);  // within retention: kept
+    now = start + std::chrono::hours(1);
+    RecordingListener listener;
+    f.service->setListener(&listener);
+    auto pending = f.send("PUT", pipId("pending"), pip);
+    REQUIRE(pending.status == 201);
+    inProgress = pending.asyncOperationId();
+    for (int i = 0; i < 3; ++i) {
+      auto r = f.send("PUT", pipId("new" + std::to_string(i)), pip);
+      REQUIRE(r.status == 201);
+      recent.push_back(r.asyncOperationId());
+      f.service->completeOperation(recent.back(), std::nullopt);
+    }
+    // Completing after the prune interval pruned at once: the oldest are gone already.
+    CHECK(f.send("GET", operationPath(old[0])).code() == "OperationNotFound");
+    f.service.reset();  // before the listener goes; the pending operation stays in progress
+  }
+  // Reopened from the same file, the operations pruned before are not there either; the newest
+  // five finished ones (3 recent + the 2 newest old ones) and the one in progress are.
+  now = start + std::chrono::hours(1);
+  FileService g(db, &now);
+  for (size_t i = 0; i < old.size(); ++i) {
+    INFO("old operation " << i);
+    auto r = g.send("GET", operationPath(old[i]));
+    if (i >= old.size() - 2) {
+      CHECK(r.status == 200);
+      CHECK(r.body["status"] == "Succeeded");
+    } else {
+      CHECK(r.status == 404);
+      CHECK(r.code() == "OperationNotFound");
+      CHECK(g.send("GET", resultPath(old[i])).status == 404);
+    }
+  }
+  for (const auto& id : recent) {
+    CHECK(g.send("GET", operationPath(id)).body["status"] == "Succeeded");
+    CHECK(g.send("GET", resultPath(id)).status == 204);
+  }
+  auto polled = g.send("GET", operationPath(inProgress));
+  CHECK(polled.status == 200);
+  CHECK(polled.body["status"] == "InProgress");
+  CHECK(g.send("GET", resultPath(inProgress)).status == 202);
+  g.service.reset();
+  std::filesystem::remove_all(dir);
 }
