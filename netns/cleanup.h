@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "emulator/common/result.h"
+#include "common/result.h"
 #include "netns/naming.h"
 
 namespace azlb::netns {

@@ -6,7 +6,7 @@
 
 #include <string_view>
 
-#include "emulator/common/result.h"
+#include "common/result.h"
 #include "netns/fd.h"
 #include "netns/namespace.h"
 

@@ -15,7 +15,7 @@
 #include <utility>
 #include <vector>
 
-#include "emulator/common/result.h"
+#include "common/result.h"
 #include "netns/fd.h"
 
 namespace azlb::netns {

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <utility>
 
-#include "emulator/common/result.h"
+#include "common/result.h"
 
 namespace azlb::netns_model {
 

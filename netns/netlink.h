@@ -11,7 +11,7 @@
 #include <string_view>
 #include <vector>
 
-#include "emulator/common/result.h"
+#include "common/result.h"
 #include "netns/address.h"
 #include "netns/namespace.h"
 #include "netns/topology.h"

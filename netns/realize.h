@@ -12,7 +12,7 @@
 #include <utility>
 #include <vector>
 
-#include "emulator/common/result.h"
+#include "common/result.h"
 #include "netns/namespace.h"
 #include "netns/naming.h"
 #include "netns/topology.h"

@@ -5,7 +5,7 @@
 #include <string>
 #include <string_view>
 
-#include "emulator/common/result.h"
+#include "common/result.h"
 #include "netns/namespace.h"
 
 namespace azlb::netns {

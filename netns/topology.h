@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-#include "emulator/common/result.h"
+#include "common/result.h"
 #include "netns/address.h"
 
 namespace azlb::netns_model {

@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-#include "emulator/common/result.h"
+#include "common/result.h"
 #include "netns/fd.h"
 #include "netns/namespace.h"
 

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "emulator/common/result.h"
+#include "common/result.h"
 
 namespace azlb::armapi {
 

@@ -4,7 +4,7 @@
 
 #include <chrono>
 
-#include "arm-api/common/base64.h"
+#include "common/base64.h"
 
 namespace azlb::armapi {
 

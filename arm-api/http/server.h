@@ -8,7 +8,7 @@
 #include <string>
 
 #include "arm-api/service/service.h"
-#include "emulator/common/result.h"
+#include "common/result.h"
 
 namespace httplib {
 class SSLServer;

@@ -20,7 +20,7 @@
 
 #include "arm-api/common/arm_error.h"
 #include "arm-api/store/store.h"
-#include "emulator/common/result.h"
+#include "common/result.h"
 
 namespace azlb::armservice {
 

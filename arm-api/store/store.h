@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-#include "emulator/common/result.h"
+#include "common/result.h"
 
 struct sqlite3;
 

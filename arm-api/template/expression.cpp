@@ -11,7 +11,7 @@
 #include <unordered_map>
 #include <utility>
 
-#include "arm-api/common/base64.h"
+#include "common/base64.h"
 
 namespace azlb::armtemplate {
 
@@ -336,8 +336,8 @@ json unionValues(const json& a, const json& b) {
   return out;
 }
 
-using armapi::base64Decode;
-using armapi::base64Encode;
+using azlb::base64Decode;
+using azlb::base64Encode;
 
 // ---------------------------------------------------------------------------------------------
 // The built-in functions

@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "common/strings.h"
-#include "emulator/common/result.h"
+#include "common/result.h"
 
 namespace azlb::armtemplate {
 

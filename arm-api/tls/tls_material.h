@@ -4,7 +4,7 @@
 
 #include <filesystem>
 
-#include "emulator/common/result.h"
+#include "common/result.h"
 
 namespace azlb::tls {
 

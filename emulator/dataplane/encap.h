@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <optional>
 
-#include "emulator/common/result.h"
+#include "common/result.h"
 #include "emulator/dataplane/ipv4_address.h"
 #include "emulator/dataplane/packet.h"
 #include "emulator/dataplane/packet_buf.h"

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "emulator/common/result.h"
+#include "common/result.h"
 #include "emulator/dataplane/flow_key.h"
 #include "emulator/dataplane/ipv4_address.h"
 #include "emulator/dataplane/maglev.h"

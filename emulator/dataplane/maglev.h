@@ -10,7 +10,7 @@
 #include <utility>
 #include <vector>
 
-#include "emulator/common/result.h"
+#include "common/result.h"
 
 namespace azlb::dataplane {
 

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <span>
 
-#include "emulator/common/result.h"
+#include "common/result.h"
 #include "emulator/dataplane/bytes.h"
 #include "emulator/dataplane/flow_key.h"
 #include "emulator/dataplane/ipv4_address.h"

@@ -14,7 +14,7 @@
 #include <string>
 #include <vector>
 
-#include "emulator/common/result.h"
+#include "common/result.h"
 #include "emulator/controller/plan.h"
 #include "emulator/manager/backoff.h"
 #include "emulator/manager/resource_source.h"

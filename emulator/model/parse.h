@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "emulator/common/result.h"
+#include "common/result.h"
 #include "emulator/model/health.h"
 #include "emulator/model/load_balancer.h"
 #include "emulator/model/network.h"

@@ -12,7 +12,7 @@
 #include <string>
 #include <string_view>
 
-#include "emulator/common/result.h"
+#include "common/result.h"
 
 namespace azlb::probes {
 

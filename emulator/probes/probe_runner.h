@@ -12,7 +12,7 @@
 #include <thread>
 #include <vector>
 
-#include "emulator/common/result.h"
+#include "common/result.h"
 #include "emulator/probes/probe_policy.h"
 
 namespace azlb::probes {

@@ -7,7 +7,7 @@
 #include <string>
 #include <string_view>
 
-#include "emulator/common/result.h"
+#include "common/result.h"
 #include "emulator/runtime/control_protocol.h"
 #include "emulator/runtime/snapshot.h"
 #include "netns/fd.h"

@@ -18,7 +18,7 @@
 #include <variant>
 #include <vector>
 
-#include "emulator/common/result.h"
+#include "common/result.h"
 #include "emulator/runtime/snapshot.h"
 
 namespace azlb::runtime {

@@ -10,7 +10,7 @@
 #include <string>
 #include <string_view>
 
-#include "emulator/common/result.h"
+#include "common/result.h"
 #include "netns/fd.h"
 
 namespace azlb::runtime {

@@ -18,7 +18,7 @@
 #include <string_view>
 #include <vector>
 
-#include "emulator/common/result.h"
+#include "common/result.h"
 #include "emulator/dataplane/counters.h"
 #include "emulator/dataplane/forwarder.h"
 #include "emulator/dataplane/forwarding_config.h"

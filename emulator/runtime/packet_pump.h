@@ -17,7 +17,7 @@
 #include <span>
 #include <vector>
 
-#include "emulator/common/result.h"
+#include "common/result.h"
 #include "emulator/dataplane/counters.h"
 #include "emulator/dataplane/nanos.h"
 #include "emulator/dataplane/packet_buf.h"

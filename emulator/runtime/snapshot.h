@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-#include "emulator/common/result.h"
+#include "common/result.h"
 #include "emulator/dataplane/forwarding_config.h"
 
 namespace azlb::runtime {

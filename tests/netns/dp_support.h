@@ -14,7 +14,7 @@
 #include <thread>
 #include <vector>
 
-#include "emulator/common/result.h"
+#include "common/result.h"
 #include "netns/fd.h"
 #include "netns/namespace.h"
 

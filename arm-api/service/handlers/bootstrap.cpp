@@ -1,7 +1,7 @@
 // The endpoints answered without a token: readiness, the data plane's probe states and metrics,
 // the cloud metadata az reads first, and the ADFS-style login (OpenID configuration, keys, and
 // the OAuth token endpoint that hands out unsigned JWTs).
-#include "arm-api/common/base64.h"
+#include "common/base64.h"
 #include "arm-api/common/form.h"
 #include "arm-api/common/json_access.h"
 #include "arm-api/common/jwt.h"
@@ -56,7 +56,7 @@ ApiResponse issueToken(const Service::Impl& impl, const ApiRequest& req, const s
   if (user) {
     body["refresh_token"] = "azlb-refresh-" + armapi::newGuid();
     body["id_token"] = armapi::makeJwt({tenant, client, who, issuer, true});
-    body["client_info"] = armapi::base64UrlEncode(
+    body["client_info"] = azlb::base64UrlEncode(
         json{{"uid", "00000000-0000-0000-0000-0000000000d1"}, {"utid", tenant}}.dump());
   }
   return jsonResponse(200, body);

@@ -2,12 +2,12 @@
 // endpoint reads, against RFC 4648 §10's vectors and hand-made bodies.
 #include <catch2/catch.hpp>
 
-#include "arm-api/common/base64.h"
+#include "common/base64.h"
 #include "arm-api/common/form.h"
 
-using azlb::armapi::base64Decode;
-using azlb::armapi::base64Encode;
-using azlb::armapi::base64UrlEncode;
+using azlb::base64Decode;
+using azlb::base64Encode;
+using azlb::base64UrlEncode;
 using azlb::armapi::parseForm;
 
 TEST_CASE("base64 encodes RFC 4648's test vectors, padded", "[base64]") {

@@ -1,8 +1,8 @@
-#include "arm-api/common/base64.h"
+#include "common/base64.h"
 
 #include <cstdint>
 
-namespace azlb::armapi {
+namespace azlb {
 
 namespace {
 
@@ -63,4 +63,4 @@ std::optional<std::string> base64Decode(std::string_view in) {
   return out;
 }
 
-}  // namespace azlb::armapi
+}  // namespace azlb
