@@ -117,5 +117,298 @@ ArmError internal(std::string message) {
   return ArmError{500, "InternalServerError", std::move(message), {}, {}};
 }
 
+// load balancer and network resource validation (NRP's codes; message text as Azure words it)
+
+namespace {
+std::string txt(std::string_view v) { return std::string(v); }
+}  // namespace
+
+// - request shape
+
+ArmError missingJsonProperty(std::string_view property, std::string_view path) {
+  return invalidRequestFormat("MissingJsonProperty", "Required property '" + txt(property) +
+                                                         "' not found in JSON. Path '" + txt(path) + "'.");
+}
+
+ArmError childItemNotObject(std::string_view path) {
+  return invalidRequestFormat("InvalidJsonTokenType", "Expected an object at '" + txt(path) + "'.");
+}
+
+ArmError childItemWithoutName(std::string_view path) {
+  return badRequest("InvalidRequestFormat",
+                    "Cannot parse the request: the item at '" + txt(path) + "' has no name.",
+                    txt(path) + ".name");
+}
+
+ArmError duplicateChildName(std::string_view collection, std::string_view name, std::string_view path) {
+  return badRequest("InvalidRequestFormat",
+                    "Cannot parse the request: " + txt(collection) + " contains '" + txt(name) +
+                        "' more than once (names are compared case-insensitively).",
+                    txt(path) + ".name");
+}
+
+ArmError duplicateBackendAddressName(std::string_view name, std::string_view poolId, std::string target) {
+  return badRequest("InvalidRequestFormat",
+                    "Cannot parse the request: backend address '" + txt(name) +
+                        "' appears twice in pool " + txt(poolId) + ".",
+                    std::move(target));
+}
+
+ArmError vnetWithoutAddressPrefix(std::string_view vnetId) {
+  return badRequest("InvalidRequestFormat",
+                    "Cannot parse the request: virtual network " + txt(vnetId) +
+                        " must have at least one address prefix in "
+                        "properties.addressSpace.addressPrefixes.",
+                    "properties.addressSpace.addressPrefixes");
+}
+
+// - public IP addresses
+
+ArmError standardSkuPublicIpMustBeStatic(std::string_view pipId) {
+  return badRequest("StandardSkuPublicIPAddressesMustBeStatic",
+                    "Standard sku publicIp " + txt(pipId) + " must have AllocationMethod set to Static.");
+}
+
+ArmError publicIpSkuCannotBeChanged(std::string_view pipId, std::string_view from, std::string_view to) {
+  return badRequest("PublicIPAddressSkuCannotBeChanged", "The sku of public IP address " + txt(pipId) +
+                                                             " cannot be changed from " + txt(from) +
+                                                             " to " + txt(to) + ".");
+}
+
+ArmError publicIpCountLimitReached(std::string_view publicPrefix) {
+  return badRequest("PublicIPCountLimitReached",
+                    "Cannot create more public IP addresses: the public range " + txt(publicPrefix) +
+                        " is exhausted.");
+}
+
+ArmError publicRangeExhausted(std::string_view publicPrefix) {
+  return badRequest("PublicIPCountLimitReached",
+                    "The public range " + txt(publicPrefix) + " is exhausted.");
+}
+
+ArmError publicIpCannotBeDeleted(std::string_view pipId, std::string_view user) {
+  return badRequest("PublicIPAddressCannotBeDeleted",
+                    "Public IP address " + txt(pipId) +
+                        " can not be deleted since it is still allocated to resource " + txt(user) + ".");
+}
+
+ArmError publicIpAddressInUse(std::string_view owner, std::string_view pipId, std::string_view user) {
+  return badRequest("PublicIPAddressInUse", "Resource " + txt(owner) + " is referencing public IP address " +
+                                                txt(pipId) + " that is already allocated to resource " +
+                                                txt(user) + ".");
+}
+
+ArmError publicIpAndLbSkuDoNotMatch(std::string_view lbSku, std::string_view lbId,
+                                    std::string_view pipSku, std::string_view pipId) {
+  return badRequest("PublicIPAndLBSkuDoNotMatch", txt(lbSku) + " sku load balancer " + txt(lbId) +
+                                                      " cannot reference " + txt(pipSku) +
+                                                      " sku publicIP " + txt(pipId) + ".");
+}
+
+// - virtual networks and subnets
+
+ArmError invalidVnetAddressPrefix(std::string_view prefixJson, std::string_view vnetId) {
+  return badRequest("InvalidAddressPrefixFormat",
+                    "Address prefix " + txt(prefixJson) + " of virtual network " + txt(vnetId) +
+                        " is not a valid IPv4 CIDR prefix with its host bits zero.",
+                    "properties.addressSpace.addressPrefixes");
+}
+
+ArmError invalidSubnetAddressPrefix(std::string_view subnet) {
+  return badRequest("InvalidAddressPrefixFormat",
+                    "Subnet '" + txt(subnet) +
+                        "' has no valid IPv4 addressPrefix (a CIDR prefix with its host bits zero).",
+                    "properties.subnets");
+}
+
+ArmError subnetRangeOutsideVnet(std::string_view subnet, std::string_view vnetName) {
+  return badRequest("NetcfgSubnetRangeOutsideVnet",
+                    "Subnet '" + txt(subnet) +
+                        "' is not valid because its IP address range is outside the IP address "
+                        "range of virtual network '" + txt(vnetName) + "'.");
+}
+
+ArmError subnetTooSmall(std::string_view subnet, std::string_view vnetName) {
+  return badRequest("NetcfgInvalidSubnet", "Subnet '" + txt(subnet) + "' is not valid in virtual network '" +
+                                               txt(vnetName) + "': the smallest supported subnet is a /29.");
+}
+
+ArmError subnetRangesOverlap(std::string_view subnet, std::string_view other, std::string_view vnetName) {
+  return badRequest("NetcfgSubnetRangesOverlap",
+                    "Subnet '" + txt(subnet) +
+                        "' is not valid because its IP address range overlaps with that of an "
+                        "existing subnet '" + txt(other) + "' in virtual network '" + txt(vnetName) + "'.");
+}
+
+ArmError inUseSubnetCannotBeDeleted(std::string_view subnet, std::string_view user) {
+  return badRequest("InUseSubnetCannotBeDeleted",
+                    "Subnet " + txt(subnet) + " is in use by " + txt(user) +
+                        " and cannot be deleted. In order to delete the subnet, delete all the "
+                        "resources within the subnet. See aka.ms/deletesubnet.");
+}
+
+ArmError inUseSubnetCannotBeUpdated(std::string_view subnet, std::string_view user, std::string_view ip) {
+  return badRequest("InUseSubnetCannotBeUpdated",
+                    "Subnet " + txt(subnet) + " is in use by " + txt(user) + " (" + txt(ip) +
+                        ") and its address prefix cannot be changed to exclude that address.");
+}
+
+// - private addresses
+
+ArmError privateIpAddressInvalid(std::string_view ownerKind, std::string_view owner, std::string_view ip,
+                                 std::string target) {
+  return badRequest("PrivateIPAddressInvalid",
+                    txt(ownerKind) + " " + txt(owner) +
+                        " has Static allocation and needs a valid IPv4 privateIPAddress; got '" +
+                        txt(ip) + "'.",
+                    std::move(target));
+}
+
+ArmError privateIpAddressNotInSubnet(std::string_view owner, std::string_view ip, std::string_view subnetId) {
+  return badRequest("PrivateIPAddressNotInSubnet",
+                    "IP configuration " + txt(owner) + " is not valid because private IP address " +
+                        txt(ip) + " is not in the range of subnet " + txt(subnetId) + ".");
+}
+
+ArmError privateIpAddressIsReserved(std::string_view ip, std::string_view subnetId, std::string_view note) {
+  return badRequest("PrivateIPAddressIsReserved",
+                    "Private IP address " + txt(ip) + " is reserved by Azure in subnet " + txt(subnetId) +
+                        (note.empty() ? std::string() : " (" + txt(note) + ")") + ".");
+}
+
+ArmError privateIpAddressInUse(std::string_view owner, std::string_view ip, std::string_view user) {
+  return badRequest("PrivateIPAddressInUse", "IP configuration " + txt(owner) +
+                                                 " is using the private IP address " + txt(ip) +
+                                                 " which is already allocated to resource " + txt(user) +
+                                                 ".");
+}
+
+ArmError privateIpAddressUsedTwiceInLoadBalancer(std::string_view ip, std::string_view lbId) {
+  return badRequest("PrivateIPAddressInUse", "Private IP address " + txt(ip) +
+                                                 " is used by two frontends of load balancer " + txt(lbId) +
+                                                 ".");
+}
+
+ArmError privateIpAddressUsedTwiceInNic(std::string_view ip, std::string_view nicId) {
+  return badRequest("PrivateIPAddressInUse", "Private IP address " + txt(ip) +
+                                                 " is used twice in network interface " + txt(nicId) + ".");
+}
+
+ArmError subnetIsFull(std::string_view subnetId) {
+  return badRequest("SubnetIsFull", "Subnet " + txt(subnetId) + " has no free IP address left.");
+}
+
+// - network interfaces
+
+ArmError nicWithoutIpConfiguration(std::string_view nicId) {
+  return badRequest("NetworkInterfaceMustHaveAtLeastOneIpConfiguration",
+                    "Network interface " + txt(nicId) + " must have at least one IP configuration.",
+                    "properties.ipConfigurations");
+}
+
+ArmError subnetRequiredForIpConfiguration(std::string_view configId, std::string target) {
+  return badRequest("SubnetRequiredForIpConfiguration",
+                    "IP configuration " + txt(configId) + " must reference a subnet.", std::move(target));
+}
+
+ArmError nicIpConfigurationsInDifferentVnets(std::string_view nicId) {
+  return badRequest("IpConfigurationsOfNicInDifferentVirtualNetworks",
+                    "The IP configurations of network interface " + txt(nicId) +
+                        " reference subnets of different virtual networks.");
+}
+
+// - load balancers
+
+ArmError loadBalancerWithoutFrontendCantHaveChildren(std::string_view lbId) {
+  return badRequest("LoadBalancerWithoutFrontendIPCantHaveChildResources",
+                    "Load balancer " + txt(lbId) +
+                        " does not have Frontend IP Configuration, hence it cannot have child "
+                        "resources (backend address pools, rules, probes, inbound NAT rules or "
+                        "pools, outbound rules).");
+}
+
+ArmError ipBasedBackendPoolNotSupportedOnBasicSku(std::string_view poolId) {
+  return badRequest("IpBasedBackendAddressPoolNotSupportedOnBasicSku",
+                    "Backend address pool " + txt(poolId) +
+                        " has IP-based backend addresses, which only Standard sku load balancers "
+                        "support.");
+}
+
+ArmError duplicateIpInBackendPool(std::string_view ip, std::string_view poolId) {
+  return badRequest("DuplicateIpAddressInBackendAddressPool",
+                    "IP address " + txt(ip) + " is used by two backend addresses of pool " + txt(poolId) +
+                        ".");
+}
+
+ArmError backendAddressIpNotInVnet(std::string_view ip, std::string_view address, std::string_view vnetId) {
+  return badRequest("LoadBalancerBackendAddressIpNotInVirtualNetwork",
+                    "IP address " + txt(ip) + " of backend address " + txt(address) +
+                        " is outside the address space of virtual network " + txt(vnetId) + ".");
+}
+
+ArmError rulesUseSameBackendPortProtocolAndPool(std::string_view ruleA, std::string_view ruleB,
+                                                std::string_view protocol, std::string_view port,
+                                                std::string_view poolId) {
+  return badRequest("RulesUseSameBackendPortProtocolAndPool",
+                    "Load balancing rules " + txt(ruleA) + " and " + txt(ruleB) +
+                        " with floating IP disabled use the same protocol " + txt(protocol) +
+                        " and backend port " + txt(port) +
+                        ", and must not be used with the same backend address pool " + txt(poolId) + ".");
+}
+
+ArmError rulesUseSameBackendPortProtocolPoolAndFloatingIpFrontend(std::string_view ruleA,
+                                                                  std::string_view ruleB,
+                                                                  std::string_view protocol,
+                                                                  std::string_view port,
+                                                                  std::string_view poolId) {
+  return badRequest("RulesUseSameBackendPortProtocolAndPoolAndFrontendIPWithFloatingIPEnabled",
+                    "Load balancing rules " + txt(ruleA) + " and " + txt(ruleB) +
+                        " with floating IP enabled use the same protocol " + txt(protocol) +
+                        ", backend port " + txt(port) +
+                        " and frontend IP configuration, and must not be used with the same "
+                        "backend address pool " + txt(poolId) + ".");
+}
+
+ArmError rulesUseSameFrontendAndPort(std::string_view ruleA, std::string_view ruleB,
+                                     std::string_view protocol, int64_t port) {
+  return badRequest("LoadBalancerRulesUseSameFrontendIPConfigurationAndPort",
+                    "Rules " + txt(ruleA) + " and " + txt(ruleB) +
+                        " use the same frontend IP configuration, protocol " + txt(protocol) +
+                        " and frontend port " + std::to_string(port) +
+                        ". Port numbers for each rule must be unique within the load balancer.");
+}
+
+ArmError outboundRulesNotSupportedOnBasicSku(std::string_view ruleId) {
+  return badRequest("OutboundRulesNotSupportedOnBasicSku",
+                    "Outbound rule " + txt(ruleId) +
+                        ": outbound rules are supported on Standard sku load balancers only.");
+}
+
+ArmError outboundRulesShareFrontendAndProtocol(std::string_view ruleA, std::string_view ruleB,
+                                               std::string_view frontendId) {
+  return badRequest("MoreThanOneOutboundRuleUsingSameFrontendIPConfigurationAndProtocolIsNotSupported",
+                    "Outbound rules " + txt(ruleA) + " and " + txt(ruleB) +
+                        " use the same frontend IP configuration " + txt(frontendId) +
+                        " with overlapping protocols; this is not supported.");
+}
+
+ArmError inUseBackendPoolCannotBeDeleted(std::string_view poolId, std::string_view user) {
+  return badRequest("InUseBackendAddressPoolCannotBeDeleted", "Backend address pool " + txt(poolId) +
+                                                                  " is in use by " + txt(user) +
+                                                                  " and cannot be deleted.");
+}
+
+ArmError inUseInboundNatRuleCannotBeDeleted(std::string_view natRuleId, std::string_view user) {
+  return badRequest("InUseInboundNatRuleCannotBeDeleted", "Inbound NAT rule " + txt(natRuleId) +
+                                                              " is in use by " + txt(user) +
+                                                              " and cannot be deleted.");
+}
+
+ArmError loadBalancerInUseByNic(std::string_view lbId, std::string_view childId, std::string_view user) {
+  return badRequest("LoadBalancerInUseByNetworkInterface",
+                    "Load balancer " + txt(lbId) + " cannot be deleted: " + txt(childId) +
+                        " is still referenced by network interface IP configuration " + txt(user) + ".");
+}
+
 }  // namespace errors
 }  // namespace azlb::armapi
