@@ -11,7 +11,9 @@ nlohmann::json ArmError::innerJson() const {
   return j;
 }
 
-nlohmann::json ArmError::toJson() const { return {{"error", innerJson()}}; }
+nlohmann::json ArmError::toJson() const {
+  return {{"error", innerJson()}};
+}
 
 namespace errors {
 
@@ -28,17 +30,22 @@ ArmError conflict(std::string code, std::string message) {
 }
 
 ArmError resourceGroupNotFound(std::string_view group) {
-  return ArmError{404, "ResourceGroupNotFound",
-                  "Resource group '" + std::string(group) + "' could not be found.", {}, {}};
+  return ArmError{404,
+                  "ResourceGroupNotFound",
+                  "Resource group '" + std::string(group) + "' could not be found.",
+                  {},
+                  {}};
 }
 
 ArmError resourceNotFound(std::string_view type, std::string_view name, std::string_view group) {
-  return ArmError{404, "ResourceNotFound",
+  return ArmError{404,
+                  "ResourceNotFound",
                   "The Resource '" + std::string(type) + "/" + std::string(name) +
                       "' under resource group '" + std::string(group) +
                       "' was not found. For more details please go to "
                       "https://aka.ms/ARMResourceNotFoundFix",
-                  {}, {}};
+                  {},
+                  {}};
 }
 
 ArmError childNotFound(std::string_view id) {
@@ -84,17 +91,18 @@ ArmError invalidResourceType(std::string_view type, std::string_view apiVersion)
   auto slash = type.find('/');
   std::string ns(slash == std::string_view::npos ? type : type.substr(0, slash));
   std::string rt(slash == std::string_view::npos ? "" : type.substr(slash + 1));
-  return badRequest("InvalidResourceType", "The resource type '" + rt +
-                                               "' could not be found in the namespace '" + ns +
-                                               "' for api version '" + std::string(apiVersion) +
-                                               "'.");
+  return badRequest("InvalidResourceType",
+                    "The resource type '" + rt + "' could not be found in the namespace '" + ns +
+                        "' for api version '" + std::string(apiVersion) + "'.");
 }
 
 ArmError methodNotAllowed(std::string_view method, std::string_view what) {
-  return ArmError{405, "MethodNotAllowed",
+  return ArmError{405,
+                  "MethodNotAllowed",
                   "The requested method '" + std::string(method) + "' is not allowed on " +
                       std::string(what) + ".",
-                  {}, {}};
+                  {},
+                  {}};
 }
 
 ArmError locationRequired() {
@@ -102,15 +110,20 @@ ArmError locationRequired() {
 }
 
 ArmError subscriptionNotFound(std::string_view subscription) {
-  return ArmError{404, "SubscriptionNotFound",
-                  "The subscription '" + std::string(subscription) + "' could not be found.", {}, {}};
+  return ArmError{404,
+                  "SubscriptionNotFound",
+                  "The subscription '" + std::string(subscription) + "' could not be found.",
+                  {},
+                  {}};
 }
 
 ArmError payloadTooLarge(size_t limit) {
-  return ArmError{413, "RequestEntityTooLarge",
-                  "The request content length exceeds the limit of " + std::to_string(limit) +
-                      " bytes.",
-                  {}, {}};
+  return ArmError{
+      413,
+      "RequestEntityTooLarge",
+      "The request content length exceeds the limit of " + std::to_string(limit) + " bytes.",
+      {},
+      {}};
 }
 
 ArmError internal(std::string message) {
@@ -118,8 +131,11 @@ ArmError internal(std::string message) {
 }
 
 ArmError fromInnerJson(const nlohmann::json& inner, int status) {
-  ArmError e{status, inner.value("code", "Unknown"), inner.value("message", ""),
-             inner.value("target", ""), {}};
+  ArmError e{status,
+             inner.value("code", "Unknown"),
+             inner.value("message", ""),
+             inner.value("target", ""),
+             {}};
   for (const auto& d : inner.value("details", nlohmann::json::array()))
     e.details.push_back(fromInnerJson(d, status));
   return e;
@@ -165,8 +181,8 @@ ArmError invalidResourceGroupName(std::string_view group) {
 ArmError invalidResourceGroupLocation(std::string_view location, std::string_view existing) {
   return conflict("InvalidResourceGroupLocation",
                   "Invalid resource group location '" + std::string(location) +
-                      "'. The Resource group already exists in location '" +
-                      std::string(existing) + "'.");
+                      "'. The Resource group already exists in location '" + std::string(existing) +
+                      "'.");
 }
 
 ArmError invalidFilter(std::string_view filter) {
@@ -225,15 +241,21 @@ ArmError basicSkuPoolChange(std::string_view loadBalancerId) {
 // --- operations ------------------------------------------------------------------------------
 
 ArmError operationNotFound(std::string_view operationId) {
-  return ArmError{404, "OperationNotFound",
-                  "Operation " + std::string(operationId) + " was not found.", {}, {}};
+  return ArmError{404,
+                  "OperationNotFound",
+                  "Operation " + std::string(operationId) + " was not found.",
+                  {},
+                  {}};
 }
 
 // --- deployments -----------------------------------------------------------------------------
 
 ArmError deploymentNotFound(std::string_view name) {
-  return ArmError{404, "DeploymentNotFound",
-                  "Deployment '" + std::string(name) + "' could not be found.", {}, {}};
+  return ArmError{404,
+                  "DeploymentNotFound",
+                  "Deployment '" + std::string(name) + "' could not be found.",
+                  {},
+                  {}};
 }
 
 ArmError deploymentRunning(std::string_view name) {
@@ -272,6 +294,324 @@ ArmError deploymentFailed(const ArmError& inner) {
 
 ArmError templateError(std::string code, std::string message) {
   return badRequest(std::move(code), std::move(message));
+}
+
+// load balancer and network resource validation (NRP's codes; message text as Azure words it)
+
+namespace {
+std::string txt(std::string_view v) {
+  return std::string(v);
+}
+}  // namespace
+
+// - request shape
+
+ArmError missingJsonProperty(std::string_view property, std::string_view path) {
+  return invalidRequestFormat(
+      "MissingJsonProperty",
+      "Required property '" + txt(property) + "' not found in JSON. Path '" + txt(path) + "'.");
+}
+
+ArmError childItemNotObject(std::string_view path) {
+  return invalidRequestFormat("InvalidJsonTokenType", "Expected an object at '" + txt(path) + "'.");
+}
+
+ArmError childItemWithoutName(std::string_view path) {
+  return badRequest("InvalidRequestFormat",
+                    "Cannot parse the request: the item at '" + txt(path) + "' has no name.",
+                    txt(path) + ".name");
+}
+
+ArmError duplicateChildName(std::string_view collection, std::string_view name,
+                            std::string_view path) {
+  return badRequest("InvalidRequestFormat",
+                    "Cannot parse the request: " + txt(collection) + " contains '" + txt(name) +
+                        "' more than once (names are compared case-insensitively).",
+                    txt(path) + ".name");
+}
+
+ArmError duplicateBackendAddressName(std::string_view name, std::string_view poolId,
+                                     std::string target) {
+  return badRequest("InvalidRequestFormat",
+                    "Cannot parse the request: backend address '" + txt(name) +
+                        "' appears twice in pool " + txt(poolId) + ".",
+                    std::move(target));
+}
+
+ArmError vnetWithoutAddressPrefix(std::string_view vnetId) {
+  return badRequest("InvalidRequestFormat",
+                    "Cannot parse the request: virtual network " + txt(vnetId) +
+                        " must have at least one address prefix in "
+                        "properties.addressSpace.addressPrefixes.",
+                    "properties.addressSpace.addressPrefixes");
+}
+
+// - public IP addresses
+
+ArmError standardSkuPublicIpMustBeStatic(std::string_view pipId) {
+  return badRequest(
+      "StandardSkuPublicIPAddressesMustBeStatic",
+      "Standard sku publicIp " + txt(pipId) + " must have AllocationMethod set to Static.");
+}
+
+ArmError publicIpSkuCannotBeChanged(std::string_view pipId, std::string_view from,
+                                    std::string_view to) {
+  return badRequest("PublicIPAddressSkuCannotBeChanged",
+                    "The sku of public IP address " + txt(pipId) + " cannot be changed from " +
+                        txt(from) + " to " + txt(to) + ".");
+}
+
+ArmError publicIpCountLimitReached(std::string_view publicPrefix) {
+  return badRequest("PublicIPCountLimitReached",
+                    "Cannot create more public IP addresses: the public range " +
+                        txt(publicPrefix) + " is exhausted.");
+}
+
+ArmError publicRangeExhausted(std::string_view publicPrefix) {
+  return badRequest("PublicIPCountLimitReached",
+                    "The public range " + txt(publicPrefix) + " is exhausted.");
+}
+
+ArmError publicIpCannotBeDeleted(std::string_view pipId, std::string_view user) {
+  return badRequest("PublicIPAddressCannotBeDeleted",
+                    "Public IP address " + txt(pipId) +
+                        " can not be deleted since it is still allocated to resource " + txt(user) +
+                        ".");
+}
+
+ArmError publicIpAddressInUse(std::string_view owner, std::string_view pipId,
+                              std::string_view user) {
+  return badRequest("PublicIPAddressInUse",
+                    "Resource " + txt(owner) + " is referencing public IP address " + txt(pipId) +
+                        " that is already allocated to resource " + txt(user) + ".");
+}
+
+ArmError publicIpAndLbSkuDoNotMatch(std::string_view lbSku, std::string_view lbId,
+                                    std::string_view pipSku, std::string_view pipId) {
+  return badRequest("PublicIPAndLBSkuDoNotMatch", txt(lbSku) + " sku load balancer " + txt(lbId) +
+                                                      " cannot reference " + txt(pipSku) +
+                                                      " sku publicIP " + txt(pipId) + ".");
+}
+
+// - virtual networks and subnets
+
+ArmError invalidVnetAddressPrefix(std::string_view prefixJson, std::string_view vnetId) {
+  return badRequest("InvalidAddressPrefixFormat",
+                    "Address prefix " + txt(prefixJson) + " of virtual network " + txt(vnetId) +
+                        " is not a valid IPv4 CIDR prefix with its host bits zero.",
+                    "properties.addressSpace.addressPrefixes");
+}
+
+ArmError invalidSubnetAddressPrefix(std::string_view subnet) {
+  return badRequest(
+      "InvalidAddressPrefixFormat",
+      "Subnet '" + txt(subnet) +
+          "' has no valid IPv4 addressPrefix (a CIDR prefix with its host bits zero).",
+      "properties.subnets");
+}
+
+ArmError subnetRangeOutsideVnet(std::string_view subnet, std::string_view vnetName) {
+  return badRequest("NetcfgSubnetRangeOutsideVnet",
+                    "Subnet '" + txt(subnet) +
+                        "' is not valid because its IP address range is outside the IP address "
+                        "range of virtual network '" +
+                        txt(vnetName) + "'.");
+}
+
+ArmError subnetTooSmall(std::string_view subnet, std::string_view vnetName) {
+  return badRequest("NetcfgInvalidSubnet",
+                    "Subnet '" + txt(subnet) + "' is not valid in virtual network '" +
+                        txt(vnetName) + "': the smallest supported subnet is a /29.");
+}
+
+ArmError subnetRangesOverlap(std::string_view subnet, std::string_view other,
+                             std::string_view vnetName) {
+  return badRequest("NetcfgSubnetRangesOverlap",
+                    "Subnet '" + txt(subnet) +
+                        "' is not valid because its IP address range overlaps with that of an "
+                        "existing subnet '" +
+                        txt(other) + "' in virtual network '" + txt(vnetName) + "'.");
+}
+
+ArmError inUseSubnetCannotBeDeleted(std::string_view subnet, std::string_view user) {
+  return badRequest("InUseSubnetCannotBeDeleted",
+                    "Subnet " + txt(subnet) + " is in use by " + txt(user) +
+                        " and cannot be deleted. In order to delete the subnet, delete all the "
+                        "resources within the subnet. See aka.ms/deletesubnet.");
+}
+
+ArmError inUseSubnetCannotBeUpdated(std::string_view subnet, std::string_view user,
+                                    std::string_view ip) {
+  return badRequest("InUseSubnetCannotBeUpdated",
+                    "Subnet " + txt(subnet) + " is in use by " + txt(user) + " (" + txt(ip) +
+                        ") and its address prefix cannot be changed to exclude that address.");
+}
+
+// - private addresses
+
+ArmError privateIpAddressInvalid(std::string_view ownerKind, std::string_view owner,
+                                 std::string_view ip, std::string target) {
+  return badRequest("PrivateIPAddressInvalid",
+                    txt(ownerKind) + " " + txt(owner) +
+                        " has Static allocation and needs a valid IPv4 privateIPAddress; got '" +
+                        txt(ip) + "'.",
+                    std::move(target));
+}
+
+ArmError privateIpAddressNotInSubnet(std::string_view owner, std::string_view ip,
+                                     std::string_view subnetId) {
+  return badRequest("PrivateIPAddressNotInSubnet",
+                    "IP configuration " + txt(owner) + " is not valid because private IP address " +
+                        txt(ip) + " is not in the range of subnet " + txt(subnetId) + ".");
+}
+
+ArmError privateIpAddressIsReserved(std::string_view ip, std::string_view subnetId,
+                                    std::string_view note) {
+  return badRequest("PrivateIPAddressIsReserved",
+                    "Private IP address " + txt(ip) + " is reserved by Azure in subnet " +
+                        txt(subnetId) + (note.empty() ? std::string() : " (" + txt(note) + ")") +
+                        ".");
+}
+
+ArmError privateIpAddressInUse(std::string_view owner, std::string_view ip, std::string_view user) {
+  return badRequest("PrivateIPAddressInUse",
+                    "IP configuration " + txt(owner) + " is using the private IP address " +
+                        txt(ip) + " which is already allocated to resource " + txt(user) + ".");
+}
+
+ArmError privateIpAddressUsedTwiceInLoadBalancer(std::string_view ip, std::string_view lbId) {
+  return badRequest("PrivateIPAddressInUse", "Private IP address " + txt(ip) +
+                                                 " is used by two frontends of load balancer " +
+                                                 txt(lbId) + ".");
+}
+
+ArmError privateIpAddressUsedTwiceInNic(std::string_view ip, std::string_view nicId) {
+  return badRequest(
+      "PrivateIPAddressInUse",
+      "Private IP address " + txt(ip) + " is used twice in network interface " + txt(nicId) + ".");
+}
+
+ArmError subnetIsFull(std::string_view subnetId) {
+  return badRequest("SubnetIsFull", "Subnet " + txt(subnetId) + " has no free IP address left.");
+}
+
+// - network interfaces
+
+ArmError nicWithoutIpConfiguration(std::string_view nicId) {
+  return badRequest("NetworkInterfaceMustHaveAtLeastOneIpConfiguration",
+                    "Network interface " + txt(nicId) + " must have at least one IP configuration.",
+                    "properties.ipConfigurations");
+}
+
+ArmError subnetRequiredForIpConfiguration(std::string_view configId, std::string target) {
+  return badRequest("SubnetRequiredForIpConfiguration",
+                    "IP configuration " + txt(configId) + " must reference a subnet.",
+                    std::move(target));
+}
+
+ArmError nicIpConfigurationsInDifferentVnets(std::string_view nicId) {
+  return badRequest("IpConfigurationsOfNicInDifferentVirtualNetworks",
+                    "The IP configurations of network interface " + txt(nicId) +
+                        " reference subnets of different virtual networks.");
+}
+
+// - load balancers
+
+ArmError loadBalancerWithoutFrontendCantHaveChildren(std::string_view lbId) {
+  return badRequest("LoadBalancerWithoutFrontendIPCantHaveChildResources",
+                    "Load balancer " + txt(lbId) +
+                        " does not have Frontend IP Configuration, hence it cannot have child "
+                        "resources (backend address pools, rules, probes, inbound NAT rules or "
+                        "pools, outbound rules).");
+}
+
+ArmError ipBasedBackendPoolNotSupportedOnBasicSku(std::string_view poolId) {
+  return badRequest("IpBasedBackendAddressPoolNotSupportedOnBasicSku",
+                    "Backend address pool " + txt(poolId) +
+                        " has IP-based backend addresses, which only Standard sku load balancers "
+                        "support.");
+}
+
+ArmError duplicateIpInBackendPool(std::string_view ip, std::string_view poolId) {
+  return badRequest(
+      "DuplicateIpAddressInBackendAddressPool",
+      "IP address " + txt(ip) + " is used by two backend addresses of pool " + txt(poolId) + ".");
+}
+
+ArmError backendAddressIpNotInVnet(std::string_view ip, std::string_view address,
+                                   std::string_view vnetId) {
+  return badRequest("LoadBalancerBackendAddressIpNotInVirtualNetwork",
+                    "IP address " + txt(ip) + " of backend address " + txt(address) +
+                        " is outside the address space of virtual network " + txt(vnetId) + ".");
+}
+
+ArmError rulesUseSameBackendPortProtocolAndPool(std::string_view ruleA, std::string_view ruleB,
+                                                std::string_view protocol, std::string_view port,
+                                                std::string_view poolId) {
+  return badRequest("RulesUseSameBackendPortProtocolAndPool",
+                    "Load balancing rules " + txt(ruleA) + " and " + txt(ruleB) +
+                        " with floating IP disabled use the same protocol " + txt(protocol) +
+                        " and backend port " + txt(port) +
+                        ", and must not be used with the same backend address pool " + txt(poolId) +
+                        ".");
+}
+
+ArmError rulesUseSameBackendPortProtocolPoolAndFloatingIpFrontend(std::string_view ruleA,
+                                                                  std::string_view ruleB,
+                                                                  std::string_view protocol,
+                                                                  std::string_view port,
+                                                                  std::string_view poolId) {
+  return badRequest("RulesUseSameBackendPortProtocolAndPoolAndFrontendIPWithFloatingIPEnabled",
+                    "Load balancing rules " + txt(ruleA) + " and " + txt(ruleB) +
+                        " with floating IP enabled use the same protocol " + txt(protocol) +
+                        ", backend port " + txt(port) +
+                        " and frontend IP configuration, and must not be used with the same "
+                        "backend address pool " +
+                        txt(poolId) + ".");
+}
+
+ArmError rulesUseSameFrontendAndPort(std::string_view ruleA, std::string_view ruleB,
+                                     std::string_view protocol, int64_t port) {
+  return badRequest("LoadBalancerRulesUseSameFrontendIPConfigurationAndPort",
+                    "Rules " + txt(ruleA) + " and " + txt(ruleB) +
+                        " use the same frontend IP configuration, protocol " + txt(protocol) +
+                        " and frontend port " + std::to_string(port) +
+                        ". Port numbers for each rule must be unique within the load balancer.");
+}
+
+ArmError outboundRulesNotSupportedOnBasicSku(std::string_view ruleId) {
+  return badRequest("OutboundRulesNotSupportedOnBasicSku",
+                    "Outbound rule " + txt(ruleId) +
+                        ": outbound rules are supported on Standard sku load balancers only.");
+}
+
+ArmError outboundRulesShareFrontendAndProtocol(std::string_view ruleA, std::string_view ruleB,
+                                               std::string_view frontendId) {
+  return badRequest(
+      "MoreThanOneOutboundRuleUsingSameFrontendIPConfigurationAndProtocolIsNotSupported",
+      "Outbound rules " + txt(ruleA) + " and " + txt(ruleB) +
+          " use the same frontend IP configuration " + txt(frontendId) +
+          " with overlapping protocols; this is not supported.");
+}
+
+ArmError inUseBackendPoolCannotBeDeleted(std::string_view poolId, std::string_view user) {
+  return badRequest("InUseBackendAddressPoolCannotBeDeleted",
+                    "Backend address pool " + txt(poolId) + " is in use by " + txt(user) +
+                        " and cannot be deleted.");
+}
+
+ArmError inUseInboundNatRuleCannotBeDeleted(std::string_view natRuleId, std::string_view user) {
+  return badRequest("InUseInboundNatRuleCannotBeDeleted", "Inbound NAT rule " + txt(natRuleId) +
+                                                              " is in use by " + txt(user) +
+                                                              " and cannot be deleted.");
+}
+
+ArmError loadBalancerInUseByNic(std::string_view lbId, std::string_view childId,
+                                std::string_view user) {
+  return badRequest("LoadBalancerInUseByNetworkInterface",
+                    "Load balancer " + txt(lbId) + " cannot be deleted: " + txt(childId) +
+                        " is still referenced by network interface IP configuration " + txt(user) +
+                        ".");
 }
 
 }  // namespace errors

@@ -5,6 +5,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -20,13 +21,15 @@ struct ArmError {
   std::string target;
   std::vector<ArmError> details;
 
-  nlohmann::json toJson() const;      // the {"error":{...}} envelope
-  nlohmann::json innerJson() const;   // the object inside it (used in operation status bodies)
+  nlohmann::json toJson() const;     // the {"error":{...}} envelope
+  nlohmann::json innerJson() const;  // the object inside it (used in operation status bodies)
 };
 
 template <typename T>
 using ArmResult = Result<T, ArmError>;
-inline Unexpected<ArmError> armFail(ArmError e) { return Unexpected<ArmError>{std::move(e)}; }
+inline Unexpected<ArmError> armFail(ArmError e) {
+  return Unexpected<ArmError>{std::move(e)};
+}
 
 namespace errors {
 ArmError badRequest(std::string code, std::string message, std::string target = {});
@@ -75,7 +78,8 @@ ArmError invalidResourceGroupName(std::string_view group);
 ArmError invalidResourceGroupLocation(std::string_view location, std::string_view existing);
 /// 400 InvalidFilterInQueryString: a $filter that is not "<field> eq '<value>' [and ...]".
 ArmError invalidFilter(std::string_view filter);
-/// 400 InvalidFilterInQueryString: a $filter field other than resourceGroup/name/resourceType/location.
+/// 400 InvalidFilterInQueryString: a $filter field other than
+/// resourceGroup/name/resourceType/location.
 ArmError unsupportedFilterField(std::string_view field);
 
 // --- network resources ---
@@ -105,6 +109,82 @@ ArmError invalidDeploymentMode(std::string_view mode);
 ArmError deploymentFailed(const ArmError& inner);
 /// 400 with the template engine's own code (InvalidTemplate, InvalidTemplateFunction, ...).
 ArmError templateError(std::string code, std::string message);
+
+// load balancer and network resource validation (NRP's codes; message text as Azure words it)
+// - request shape
+/// InvalidRequestFormat with one MissingJsonProperty detail naming the property and its path.
+ArmError missingJsonProperty(std::string_view property, std::string_view path);
+/// InvalidRequestFormat with one InvalidJsonTokenType detail: a child item that is not an object.
+ArmError childItemNotObject(std::string_view path);
+ArmError childItemWithoutName(std::string_view path);
+ArmError duplicateChildName(std::string_view collection, std::string_view name,
+                            std::string_view path);
+ArmError duplicateBackendAddressName(std::string_view name, std::string_view poolId,
+                                     std::string target);
+ArmError vnetWithoutAddressPrefix(std::string_view vnetId);
+// - public IP addresses
+ArmError standardSkuPublicIpMustBeStatic(std::string_view pipId);
+ArmError publicIpSkuCannotBeChanged(std::string_view pipId, std::string_view from,
+                                    std::string_view to);
+/// PublicIPCountLimitReached when a new Static public IP finds no address left.
+ArmError publicIpCountLimitReached(std::string_view publicPrefix);
+/// PublicIPCountLimitReached when a frontend gives a Dynamic public IP its address.
+ArmError publicRangeExhausted(std::string_view publicPrefix);
+ArmError publicIpCannotBeDeleted(std::string_view pipId, std::string_view user);
+ArmError publicIpAddressInUse(std::string_view owner, std::string_view pipId,
+                              std::string_view user);
+ArmError publicIpAndLbSkuDoNotMatch(std::string_view lbSku, std::string_view lbId,
+                                    std::string_view pipSku, std::string_view pipId);
+// - virtual networks and subnets
+ArmError invalidVnetAddressPrefix(std::string_view prefixJson, std::string_view vnetId);
+ArmError invalidSubnetAddressPrefix(std::string_view subnet);
+ArmError subnetRangeOutsideVnet(std::string_view subnet, std::string_view vnetName);
+ArmError subnetTooSmall(std::string_view subnet, std::string_view vnetName);
+ArmError subnetRangesOverlap(std::string_view subnet, std::string_view other,
+                             std::string_view vnetName);
+ArmError inUseSubnetCannotBeDeleted(std::string_view subnet, std::string_view user);
+ArmError inUseSubnetCannotBeUpdated(std::string_view subnet, std::string_view user,
+                                    std::string_view ip);
+// - private addresses (NIC ipConfigurations and load balancer frontends)
+/// ownerKind is "IP configuration" or "Frontend IP configuration".
+ArmError privateIpAddressInvalid(std::string_view ownerKind, std::string_view owner,
+                                 std::string_view ip, std::string target);
+ArmError privateIpAddressNotInSubnet(std::string_view owner, std::string_view ip,
+                                     std::string_view subnetId);
+/// note, when given, is added in parentheses before the final full stop.
+ArmError privateIpAddressIsReserved(std::string_view ip, std::string_view subnetId,
+                                    std::string_view note = {});
+ArmError privateIpAddressInUse(std::string_view owner, std::string_view ip, std::string_view user);
+ArmError privateIpAddressUsedTwiceInLoadBalancer(std::string_view ip, std::string_view lbId);
+ArmError privateIpAddressUsedTwiceInNic(std::string_view ip, std::string_view nicId);
+ArmError subnetIsFull(std::string_view subnetId);
+// - network interfaces
+ArmError nicWithoutIpConfiguration(std::string_view nicId);
+ArmError subnetRequiredForIpConfiguration(std::string_view configId, std::string target);
+ArmError nicIpConfigurationsInDifferentVnets(std::string_view nicId);
+// - load balancers
+ArmError loadBalancerWithoutFrontendCantHaveChildren(std::string_view lbId);
+ArmError ipBasedBackendPoolNotSupportedOnBasicSku(std::string_view poolId);
+ArmError duplicateIpInBackendPool(std::string_view ip, std::string_view poolId);
+ArmError backendAddressIpNotInVnet(std::string_view ip, std::string_view address,
+                                   std::string_view vnetId);
+ArmError rulesUseSameBackendPortProtocolAndPool(std::string_view ruleA, std::string_view ruleB,
+                                                std::string_view protocol, std::string_view port,
+                                                std::string_view poolId);
+ArmError rulesUseSameBackendPortProtocolPoolAndFloatingIpFrontend(std::string_view ruleA,
+                                                                  std::string_view ruleB,
+                                                                  std::string_view protocol,
+                                                                  std::string_view port,
+                                                                  std::string_view poolId);
+ArmError rulesUseSameFrontendAndPort(std::string_view ruleA, std::string_view ruleB,
+                                     std::string_view protocol, int64_t port);
+ArmError outboundRulesNotSupportedOnBasicSku(std::string_view ruleId);
+ArmError outboundRulesShareFrontendAndProtocol(std::string_view ruleA, std::string_view ruleB,
+                                               std::string_view frontendId);
+ArmError inUseBackendPoolCannotBeDeleted(std::string_view poolId, std::string_view user);
+ArmError inUseInboundNatRuleCannotBeDeleted(std::string_view natRuleId, std::string_view user);
+ArmError loadBalancerInUseByNic(std::string_view lbId, std::string_view childId,
+                                std::string_view user);
 }  // namespace errors
 
 }  // namespace azlb::armapi

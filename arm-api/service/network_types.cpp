@@ -35,9 +35,51 @@ std::string location(const json& request, const Resource* existing) {
 // ---------------------------------------------------------------------------------------------
 // publicIPAddresses
 
+struct Sku {
+  std::string name, tier;
+};
+
+/// sku.name (Basic or Standard, default Basic) and sku.tier (default Regional).
+ArmResult<Sku> publicIpSku(const json& request) {
+  auto skuR = objectAt(request, "sku", "");
+  if (!skuR) return armFail(skuR.error());
+  if (auto k = checkKinds(*skuR, "sku", {{"name", JsonKind::String}, {"tier", JsonKind::String}}); !k)
+    return armFail(k.error());
+  auto name = canonicalEnum(armapi::stringOr(*skuR, "name", "Basic"), {"Basic", "Standard"}, "sku.name");
+  if (!name) return armFail(name.error());
+  auto tier = canonicalEnum(armapi::stringOr(*skuR, "tier", "Regional"), {"Regional", "Global"}, "sku.tier");
+  if (!tier) return armFail(tier.error());
+  return Sku{*name, *tier};
+}
+
+/// dnsSettings.fqdn from domainNameLabel and the location ("<label>.<location>.cloudapp.azure.com").
+ArmResult<bool> publicIpDns(json& props, const json& request, const Resource* existing) {
+  if (!props.contains("dnsSettings") || !props["dnsSettings"].is_object()) return true;
+  auto& dns = props["dnsSettings"];
+  if (auto k = checkKinds(dns, "properties.dnsSettings", {{"domainNameLabel", JsonKind::String}}); !k) return k;
+  std::string label = armapi::stringOr(dns, "domainNameLabel", "");
+  dns.erase("fqdn");
+  if (!label.empty()) dns["fqdn"] = toLower(label) + "." + location(request, existing) + ".cloudapp.azure.com";
+  return true;
+}
+
+/// Keeps the address a resource already has; Static IPv4 gets one now, Dynamic when attached.
+ArmResult<bool> publicIpAddress(Ctx& ctx, json& props, const Resource* existing, const std::string& method,
+                                const std::string& version) {
+  std::string kept = existing ? existing->body.value("properties", json::object()).value("ipAddress", "")
+                              : "";
+  if (!kept.empty() && version == "IPv4") {
+    props["ipAddress"] = kept;
+  } else if (method == "Static" && version == "IPv4") {
+    auto addr = freePublicIp(ctx.tx, ctx.cfg.publicPrefix);
+    if (!addr) return armFail(errors::publicIpCountLimitReached(ctx.cfg.publicPrefix));
+    props["ipAddress"] = formatIpv4(*addr);
+  }
+  return true;
+}
+
 ArmResult<json> normalizePublicIp(Ctx& ctx, const ResourceId& id, const json& request,
                                   const Resource* existing) {
-  json out = json::object();
   auto propsR = objectAt(request, "properties", "");
   if (!propsR) return armFail(propsR.error());
   json props = *propsR;
@@ -49,35 +91,22 @@ ArmResult<json> normalizePublicIp(Ctx& ctx, const ResourceId& id, const json& re
                            {"dnsSettings", JsonKind::Object}});
       !k)
     return armFail(k.error());
-  auto skuR = objectAt(request, "sku", "");
-  if (!skuR) return armFail(skuR.error());
-  if (auto k = checkKinds(*skuR, "sku", {{"name", JsonKind::String}, {"tier", JsonKind::String}}); !k)
-    return armFail(k.error());
-  auto skuName = canonicalEnum(armapi::stringOr(*skuR, "name", "Basic"), {"Basic", "Standard"}, "sku.name");
-  if (!skuName) return armFail(skuName.error());
-  auto tier = canonicalEnum(armapi::stringOr(*skuR, "tier", "Regional"), {"Regional", "Global"}, "sku.tier");
-  if (!tier) return armFail(tier.error());
+  auto sku = publicIpSku(request);
+  if (!sku) return armFail(sku.error());
   auto version = canonicalEnum(armapi::stringOr(props, "publicIPAddressVersion", "IPv4"), {"IPv4", "IPv6"},
                                "properties.publicIPAddressVersion");
   if (!version) return armFail(version.error());
   auto method = canonicalEnum(armapi::stringOr(props, "publicIPAllocationMethod",
-                                          *skuName == "Standard" ? "Static" : "Dynamic"),
+                                               sku->name == "Standard" ? "Static" : "Dynamic"),
                               {"Static", "Dynamic"}, "properties.publicIPAllocationMethod");
   if (!method) return armFail(method.error());
-  if (*skuName == "Standard" && *method == "Dynamic")
-    return armFail(errors::badRequest("StandardSkuPublicIPAddressesMustBeStatic",
-                                      "Standard sku publicIp " + id.str() +
-                                          " must have AllocationMethod set to Static."));
+  if (sku->name == "Standard" && *method == "Dynamic")
+    return armFail(errors::standardSkuPublicIpMustBeStatic(id.str()));
   if (existing) {
     std::string oldSku = existing->body.value("sku", json::object()).value("name", "Basic");
-    if (oldSku != *skuName)
-      return armFail(errors::badRequest(
-          "PublicIPAddressSkuCannotBeChanged",
-          "The sku of public IP address " + id.str() + " cannot be changed from " + oldSku +
-              " to " + *skuName + "."));
+    if (oldSku != sku->name) return armFail(errors::publicIpSkuCannotBeChanged(id.str(), oldSku, sku->name));
   }
-  auto idle = armapi::intInRange(props, "idleTimeoutInMinutes", 4, 4, 30, "properties",
-                                 "Idle timeout");
+  auto idle = armapi::intInRange(props, "idleTimeoutInMinutes", 4, 4, 30, "properties", "Idle timeout");
   if (!idle) return armFail(idle.error());
 
   for (const char* ro : {"ipAddress", "ipConfiguration", "provisioningState", "resourceGuid"})
@@ -86,43 +115,10 @@ ArmResult<json> normalizePublicIp(Ctx& ctx, const ResourceId& id, const json& re
   props["publicIPAddressVersion"] = *version;
   props["idleTimeoutInMinutes"] = *idle;
   if (!props.contains("ipTags")) props["ipTags"] = json::array();
-  if (props.contains("dnsSettings") && props["dnsSettings"].is_object()) {
-    auto& dns = props["dnsSettings"];
-    if (auto k = checkKinds(dns, "properties.dnsSettings", {{"domainNameLabel", JsonKind::String}}); !k)
-      return armFail(k.error());
-    std::string label = armapi::stringOr(dns, "domainNameLabel", "");
-    dns.erase("fqdn");
-    if (!label.empty())
-      dns["fqdn"] = toLower(label) + "." + location(request, existing) + ".cloudapp.azure.com";
-  }
-
-  // Keep the address a resource already has; Static IPv4 gets one now, Dynamic when attached.
-  std::string kept = existing ? existing->body.value("properties", json::object()).value("ipAddress", "")
-                              : "";
-  if (!kept.empty() && *version == "IPv4") {
-    props["ipAddress"] = kept;
-  } else if (*method == "Static" && *version == "IPv4") {
-    auto addr = [&]() -> std::optional<std::string> {
-      auto pre = armapi::parseIpv4Prefix(ctx.cfg.publicPrefix);
-      if (!pre) return std::nullopt;
-      std::set<uint32_t> used;
-      ctx.tx.forEachOfType("microsoft.network/publicipaddresses",
-                           [&](const std::string&, const Resource& r) {
-                             auto ip = r.body.value("properties", json::object()).value("ipAddress", "");
-                             if (auto a = parseIpv4(ip)) used.insert(*a);
-                           });
-      for (uint32_t a = pre->first() + 1; a < pre->last(); ++a)
-        if (!used.count(a)) return formatIpv4(a);
-      return std::nullopt;
-    }();
-    if (!addr)
-      return armFail(errors::badRequest(
-          "PublicIPCountLimitReached",
-          "Cannot create more public IP addresses: the public range " + ctx.cfg.publicPrefix +
-              " is exhausted."));
-    props["ipAddress"] = *addr;
-  }
-  out["sku"] = json{{"name", *skuName}, {"tier", *tier}};
+  if (auto r = publicIpDns(props, request, existing); !r) return armFail(r.error());
+  if (auto r = publicIpAddress(ctx, props, existing, *method, *version); !r) return armFail(r.error());
+  json out = json::object();
+  out["sku"] = json{{"name", sku->name}, {"tier", sku->tier}};
   out["properties"] = props;
   return out;
 }
@@ -137,111 +133,90 @@ json renderPublicIp(const Txn& tx, const Resource& r) {
 ArmResult<bool> checkDeletePublicIp(const Txn& tx, const Resource& r) {
   auto users = publicIpUsers(tx, toLower(r.id));
   if (!users.empty())
-    return armFail(errors::badRequest("PublicIPAddressCannotBeDeleted",
-                                      "Public IP address " + r.id +
-                                          " can not be deleted since it is still allocated to "
-                                          "resource " +
-                                          users.front() + "."));
+    return armFail(errors::publicIpCannotBeDeleted(r.id, users.front()));
   return true;
 }
 
 // ---------------------------------------------------------------------------------------------
 // virtualNetworks (+ subnets)
 
-ArmResult<json> normalizeVnet(Ctx& ctx, const ResourceId& id, const json& request,
-                              const Resource* existing) {
-  auto propsR = objectAt(request, "properties", "");
-  if (!propsR) return armFail(propsR.error());
-  json props = *propsR;
+/// properties.addressSpace.addressPrefixes: at least one, each an IPv4 CIDR prefix.
+ArmResult<std::vector<armapi::Ipv4Prefix>> vnetAddressSpace(const json& props, const ResourceId& id) {
   auto spaceR = objectAt(props, "addressSpace", "properties");
   if (!spaceR) return armFail(spaceR.error());
   auto prefixesR = armapi::arrayAt(*spaceR, "addressPrefixes", "properties.addressSpace");
   if (!prefixesR) return armFail(prefixesR.error());
-  if (prefixesR->empty())
-    return armFail(errors::badRequest("InvalidRequestFormat",
-                                      "Cannot parse the request: virtual network " + id.str() +
-                                          " must have at least one address prefix in "
-                                          "properties.addressSpace.addressPrefixes.",
-                                      "properties.addressSpace.addressPrefixes"));
+  if (prefixesR->empty()) return armFail(errors::vnetWithoutAddressPrefix(id.str()));
   std::vector<armapi::Ipv4Prefix> space;
   for (const auto& p : *prefixesR) {
     auto pre = p.is_string() ? armapi::parseIpv4Prefix(p.get<std::string>()) : std::nullopt;
-    if (!pre)
-      return armFail(errors::badRequest(
-          "InvalidAddressPrefixFormat",
-          "Address prefix " + p.dump() + " of virtual network " + id.str() +
-              " is not a valid IPv4 CIDR prefix with its host bits zero.",
-          "properties.addressSpace.addressPrefixes"));
+    if (!pre) return armFail(errors::invalidVnetAddressPrefix(p.dump(), id.str()));
     space.push_back(*pre);
   }
-  auto subnets = normalizeChildren(props, "subnets", id.str(), id.type(),
-                                   {"ipConfigurations", "ipConfigurationProfiles",
-                                    "resourceNavigationLinks", "serviceAssociationLinks",
-                                    "privateEndpoints", "purpose"});
-  if (!subnets) return armFail(subnets.error());
+  return space;
+}
+
+/// Each subnet's prefix: valid, inside the address space, at most /29, overlapping no other.
+ArmResult<bool> validateSubnets(json& subnets, const std::vector<armapi::Ipv4Prefix>& space,
+                                const ResourceId& id) {
   std::vector<std::pair<std::string, armapi::Ipv4Prefix>> seen;
   size_t subnetIndex = 0;
-  for (auto& s : *subnets) {
+  for (auto& s : subnets) {
     auto& sp = s["properties"];
     std::string name = s["name"];
     if (auto k = checkKinds(sp, "properties.subnets[" + std::to_string(subnetIndex++) + "].properties",
                             {{"addressPrefix", JsonKind::String}, {"addressPrefixes", JsonKind::Array}});
         !k)
-      return armFail(k.error());
+      return k;
     auto pre = subnetPrefix(s);
-    if (!pre)
-      return armFail(errors::badRequest(
-          "InvalidAddressPrefixFormat",
-          "Subnet '" + name + "' has no valid IPv4 addressPrefix (a CIDR prefix with its host bits zero).",
-          "properties.subnets"));
+    if (!pre) return armFail(errors::invalidSubnetAddressPrefix(name));
     bool inside = false;
     for (const auto& v : space) inside = inside || v.contains(*pre);
-    if (!inside)
-      return armFail(errors::badRequest(
-          "NetcfgSubnetRangeOutsideVnet",
-          "Subnet '" + name + "' is not valid because its IP address range is outside the IP "
-                              "address range of virtual network '" + id.name() + "'."));
-    if (pre->length > 29)
-      return armFail(errors::badRequest(
-          "NetcfgInvalidSubnet", "Subnet '" + name + "' is not valid in virtual network '" +
-                                     id.name() + "': the smallest supported subnet is a /29."));
+    if (!inside) return armFail(errors::subnetRangeOutsideVnet(name, id.name()));
+    if (pre->length > 29) return armFail(errors::subnetTooSmall(name, id.name()));
     for (const auto& [otherName, other] : seen)
-      if (other.overlaps(*pre))
-        return armFail(errors::badRequest(
-            "NetcfgSubnetRangesOverlap",
-            "Subnet '" + name + "' is not valid because its IP address range overlaps with that "
-                                "of an existing subnet '" + otherName +
-                "' in virtual network '" + id.name() + "'."));
+      if (other.overlaps(*pre)) return armFail(errors::subnetRangesOverlap(name, otherName, id.name()));
     seen.emplace_back(name, *pre);
     if (!sp.contains("privateEndpointNetworkPolicies")) sp["privateEndpointNetworkPolicies"] = "Disabled";
-    if (!sp.contains("privateLinkServiceNetworkPolicies"))
-      sp["privateLinkServiceNetworkPolicies"] = "Enabled";
+    if (!sp.contains("privateLinkServiceNetworkPolicies")) sp["privateLinkServiceNetworkPolicies"] = "Enabled";
   }
-  // A subnet still used by NICs or frontends can be neither removed nor shrunk away from them.
-  if (existing) {
-    for (const auto& old : existing->body["properties"].value("subnets", json::array())) {
-      auto users = subnetUsers(ctx.tx, toLower(old.value("id", "")));
-      if (users.empty()) continue;
-      const json* now = nullptr;
-      for (const auto& s : *subnets)
-        if (iequals(s.value("name", ""), old.value("name", ""))) now = &s;
-      if (!now)
-        return armFail(errors::badRequest(
-            "InUseSubnetCannotBeDeleted",
-            "Subnet " + old.value("name", "") + " is in use by " + users.front().id +
-                " and cannot be deleted. In order to delete the subnet, delete all the resources "
-                "within the subnet. See aka.ms/deletesubnet."));
-      auto pre = subnetPrefix(*now);
-      for (const auto& u : users) {
-        auto a = parseIpv4(u.ip);
-        if (a && pre && !pre->contains(*a))
-          return armFail(errors::badRequest(
-              "InUseSubnetCannotBeUpdated",
-              "Subnet " + old.value("name", "") + " is in use by " + u.id + " (" + u.ip +
-                  ") and its address prefix cannot be changed to exclude that address."));
-      }
+  return true;
+}
+
+/// A subnet still used by NICs or frontends can be neither removed nor shrunk away from them.
+ArmResult<bool> checkSubnetsInUse(const Txn& tx, const Resource& existing, const json& subnets) {
+  for (const auto& old : existing.body["properties"].value("subnets", json::array())) {
+    auto users = subnetUsers(tx, toLower(old.value("id", "")));
+    if (users.empty()) continue;
+    const json* now = nullptr;
+    for (const auto& s : subnets)
+      if (iequals(s.value("name", ""), old.value("name", ""))) now = &s;
+    if (!now) return armFail(errors::inUseSubnetCannotBeDeleted(old.value("name", ""), users.front().id));
+    auto pre = subnetPrefix(*now);
+    for (const auto& u : users) {
+      auto a = parseIpv4(u.ip);
+      if (a && pre && !pre->contains(*a))
+        return armFail(errors::inUseSubnetCannotBeUpdated(old.value("name", ""), u.id, u.ip));
     }
   }
+  return true;
+}
+
+ArmResult<json> normalizeVnet(Ctx& ctx, const ResourceId& id, const json& request,
+                              const Resource* existing) {
+  auto propsR = objectAt(request, "properties", "");
+  if (!propsR) return armFail(propsR.error());
+  json props = *propsR;
+  auto space = vnetAddressSpace(props, id);
+  if (!space) return armFail(space.error());
+  auto subnets = normalizeChildren(props, "subnets", id.str(), id.type(),
+                                   {"ipConfigurations", "ipConfigurationProfiles",
+                                    "resourceNavigationLinks", "serviceAssociationLinks",
+                                    "privateEndpoints", "purpose"});
+  if (!subnets) return armFail(subnets.error());
+  if (auto r = validateSubnets(*subnets, *space, id); !r) return armFail(r.error());
+  if (existing)
+    if (auto r = checkSubnetsInUse(ctx.tx, *existing, *subnets); !r) return armFail(r.error());
   props["subnets"] = *subnets;
   if (!props.contains("enableDdosProtection")) props["enableDdosProtection"] = false;
   if (!props.contains("enableVmProtection")) props["enableVmProtection"] = false;
@@ -273,11 +248,7 @@ ArmResult<bool> checkDeleteVnet(const Txn& tx, const Resource& r) {
   for (const auto& s : r.body["properties"].value("subnets", json::array())) {
     auto users = subnetUsers(tx, toLower(s.value("id", "")));
     if (!users.empty())
-      return armFail(errors::badRequest(
-          "InUseSubnetCannotBeDeleted",
-          "Subnet " + s.value("name", "") + " is in use by " + users.front().id +
-              " and cannot be deleted. In order to delete the subnet, delete all the resources "
-              "within the subnet. See aka.ms/deletesubnet."));
+      return armFail(errors::inUseSubnetCannotBeDeleted(s.value("name", ""), users.front().id));
   }
   return true;
 }
@@ -294,148 +265,117 @@ std::string macFor(const std::string& seed) {
   return buf;
 }
 
-ArmResult<json> normalizeNic(Ctx& ctx, const ResourceId& id, const json& request,
-                             const Resource* existing) {
-  auto propsR = objectAt(request, "properties", "");
-  if (!propsR) return armFail(propsR.error());
-  json props = *propsR;
-  auto configs = normalizeChildren(props, "ipConfigurations", id.str(), id.type(),
-                                   {"privateLinkConnectionProperties"});
-  if (!configs) return armFail(configs.error());
-  if (configs->empty())
-    return armFail(errors::badRequest(
-        "NetworkInterfaceMustHaveAtLeastOneIpConfiguration",
-        "Network interface " + id.str() + " must have at least one IP configuration.",
-        "properties.ipConfigurations"));
-  std::set<uint32_t> takenHere;
-  std::map<std::string, std::string> pipsHere;  // public IP key -> the ipConfiguration of this body using it
-  std::string vnetKey;
-  bool anyPrimary = false;
-  for (auto& c : *configs) anyPrimary = anyPrimary || c["properties"].value("primary", false);
-  size_t index = 0;
-  for (auto& c : *configs) {
-    std::string path = "properties.ipConfigurations[" + std::to_string(index) + "].properties";
-    auto& p = c["properties"];
-    if (auto k = checkKinds(p, path,
-                            {{"privateIPAddress", JsonKind::String},
-                             {"privateIPAllocationMethod", JsonKind::String},
-                             {"primary", JsonKind::Boolean},
-                             {"loadBalancerBackendAddressPools", JsonKind::Array},
-                             {"loadBalancerInboundNatRules", JsonKind::Array}});
-        !k)
-      return armFail(k.error());
-    if (!anyPrimary) p["primary"] = index == 0;
-    ++index;
-    auto subnetRef = armapi::refAt(p, "subnet", path);
-    if (!subnetRef) return armFail(subnetRef.error());
-    if (!*subnetRef)
-      return armFail(errors::badRequest("SubnetRequiredForIpConfiguration",
-                                        "IP configuration " + c.value("id", "") +
-                                            " must reference a subnet.",
-                                        path + ".subnet"));
-    const json* subnet = findChildById(ctx.tx, **subnetRef, "subnets");
-    if (!subnet) return armFail(errors::invalidResourceReference(**subnetRef, c.value("id", "")));
-    std::string thisVnet = refKey(ResourceId::parse(**subnetRef)->parent().str());
-    if (vnetKey.empty()) vnetKey = thisVnet;
-    if (vnetKey != thisVnet)
-      return armFail(errors::badRequest(
-          "IpConfigurationsOfNicInDifferentVirtualNetworks",
-          "The IP configurations of network interface " + id.str() +
-              " reference subnets of different virtual networks."));
-    p["subnet"] = subRef(subnet->value("id", ""));
-    auto pre = subnetPrefix(*subnet);
-    auto method = canonicalEnum(armapi::stringOr(p, "privateIPAllocationMethod", "Dynamic"), {"Static", "Dynamic"},
-                                path + ".privateIPAllocationMethod");
-    if (!method) return armFail(method.error());
-    p["privateIPAllocationMethod"] = *method;
-    p["privateIPAddressVersion"] = "IPv4";
-    std::string ipText = armapi::stringOr(p, "privateIPAddress", "");
-    if (*method == "Dynamic") {
-      // Keep the address this ipConfiguration already had while it still fits the subnet.
-      std::string old;
-      if (existing)
-        if (const json* prev = childByName(existing->body, "ipConfigurations", c.value("name", "")))
-          old = prev->value("properties", json::object()).value("privateIPAddress", "");
-      auto oldA = parseIpv4(old);
-      if (oldA && pre && pre->contains(*oldA) && !takenHere.count(*oldA)) {
-        ipText = old;
-      } else {
-        // Owner prefix ends with '/': nic1 must not treat nic10's addresses as its own.
-        auto a = pre ? allocatePrivateIp(ctx.tx, subnet->value("id", ""), *pre, id.str() + "/", takenHere)
-                     : std::nullopt;
-        if (!a)
-          return armFail(errors::badRequest(
-              "SubnetIsFull", "Subnet " + subnet->value("id", "") + " has no free IP address left."));
-        ipText = formatIpv4(*a);
-      }
-    } else {
-      auto a = parseIpv4(ipText);
-      if (!a)
-        return armFail(errors::badRequest(
-            "PrivateIPAddressInvalid",
-            "IP configuration " + c.value("id", "") + " has Static allocation and needs a valid "
-                                                       "IPv4 privateIPAddress; got '" + ipText + "'.",
-            path + ".privateIPAddress"));
-      if (!pre || !pre->contains(*a))
-        return armFail(errors::badRequest(
-            "PrivateIPAddressNotInSubnet",
-            "IP configuration " + c.value("id", "") + " is not valid because private IP address " +
-                ipText + " is not in the range of subnet " + subnet->value("id", "") + "."));
-      if (*a < pre->first() + 4 || *a == pre->last())
-        return armFail(errors::badRequest(
-            "PrivateIPAddressIsReserved",
-            "Private IP address " + ipText + " is reserved by Azure in subnet " +
-                subnet->value("id", "") + " (the first four addresses and the last one are)."));
-      for (const auto& u : subnetUsers(ctx.tx, refKey(subnet->value("id", ""))))
-        if (u.ip == ipText && refKey(u.id).rfind(toLower(id.str()) + "/", 0) != 0)
-          return armFail(errors::badRequest(
-              "PrivateIPAddressInUse", "IP configuration " + c.value("id", "") +
-                                           " is using the private IP address " + ipText +
-                                           " which is already allocated to resource " + u.id + "."));
-      if (takenHere.count(*a))
-        return armFail(errors::badRequest("PrivateIPAddressInUse",
-                                          "Private IP address " + ipText +
-                                              " is used twice in network interface " + id.str() + "."));
-    }
-    takenHere.insert(*parseIpv4(ipText));
-    p["privateIPAddress"] = ipText;
-    for (const char* field : {"loadBalancerBackendAddressPools", "loadBalancerInboundNatRules"}) {
-      const char* coll = std::string(field) == "loadBalancerBackendAddressPools" ? "backendAddressPools"
-                                                                                  : "inboundNatRules";
-      json refs = json::array();
-      size_t refIndex = 0;
-      for (const auto& ref : p.value(field, json::array())) {
-        // A holder keyed "field[i]" makes refAt's type errors name the exact path.
-        const std::string key = std::string(field) + "[" + std::to_string(refIndex++) + "]";
-        auto parsed = armapi::refAt(json{{key, ref}}, key.c_str(), path);
-        if (!parsed) return armFail(parsed.error());
-        std::string rid = parsed->value_or("");
-        const json* target = findChildById(ctx.tx, rid, coll);
-        if (!target) return armFail(errors::invalidResourceReference(rid, c.value("id", "")));
-        refs.push_back(subRef(target->value("id", "")));
-      }
-      if (p.contains(field)) p[field] = refs;
-    }
-    auto pipRef = armapi::refAt(p, "publicIPAddress", path);
-    if (!pipRef) return armFail(pipRef.error());
-    if (*pipRef) {
-      const Resource* pip = ctx.tx.find(refKey(**pipRef));
-      if (!pip || !iequals(pip->type, "Microsoft.Network/publicIPAddresses"))
-        return armFail(errors::invalidResourceReference(**pipRef, c.value("id", "")));
-      // Users inside the stored version of this NIC are replaced by this PUT; two ipConfigurations
-      // of the new body are not.
-      std::string user;
-      for (const auto& u : publicIpUsers(ctx.tx, toLower(pip->id)))
-        if (!armapi::istartsWith(u, id.str() + "/")) user = u;
-      if (auto [it, fresh] = pipsHere.emplace(toLower(pip->id), c.value("id", "")); !fresh) user = it->second;
-      if (!user.empty())
-        return armFail(errors::badRequest(
-            "PublicIPAddressInUse", "Resource " + c.value("id", "") + " is referencing public IP address " +
-                                        pip->id + " that is already allocated to resource " + user + "."));
-      p["publicIPAddress"] = subRef(pip->id);
-    }
+/// The network interface being PUT, as its ipConfigurations are checked one by one.
+struct NicDraft {
+  Ctx& ctx;
+  const ResourceId& id;
+  const Resource* existing;
+  std::set<uint32_t> takenHere;                  // private addresses of this body
+  std::map<std::string, std::string> pipsHere;  // public IP key -> the ipConfiguration using it
+  std::string vnetKey;                          // every ipConfiguration's subnet is in this vnet
+};
+
+/// The subnet an ipConfiguration must reference, in the same virtual network as the others.
+ArmResult<const json*> nicSubnet(NicDraft& nic, json& c, const std::string& path) {
+  auto& p = c["properties"];
+  auto subnetRef = armapi::refAt(p, "subnet", path);
+  if (!subnetRef) return armFail(subnetRef.error());
+  if (!*subnetRef) return armFail(errors::subnetRequiredForIpConfiguration(c.value("id", ""), path + ".subnet"));
+  const json* subnet = findChildById(nic.ctx.tx, **subnetRef, "subnets");
+  if (!subnet) return armFail(errors::invalidResourceReference(**subnetRef, c.value("id", "")));
+  std::string thisVnet = refKey(ResourceId::parse(**subnetRef)->parent().str());
+  if (nic.vnetKey.empty()) nic.vnetKey = thisVnet;
+  if (nic.vnetKey != thisVnet) return armFail(errors::nicIpConfigurationsInDifferentVnets(nic.id.str()));
+  p["subnet"] = subRef(subnet->value("id", ""));
+  return subnet;
+}
+
+/// The ipConfiguration's private address (Static as sent, after checks; Dynamic kept or allocated).
+ArmResult<std::string> nicPrivateIp(NicDraft& nic, json& c, const std::string& path, const json& subnet,
+                                    const std::string& method) {
+  const std::string subnetId = subnet.value("id", "");
+  auto pre = subnetPrefix(subnet);
+  std::string ipText = armapi::stringOr(c["properties"], "privateIPAddress", "");
+  if (method == "Dynamic") {
+    auto a = dynamicPrivateIp(nic.ctx.tx, nic.existing, "ipConfigurations", c.value("name", ""), subnetId, pre,
+                              nic.id.str(), nic.takenHere);
+    if (!a) return armFail(a.error());
+    return a->text;
   }
-  props["ipConfigurations"] = *configs;
+  auto a = checkStaticPrivateIp(nic.ctx.tx, {"IP configuration", c.value("id", ""), nic.id.str(), ipText, subnetId,
+                                             pre, path + ".privateIPAddress",
+                                             "the first four addresses and the last one are"});
+  if (!a) return armFail(a.error());
+  if (nic.takenHere.count(*a)) return armFail(errors::privateIpAddressUsedTwiceInNic(ipText, nic.id.str()));
+  return ipText;
+}
+
+/// loadBalancerBackendAddressPools and loadBalancerInboundNatRules: each must exist; written canonical.
+ArmResult<bool> nicLoadBalancerRefs(const NicDraft& nic, json& c, const std::string& path) {
+  auto& p = c["properties"];
+  for (const char* field : {"loadBalancerBackendAddressPools", "loadBalancerInboundNatRules"}) {
+    const char* coll = std::string(field) == "loadBalancerBackendAddressPools" ? "backendAddressPools"
+                                                                                : "inboundNatRules";
+    json refs = json::array();
+    size_t refIndex = 0;
+    for (const auto& ref : p.value(field, json::array())) {
+      // A holder keyed "field[i]" makes refAt's type errors name the exact path.
+      const std::string key = std::string(field) + "[" + std::to_string(refIndex++) + "]";
+      auto parsed = armapi::refAt(json{{key, ref}}, key.c_str(), path);
+      if (!parsed) return armFail(parsed.error());
+      std::string rid = parsed->value_or("");
+      const json* target = findChildById(nic.ctx.tx, rid, coll);
+      if (!target) return armFail(errors::invalidResourceReference(rid, c.value("id", "")));
+      refs.push_back(subRef(target->value("id", "")));
+    }
+    if (p.contains(field)) p[field] = refs;
+  }
+  return true;
+}
+
+/// The optional public IP: it must exist and be free (see checkPublicIpFree).
+ArmResult<bool> nicPublicIp(NicDraft& nic, json& c, const std::string& path) {
+  auto& p = c["properties"];
+  auto pipRef = armapi::refAt(p, "publicIPAddress", path);
+  if (!pipRef) return armFail(pipRef.error());
+  if (!*pipRef) return true;
+  const Resource* pip = nic.ctx.tx.find(refKey(**pipRef));
+  if (!pip || !iequals(pip->type, "Microsoft.Network/publicIPAddresses"))
+    return armFail(errors::invalidResourceReference(**pipRef, c.value("id", "")));
+  if (auto r = checkPublicIpFree(nic.ctx.tx, *pip, nic.id.str(), c.value("id", ""), nic.pipsHere); !r) return r;
+  p["publicIPAddress"] = subRef(pip->id);
+  return true;
+}
+
+ArmResult<bool> nicIpConfiguration(NicDraft& nic, json& c, size_t index, bool anyPrimary) {
+  std::string path = "properties.ipConfigurations[" + std::to_string(index) + "].properties";
+  auto& p = c["properties"];
+  if (auto k = checkKinds(p, path,
+                          {{"privateIPAddress", JsonKind::String},
+                           {"privateIPAllocationMethod", JsonKind::String},
+                           {"primary", JsonKind::Boolean},
+                           {"loadBalancerBackendAddressPools", JsonKind::Array},
+                           {"loadBalancerInboundNatRules", JsonKind::Array}});
+      !k)
+    return k;
+  if (!anyPrimary) p["primary"] = index == 0;
+  auto subnet = nicSubnet(nic, c, path);
+  if (!subnet) return armFail(subnet.error());
+  auto method = canonicalEnum(armapi::stringOr(p, "privateIPAllocationMethod", "Dynamic"), {"Static", "Dynamic"},
+                              path + ".privateIPAllocationMethod");
+  if (!method) return armFail(method.error());
+  p["privateIPAllocationMethod"] = *method;
+  p["privateIPAddressVersion"] = "IPv4";
+  auto ipText = nicPrivateIp(nic, c, path, **subnet, *method);
+  if (!ipText) return armFail(ipText.error());
+  nic.takenHere.insert(*parseIpv4(*ipText));
+  p["privateIPAddress"] = *ipText;
+  if (auto r = nicLoadBalancerRefs(nic, c, path); !r) return r;
+  return nicPublicIp(nic, c, path);
+}
+
+/// Read-only properties dropped; macAddress (kept across updates) and the defaults Azure returns.
+void nicDefaults(json& props, const ResourceId& id, const Resource* existing) {
   for (const char* ro : {"macAddress", "virtualMachine", "primary", "hostedWorkloads", "tapConfigurations",
                          "privateEndpoint", "dscpConfiguration", "resourceGuid", "provisioningState",
                          "vnetEncryptionSupported"})
@@ -447,6 +387,24 @@ ArmResult<json> normalizeNic(Ctx& ctx, const ResourceId& id, const json& request
   if (!props.contains("dnsSettings"))
     props["dnsSettings"] = json{{"dnsServers", json::array()}, {"appliedDnsServers", json::array()}};
   if (!props.contains("nicType") || props["nicType"].is_null()) props["nicType"] = "Standard";
+}
+
+ArmResult<json> normalizeNic(Ctx& ctx, const ResourceId& id, const json& request,
+                             const Resource* existing) {
+  auto propsR = objectAt(request, "properties", "");
+  if (!propsR) return armFail(propsR.error());
+  json props = *propsR;
+  auto configs = normalizeChildren(props, "ipConfigurations", id.str(), id.type(),
+                                   {"privateLinkConnectionProperties"});
+  if (!configs) return armFail(configs.error());
+  if (configs->empty()) return armFail(errors::nicWithoutIpConfiguration(id.str()));
+  bool anyPrimary = false;
+  for (auto& c : *configs) anyPrimary = anyPrimary || c["properties"].value("primary", false);
+  NicDraft nic{ctx, id, existing, {}, {}, {}};
+  for (size_t index = 0; index < configs->size(); ++index)
+    if (auto r = nicIpConfiguration(nic, (*configs)[index], index, anyPrimary); !r) return armFail(r.error());
+  props["ipConfigurations"] = *configs;
+  nicDefaults(props, id, existing);
   json out = json::object();
   out["properties"] = props;
   return out;

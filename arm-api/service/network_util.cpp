@@ -132,6 +132,60 @@ std::optional<uint32_t> allocatePrivateIp(const Txn& tx, const std::string& subn
   return std::nullopt;
 }
 
+std::optional<uint32_t> freePublicIp(const Txn& tx, const std::string& publicPrefix) {
+  auto pre = armapi::parseIpv4Prefix(publicPrefix);
+  if (!pre) return std::nullopt;
+  std::set<uint32_t> used;
+  tx.forEachOfType("microsoft.network/publicipaddresses", [&](const std::string&, const Resource& r) {
+    if (auto a = armapi::parseIpv4(r.body.value("properties", json::object()).value("ipAddress", "")))
+      used.insert(*a);
+  });
+  for (uint32_t a = pre->first() + 1; a < pre->last(); ++a)
+    if (!used.count(a)) return a;
+  return std::nullopt;
+}
+
+ArmResult<bool> checkPublicIpFree(const Txn& tx, const Resource& pip, const std::string& parentId,
+                                  const std::string& ownerId,
+                                  std::map<std::string, std::string>& usedHere) {
+  std::string user;
+  for (const auto& u : publicIpUsers(tx, toLower(pip.id)))
+    if (!armapi::istartsWith(u, parentId + "/")) user = u;
+  if (auto [it, fresh] = usedHere.emplace(toLower(pip.id), ownerId); !fresh) user = it->second;
+  if (!user.empty()) return armFail(errors::publicIpAddressInUse(ownerId, pip.id, user));
+  return true;
+}
+
+ArmResult<uint32_t> checkStaticPrivateIp(const Txn& tx, const StaticIpRequest& req) {
+  auto a = armapi::parseIpv4(req.ipText);
+  if (!a) return armFail(errors::privateIpAddressInvalid(req.ownerKind, req.ownerId, req.ipText, req.target));
+  const auto& pre = req.prefix;
+  if (!pre || !pre->contains(*a))
+    return armFail(errors::privateIpAddressNotInSubnet(req.ownerId, req.ipText, req.subnetId));
+  if (*a < pre->first() + 4 || *a == pre->last())
+    return armFail(errors::privateIpAddressIsReserved(req.ipText, req.subnetId, req.reservedNote));
+  // Owner prefix ends with '/': nic1 must not treat nic10's addresses as its own.
+  for (const auto& u : subnetUsers(tx, refKey(req.subnetId)))
+    if (u.ip == req.ipText && refKey(u.id).rfind(toLower(req.parentId) + "/", 0) != 0)
+      return armFail(errors::privateIpAddressInUse(req.ownerId, req.ipText, u.id));
+  return *a;
+}
+
+ArmResult<DynamicIp> dynamicPrivateIp(const Txn& tx, const Resource* existing, const char* collection,
+                                      const std::string& itemName, const std::string& subnetId,
+                                      const std::optional<armapi::Ipv4Prefix>& prefix,
+                                      const std::string& parentId, const std::set<uint32_t>& taken) {
+  std::string old;
+  if (existing)
+    if (const json* prev = childByName(existing->body, collection, itemName))
+      old = prev->value("properties", json::object()).value("privateIPAddress", "");
+  auto oldA = armapi::parseIpv4(old);
+  if (oldA && prefix && prefix->contains(*oldA) && !taken.count(*oldA)) return DynamicIp{*oldA, old};
+  auto a = prefix ? allocatePrivateIp(tx, subnetId, *prefix, parentId + "/", taken) : std::nullopt;
+  if (!a) return armFail(errors::subnetIsFull(subnetId));
+  return DynamicIp{*a, armapi::formatIpv4(*a)};
+}
+
 ArmResult<json> normalizeChildren(const json& props, const char* collection,
                                   const std::string& parentId, const std::string& parentType,
                                   std::initializer_list<const char*> readOnly) {
@@ -142,22 +196,12 @@ ArmResult<json> normalizeChildren(const json& props, const char* collection,
   size_t index = 0;
   for (auto item : *arr) {
     std::string path = std::string("properties.") + collection + "[" + std::to_string(index++) + "]";
-    if (!item.is_object())
-      return armFail(errors::invalidRequestFormat("InvalidJsonTokenType",
-                                                  "Expected an object at '" + path + "'."));
+    if (!item.is_object()) return armFail(errors::childItemNotObject(path));
     auto name = item.find("name");
     if (name == item.end() || !name->is_string() || name->get<std::string>().empty())
-      return armFail(errors::badRequest("InvalidRequestFormat",
-                                        "Cannot parse the request: the item at '" + path +
-                                            "' has no name.",
-                                        path + ".name"));
+      return armFail(errors::childItemWithoutName(path));
     std::string n = name->get<std::string>();
-    if (!names.insert(toLower(n)).second)
-      return armFail(errors::badRequest(
-          "InvalidRequestFormat",
-          "Cannot parse the request: " + std::string(collection) + " contains '" + n +
-              "' more than once (names are compared case-insensitively).",
-          path + ".name"));
+    if (!names.insert(toLower(n)).second) return armFail(errors::duplicateChildName(collection, n, path));
     auto p = armapi::objectAt(item, "properties", path);
     if (!p) return armFail(p.error());
     json cleaned = *p;

@@ -2,6 +2,7 @@
 // public IP / subnet / pool, private address allocation.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
@@ -45,6 +46,42 @@ std::optional<uint32_t> allocatePrivateIp(const Txn& tx, const std::string& subn
                                           const std::set<uint32_t>& taken);
 /// The subnet's IPv4 prefix (addressPrefix or the first of addressPrefixes).
 std::optional<armapi::Ipv4Prefix> subnetPrefix(const json& subnet);
+
+/// The first free address of the public range (cfg.publicPrefix) after its network address;
+/// nullopt when the range is unparsable or exhausted.
+std::optional<uint32_t> freePublicIp(const Txn& tx, const std::string& publicPrefix);
+
+// --- addresses of NIC ipConfigurations and load balancer frontends ----------------------------
+
+/// PublicIPAddressInUse unless the public IP is free for `ownerId`: users inside the stored
+/// version of the parent (ids under parentId + "/") are replaced by this PUT, but two items of
+/// the new body (recorded in `usedHere`, public IP key -> item id) are not.
+ArmResult<bool> checkPublicIpFree(const Txn& tx, const Resource& pip, const std::string& parentId,
+                                  const std::string& ownerId,
+                                  std::map<std::string, std::string>& usedHere);
+
+/// A Static private address as requested by an ipConfiguration or a frontend.
+struct StaticIpRequest {
+  const char* ownerKind;  // "IP configuration" or "Frontend IP configuration"
+  std::string ownerId, parentId, ipText, subnetId;
+  std::optional<armapi::Ipv4Prefix> prefix;  // the subnet's
+  std::string target;                        // path of privateIPAddress
+  const char* reservedNote;  // added to PrivateIPAddressIsReserved's message, or ""
+};
+/// The address, when valid, in the subnet, not reserved and not used by another resource's
+/// item (PrivateIPAddressInvalid, ...NotInSubnet, ...IsReserved, ...InUse).
+ArmResult<uint32_t> checkStaticPrivateIp(const Txn& tx, const StaticIpRequest& req);
+
+/// A Dynamic private address: the one the item had in `existing` while it still fits the subnet
+/// and is not taken here, else the first free one (SubnetIsFull when none).
+struct DynamicIp {
+  uint32_t addr;
+  std::string text;  // as stored when kept, else formatted
+};
+ArmResult<DynamicIp> dynamicPrivateIp(const Txn& tx, const Resource* existing, const char* collection,
+                                      const std::string& itemName, const std::string& subnetId,
+                                      const std::optional<armapi::Ipv4Prefix>& prefix,
+                                      const std::string& parentId, const std::set<uint32_t>& taken);
 
 /// Sets id/name/type/etag on each item of properties[collection], checks names (present,
 /// unique case-insensitively) and removes the read-only fields listed.
