@@ -33,9 +33,13 @@ std::string encode(std::string_view in, const char* alphabet, bool pad) {
 
 }  // namespace
 
-std::string base64Encode(std::string_view in) { return encode(in, kStandard, true); }
+std::string base64Encode(std::string_view in) {
+  return encode(in, kStandard, true);
+}
 
-std::string base64UrlEncode(std::string_view in) { return encode(in, kUrl, false); }
+std::string base64UrlEncode(std::string_view in) {
+  return encode(in, kUrl, false);
+}
 
 std::optional<std::string> base64Decode(std::string_view in) {
   auto value = [](char ch) -> int {

@@ -4,7 +4,9 @@
 
 namespace azlb::armapi {
 
-std::string Ipv4Prefix::str() const { return formatIpv4(network) + "/" + std::to_string(length); }
+std::string Ipv4Prefix::str() const {
+  return formatIpv4(network) + "/" + std::to_string(length);
+}
 
 std::optional<Ipv4Prefix> parseIpv4Prefix(std::string_view s) {
   auto cidr = azlb::parseIpv4Cidr(s);

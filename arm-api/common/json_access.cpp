@@ -12,21 +12,31 @@ namespace azlb::armapi {
 namespace {
 const char* kindName(JsonKind k) {
   switch (k) {
-    case JsonKind::String: return "String";
-    case JsonKind::Integer: return "Integer";
-    case JsonKind::Boolean: return "Boolean";
-    case JsonKind::Object: return "Object";
-    case JsonKind::Array: return "Array";
+    case JsonKind::String:
+      return "String";
+    case JsonKind::Integer:
+      return "Integer";
+    case JsonKind::Boolean:
+      return "Boolean";
+    case JsonKind::Object:
+      return "Object";
+    case JsonKind::Array:
+      return "Array";
   }
   return "?";
 }
 bool hasKind(const json& v, JsonKind k) {
   switch (k) {
-    case JsonKind::String: return v.is_string();
-    case JsonKind::Integer: return v.is_number_integer();
-    case JsonKind::Boolean: return v.is_boolean();
-    case JsonKind::Object: return v.is_object();
-    case JsonKind::Array: return v.is_array();
+    case JsonKind::String:
+      return v.is_string();
+    case JsonKind::Integer:
+      return v.is_number_integer();
+    case JsonKind::Boolean:
+      return v.is_boolean();
+    case JsonKind::Object:
+      return v.is_object();
+    case JsonKind::Array:
+      return v.is_array();
   }
   return false;
 }
@@ -36,7 +46,8 @@ std::string join(const std::string& path, const char* key) {
 ArmError typeError(const std::string& where, JsonKind want, const json& got) {
   return errors::invalidRequestFormat(
       "InvalidJsonTokenType", "Unexpected token type " + std::string(got.type_name()) +
-                                  " for property '" + where + "'; expected " + kindName(want) + ".");
+                                  " for property '" + where + "'; expected " + kindName(want) +
+                                  ".");
 }
 }  // namespace
 
@@ -72,8 +83,7 @@ ArmResult<std::optional<std::string>> refAt(const json& obj, const char* key,
   if (!it->is_object()) return armFail(typeError(join(path, key), JsonKind::Object, *it));
   auto id = it->find("id");
   if (id == it->end() || id->is_null()) return std::optional<std::string>{};
-  if (!id->is_string())
-    return armFail(typeError(join(path, key) + ".id", JsonKind::String, *id));
+  if (!id->is_string()) return armFail(typeError(join(path, key) + ".id", JsonKind::String, *id));
   return std::optional<std::string>{id->get<std::string>()};
 }
 
@@ -83,15 +93,17 @@ std::string stringOr(const json& obj, const char* key, std::string def) {
   return it->get<std::string>();
 }
 
-ArmResult<std::string> canonicalEnum(std::string_view value, std::initializer_list<const char*> allowed,
+ArmResult<std::string> canonicalEnum(std::string_view value,
+                                     std::initializer_list<const char*> allowed,
                                      const std::string& path) {
   std::string list;
   for (const char* a : allowed) {
     if (iequals(value, a)) return std::string(a);
     list += list.empty() ? a : std::string(", ") + a;
   }
-  return armFail(errors::invalidParameter("Value '" + std::string(value) + "' of property '" + path +
-                                              "' is not valid. Allowed values are: " + list + ".",
+  return armFail(errors::invalidParameter("Value '" + std::string(value) + "' of property '" +
+                                              path + "' is not valid. Allowed values are: " + list +
+                                              ".",
                                           path));
 }
 
@@ -103,9 +115,10 @@ ArmResult<int64_t> intInRange(const json& obj, const char* key, int64_t def, int
   if (!it->is_number_integer()) return armFail(typeError(where, JsonKind::Integer, *it));
   auto v = it->get<int64_t>();
   if (v < lo || v > hi)
-    return armFail(errors::invalidParameter(what + " " + std::to_string(v) + " of property '" + where +
-                                                "' is out of range; it must be between " +
-                                                std::to_string(lo) + " and " + std::to_string(hi) + ".",
+    return armFail(errors::invalidParameter(what + " " + std::to_string(v) + " of property '" +
+                                                where + "' is out of range; it must be between " +
+                                                std::to_string(lo) + " and " + std::to_string(hi) +
+                                                ".",
                                             where));
   return v;
 }
@@ -123,7 +136,9 @@ std::string newGuid() {
   return buf;
 }
 
-std::string newEtag() { return "W/\"" + newGuid() + "\""; }
+std::string newEtag() {
+  return "W/\"" + newGuid() + "\"";
+}
 
 std::string nowTimestamp() {
   auto now = std::chrono::system_clock::now();

@@ -36,7 +36,8 @@ ArmResult<std::optional<std::string>> refAt(const json& obj, const char* key,
 std::string stringOr(const json& obj, const char* key, std::string def);
 
 /// Matches value case-insensitively against allowed and returns the canonical spelling.
-ArmResult<std::string> canonicalEnum(std::string_view value, std::initializer_list<const char*> allowed,
+ArmResult<std::string> canonicalEnum(std::string_view value,
+                                     std::initializer_list<const char*> allowed,
                                      const std::string& path);
 
 /// Integer in [lo, hi], or the default when absent; InvalidParameter naming the path otherwise.

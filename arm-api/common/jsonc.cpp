@@ -9,14 +9,16 @@ namespace {
 bool identStart(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' || c == '$';
 }
-bool identChar(char c) { return identStart(c) || (c >= '0' && c <= '9'); }
+bool identChar(char c) {
+  return identStart(c) || (c >= '0' && c <= '9');
+}
 
 }  // namespace
 
 std::string strictJson(std::string_view in) {
   std::string out;
   out.reserve(in.size() + 16);
-  std::vector<char> containers;  // '{' or '['
+  std::vector<char> containers;                     // '{' or '['
   std::size_t lastSignificant = std::string::npos;  // index in out of the last non-space char
   auto emit = [&](char c) {
     out += c;
@@ -50,13 +52,15 @@ std::string strictJson(std::string_view in) {
       continue;
     }
     if (c == '}' || c == ']') {
-      if (lastSignificant != std::string::npos && out[lastSignificant] == ',') out.erase(lastSignificant, 1);
+      if (lastSignificant != std::string::npos && out[lastSignificant] == ',')
+        out.erase(lastSignificant, 1);
       if (!containers.empty()) containers.pop_back();
       emit(c);
       ++i;
       continue;
     }
-    const bool expectingKey = !containers.empty() && containers.back() == '{' && lastSignificant != std::string::npos &&
+    const bool expectingKey = !containers.empty() && containers.back() == '{' &&
+                              lastSignificant != std::string::npos &&
                               (out[lastSignificant] == '{' || out[lastSignificant] == ',');
     if (expectingKey && identStart(c)) {
       const std::size_t start = i;

@@ -15,10 +15,17 @@ std::string makeJwt(const JwtSubject& s) {
                  .count();
   json header = {{"typ", "JWT"}, {"alg", "RS256"}, {"kid", "azlb"}};
   std::string oid = s.user ? "00000000-0000-0000-0000-0000000000d1" : s.clientId;
-  json claims = {{"aud", s.audience}, {"iss", s.issuer},    {"iat", now},
-                 {"nbf", now},        {"exp", now + 3600},  {"tid", s.tenantId},
-                 {"oid", oid},        {"sub", oid},         {"appid", s.clientId},
-                 {"ver", "1.0"},      {"idtyp", s.user ? "user" : "app"}};
+  json claims = {{"aud", s.audience},
+                 {"iss", s.issuer},
+                 {"iat", now},
+                 {"nbf", now},
+                 {"exp", now + 3600},
+                 {"tid", s.tenantId},
+                 {"oid", oid},
+                 {"sub", oid},
+                 {"appid", s.clientId},
+                 {"ver", "1.0"},
+                 {"idtyp", s.user ? "user" : "app"}};
   if (s.user) {
     claims["upn"] = s.clientId;
     claims["unique_name"] = s.clientId;

@@ -7,11 +7,24 @@
 namespace azlb::armapi {
 
 namespace {
-constexpr std::array kKnownSegments = {
-    "loadBalancers", "frontendIPConfigurations", "backendAddressPools", "loadBalancingRules",
-    "probes", "inboundNatRules", "inboundNatPools", "outboundRules", "publicIPAddresses",
-    "virtualNetworks", "subnets", "networkInterfaces", "ipConfigurations", "deployments",
-    "loadBalancerBackendAddresses", "operations", "operationStatuses", "locations"};
+constexpr std::array kKnownSegments = {"loadBalancers",
+                                       "frontendIPConfigurations",
+                                       "backendAddressPools",
+                                       "loadBalancingRules",
+                                       "probes",
+                                       "inboundNatRules",
+                                       "inboundNatPools",
+                                       "outboundRules",
+                                       "publicIPAddresses",
+                                       "virtualNetworks",
+                                       "subnets",
+                                       "networkInterfaces",
+                                       "ipConfigurations",
+                                       "deployments",
+                                       "loadBalancerBackendAddresses",
+                                       "operations",
+                                       "operationStatuses",
+                                       "locations"};
 constexpr std::array kKnownNamespaces = {"Microsoft.Network", "Microsoft.Resources",
                                          "Microsoft.Compute"};
 

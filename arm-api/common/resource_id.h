@@ -1,5 +1,6 @@
 // ARM resource ids: parse, canonical formatting, case-insensitive keys. Pure; owns no state.
-// An id is /subscriptions/{s}[/resourceGroups/{rg}[/providers/{ns}/{type}/{name}[/{child}/{name}]...]].
+// An id is
+// /subscriptions/{s}[/resourceGroups/{rg}[/providers/{ns}/{type}/{name}[/{child}/{name}]...]].
 #pragma once
 
 #include <optional>
@@ -24,7 +25,7 @@ std::string canonicalNamespace(std::string_view ns);
 
 struct ResourceId {
   std::string subscription;
-  std::string resourceGroup;  // empty for subscription-scope ids
+  std::string resourceGroup;      // empty for subscription-scope ids
   std::string providerNamespace;  // e.g. Microsoft.Network; empty for a resource group id
   std::vector<std::pair<std::string, std::string>> segments;  // (type segment, name) pairs
 
@@ -46,7 +47,8 @@ struct ResourceId {
 };
 
 std::string resourceGroupId(std::string_view subscription, std::string_view group);
-/// Lower-case key of a resource group: every resource of the group has a key starting with it + "/".
+/// Lower-case key of a resource group: every resource of the group has a key starting with it +
+/// "/".
 std::string resourceGroupKey(std::string_view subscription, std::string_view group);
 
 }  // namespace azlb::armapi

@@ -25,10 +25,10 @@ constexpr const char* kDeploymentType = "Microsoft.Resources/deployments";
 
 /// The group and deployment a request under .../providers/Microsoft.Resources/deployments names.
 struct DeploymentTarget {
-  std::string group;      // as the group was created
-  std::string location;   // the group's
+  std::string group;     // as the group was created
+  std::string location;  // the group's
   std::string groupKey;
-  std::string name;       // "" for the collection
+  std::string name;  // "" for the collection
   std::string id;
   std::string key;
 };
@@ -69,17 +69,20 @@ std::string opIdFromUrl(const std::string& url) {
 /// reader: `az deployment group create` sends `template:{...}` unquoted, with the template
 /// file's comments (see arm-api/common/jsonc.h).
 ArmResult<json> deploymentProperties(const std::string& rawBody) {
-  json body = armapi::parseRelaxedJson(rawBody.empty() ? std::string_view("{}") : std::string_view(rawBody));
+  json body = armapi::parseRelaxedJson(rawBody.empty() ? std::string_view("{}")
+                                                       : std::string_view(rawBody));
   if (body.is_discarded() || !body.is_object())
     return armapi::armFail(errors::invalidJson("The request body is not a JSON object."));
   json props = body.value("properties", json::object());
-  if (!props.is_object()) return armapi::armFail(errors::invalidJsonTokenType("'properties' must be an object."));
+  if (!props.is_object())
+    return armapi::armFail(errors::invalidJsonTokenType("'properties' must be an object."));
   if (props.contains("templateLink") || props.contains("parametersLink"))
     return armapi::armFail(errors::invalidTemplate(
         "azlb has no network access: templateLink and parametersLink are not "
         "supported; send the template inline in properties.template."));
   if (!props.contains("template") || !props["template"].is_object())
-    return armapi::armFail(errors::invalidTemplate("The deployment has no inline template in properties.template."));
+    return armapi::armFail(
+        errors::invalidTemplate("The deployment has no inline template in properties.template."));
   std::string mode = props.value("mode", "Incremental");
   if (!iequals(mode, "Incremental")) return armapi::armFail(errors::invalidDeploymentMode(mode));
   return props;
@@ -87,13 +90,15 @@ ArmResult<json> deploymentProperties(const std::string& rawBody) {
 
 /// reference() for templates: a resource's GET body (or its properties), a child read out of its
 /// rendered parent. Takes the lock.
-Result<json, armtemplate::TemplateError> referenceResource(Service::Impl& impl, const std::string& rid, bool full) {
+Result<json, armtemplate::TemplateError> referenceResource(Service::Impl& impl,
+                                                           const std::string& rid, bool full) {
   std::lock_guard lk(impl.mu);
   auto parsed = ResourceId::parse(rid);
   Txn view(impl.state);
   const Resource* r = parsed ? impl.state.find(parsed->key()) : nullptr;
   if (!r || !parsed)
-    return unexpected(armtemplate::TemplateError{"ResourceNotFound", "The Resource '" + rid + "' was not found."});
+    return unexpected(armtemplate::TemplateError{"ResourceNotFound",
+                                                 "The Resource '" + rid + "' was not found."});
   json rendered = network::renderResource(view, *r);
   if (parsed->segments.size() > 1) {
     auto top = *parsed;
@@ -115,9 +120,13 @@ ArmResult<armtemplate::Deployment> compileTemplate(Service::Impl& impl, const De
   ctx.resourceGroupLocation = t.location;
   ctx.deploymentName = t.name;
   ctx.subscriptionDisplayName = impl.cfg.subscriptionName;
-  ctx.reference = [&impl](const std::string& rid, bool full) { return referenceResource(impl, rid, full); };
-  auto created = armtemplate::Deployment::create(props["template"], props.value("parameters", json::object()), ctx);
-  if (!created) return armapi::armFail(errors::templateError(created.error().code, created.error().message));
+  ctx.reference = [&impl](const std::string& rid, bool full) {
+    return referenceResource(impl, rid, full);
+  };
+  auto created = armtemplate::Deployment::create(props["template"],
+                                                 props.value("parameters", json::object()), ctx);
+  if (!created)
+    return armapi::armFail(errors::templateError(created.error().code, created.error().message));
   return std::move(created.value());
 }
 
@@ -129,21 +138,29 @@ json deploymentBody(const DeploymentTarget& t, const json& props, bool validateO
   const json sentParams = props.value("parameters", json::object());
   for (auto& [k, v] : sentParams.items()) {
     std::string type = declared.contains(k) ? declared[k].value("type", "String") : "String";
-    if (!type.empty()) type[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(type[0])));
+    if (!type.empty())
+      type[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(type[0])));
     paramsEcho[k] = {{"type", type}, {"value", v.is_object() ? v.value("value", json()) : v}};
   }
-  return {{"id", t.id}, {"name", t.name}, {"type", kDeploymentType},
+  return {{"id", t.id},
+          {"name", t.name},
+          {"type", kDeploymentType},
           {"properties",
            {{"templateHash", std::to_string(std::hash<std::string>{}(props["template"].dump()))},
-            {"parameters", paramsEcho}, {"mode", "Incremental"},
+            {"parameters", paramsEcho},
+            {"mode", "Incremental"},
             {"provisioningState", validateOnly ? "Succeeded" : "Accepted"},
-            {"timestamp", nowTimestamp()}, {"duration", "PT0S"}, {"correlationId", newGuid()},
-            {"providers", json::array()}, {"dependencies", json::array()},
+            {"timestamp", nowTimestamp()},
+            {"duration", "PT0S"},
+            {"correlationId", newGuid()},
+            {"providers", json::array()},
+            {"dependencies", json::array()},
             {"validatedResources", json::array()}}}};
 }
 
 /// Checks the body and compiles the template (unlocked: reference() takes the lock).
-ArmResult<std::pair<armtemplate::Deployment, json>> prepareDeployment(Service::Impl& impl, RouteCall& call,
+ArmResult<std::pair<armtemplate::Deployment, json>> prepareDeployment(Service::Impl& impl,
+                                                                      RouteCall& call,
                                                                       const DeploymentTarget& t,
                                                                       bool validateOnly) {
   auto props = deploymentProperties(call.req.body);
@@ -161,7 +178,8 @@ namespace handlers {
 ApiResponse listDeployments(Service::Impl& impl, RouteCall& call) {
   auto t = resolveTarget(impl, call);
   if (!t) return impl.error(t.error());
-  if (call.method() != "GET") return impl.error(errors::methodNotAllowed(call.method(), "deployments"));
+  if (call.method() != "GET")
+    return impl.error(errors::methodNotAllowed(call.method(), "deployments"));
   json value = json::array();
   Txn view(impl.state);
   view.forEachWithPrefix(t->groupKey + "/providers/microsoft.resources/deployments/",
@@ -199,7 +217,8 @@ ApiResponse validateDeployment(Service::Impl& impl, RouteCall& call) {
   auto prepared = prepareDeployment(impl, call, *t, true);
   if (!prepared) return impl.error(prepared.error());
   auto& [deployment, body] = *prepared;
-  for (const auto& rid : deployment.resourceIds()) body["properties"]["validatedResources"].push_back({{"id", rid}});
+  for (const auto& rid : deployment.resourceIds())
+    body["properties"]["validatedResources"].push_back({{"id", rid}});
   return jsonResponse(200, body);
 }
 
@@ -223,12 +242,15 @@ ApiResponse putDeployment(Service::Impl& impl, RouteCall& call) {
   }
   auto shared = std::make_shared<armtemplate::Deployment>(std::move(deployment));
   const std::string baseUrl = call.req.baseUrl, depKey = t->key;
-  impl.runDeploymentJob([&impl, shared, depKey, opId, baseUrl] { impl.runDeployment(*shared, depKey, opId, baseUrl); });
+  impl.runDeploymentJob([&impl, shared, depKey, opId, baseUrl] {
+    impl.runDeployment(*shared, depKey, opId, baseUrl);
+  });
   ApiResponse r = jsonResponse(201, body);
-  r.headers.emplace_back("Azure-AsyncOperation",
-                         baseUrl + "/subscriptions/" + impl.cfg.subscriptionId + "/resourcegroups/" + t->group +
-                             "/providers/Microsoft.Resources/deployments/" + t->name + "/operationStatuses/" +
-                             opId + "?api-version=" + apiVersionOf(call.req));
+  r.headers.emplace_back(
+      "Azure-AsyncOperation",
+      baseUrl + "/subscriptions/" + impl.cfg.subscriptionId + "/resourcegroups/" + t->group +
+          "/providers/Microsoft.Resources/deployments/" + t->name + "/operationStatuses/" + opId +
+          "?api-version=" + apiVersionOf(call.req));
   r.headers.emplace_back("Retry-After", "1");
   return r;
 }
@@ -265,8 +287,8 @@ ApiResponse deploymentsFallback(Service::Impl& impl, RouteCall& call) {
   if (!t) return impl.error(t.error());
   const auto& rest = call.rest();
   if (rest.empty() || !iequals(rest[0], "deployments"))
-    return impl.error(errors::invalidResourceType("Microsoft.Resources/" + (rest.empty() ? std::string() : rest[0]),
-                                                  apiVersionOf(call.req)));
+    return impl.error(errors::invalidResourceType(
+        "Microsoft.Resources/" + (rest.empty() ? std::string() : rest[0]), apiVersionOf(call.req)));
   return impl.error(errors::noRoute(call.req.path));
 }
 
@@ -282,7 +304,8 @@ void Service::Impl::runDeploymentJob(std::function<void()> job) {
   jobCv.notify_one();
 }
 
-void Service::Impl::updateDeployment(const std::string& depKey, const std::function<void(json&)>& fn) {
+void Service::Impl::updateDeployment(const std::string& depKey,
+                                     const std::function<void(json&)>& fn) {
   std::lock_guard lk(mu);
   const Resource* r = state.find(depKey);
   if (!r) return;
@@ -293,13 +316,15 @@ void Service::Impl::updateDeployment(const std::string& depKey, const std::funct
   (void)commit(tx, {});
 }
 
-std::optional<ArmError> Service::Impl::deployResource(armtemplate::Deployment& deployment, size_t index,
-                                                      const std::string& baseUrl, json& operations) {
+std::optional<ArmError> Service::Impl::deployResource(armtemplate::Deployment& deployment,
+                                                      size_t index, const std::string& baseUrl,
+                                                      json& operations) {
   auto planned = deployment.evaluateResource(index);
   if (!planned) return errors::templateError(planned.error().code, planned.error().message);
   json res = planned->resource;
   std::string apiVersion = res.value("apiVersion", "2022-05-01");
-  for (const char* k : {"type", "name", "apiVersion", "dependsOn", "copy", "condition", "comments", "scope", "resources"})
+  for (const char* k : {"type", "name", "apiVersion", "dependsOn", "copy", "condition", "comments",
+                        "scope", "resources"})
     res.erase(k);
   ApiRequest put;
   put.method = "PUT";
@@ -309,16 +334,22 @@ std::optional<ArmError> Service::Impl::deployResource(armtemplate::Deployment& d
   put.body = res.dump();
   put.baseUrl = baseUrl;
   ApiResponse resp = self->handle(put);
-  json record = {{"id", planned->id}, {"operationId", newGuid()},
-                 {"properties", {{"provisioningOperation", "Create"}, {"timestamp", nowTimestamp()},
-                                 {"statusCode", resp.status < 300 ? "OK" : "BadRequest"},
-                                 {"targetResource", {{"id", planned->id}, {"resourceType", planned->type},
-                                                     {"resourceName", planned->name}}}}}};
+  json record = {{"id", planned->id},
+                 {"operationId", newGuid()},
+                 {"properties",
+                  {{"provisioningOperation", "Create"},
+                   {"timestamp", nowTimestamp()},
+                   {"statusCode", resp.status < 300 ? "OK" : "BadRequest"},
+                   {"targetResource",
+                    {{"id", planned->id},
+                     {"resourceType", planned->type},
+                     {"resourceName", planned->name}}}}}};
   std::optional<ArmError> failure;
   if (resp.status >= 300) {
     failure = resp.body && resp.body->contains("error")
                   ? errors::fromInnerJson((*resp.body)["error"], resp.status)
-                  : errors::internal("Deploying " + planned->id + " failed with HTTP " + std::to_string(resp.status));
+                  : errors::internal("Deploying " + planned->id + " failed with HTTP " +
+                                     std::to_string(resp.status));
     record["properties"]["statusMessage"] = {{"error", failure->innerJson()}};
   } else {
     failure = awaitResourceOperation(resp, planned->id);
@@ -328,7 +359,8 @@ std::optional<ArmError> Service::Impl::deployResource(armtemplate::Deployment& d
   return failure;
 }
 
-std::optional<ArmError> Service::Impl::awaitResourceOperation(const ApiResponse& resp, const std::string& resourceId) {
+std::optional<ArmError> Service::Impl::awaitResourceOperation(const ApiResponse& resp,
+                                                              const std::string& resourceId) {
   std::string resOp;
   for (const auto& [h, v] : resp.headers)
     if (iequals(h, "Azure-AsyncOperation")) resOp = opIdFromUrl(v);
@@ -343,7 +375,8 @@ std::optional<ArmError> Service::Impl::awaitResourceOperation(const ApiResponse&
   }
   return err.is_object() && err.contains("code")
              ? errors::fromInnerJson(err, 400)
-             : errors::internal("Resource " + resourceId + " did not finish provisioning (" + st + ").");
+             : errors::internal("Resource " + resourceId + " did not finish provisioning (" + st +
+                                ").");
 }
 
 void Service::Impl::runDeployment(armtemplate::Deployment& deployment, const std::string& depKey,
@@ -376,8 +409,9 @@ void Service::Impl::runDeployment(armtemplate::Deployment& deployment, const std
       p["outputs"] = outputs;
     b["operations"] = operations;
   });
-  setOperationStatus(opId, failure ? "Failed" : "Succeeded",
-                     failure ? std::optional<ArmError>(errors::deploymentFailed(*failure)) : std::nullopt);
+  setOperationStatus(
+      opId, failure ? "Failed" : "Succeeded",
+      failure ? std::optional<ArmError>(errors::deploymentFailed(*failure)) : std::nullopt);
 }
 
 void Service::Impl::failInterruptedDeployments() {
@@ -386,7 +420,8 @@ void Service::Impl::failInterruptedDeployments() {
   for (const auto& [key, r] : state.all()) {
     if (!iequals(r.type, kDeploymentType) || !isRunning(r)) continue;
     Resource updated = r;
-    ArmError e = errors::deploymentInterrupted("azlb restarted while this deployment was running; run it again.");
+    ArmError e = errors::deploymentInterrupted(
+        "azlb restarted while this deployment was running; run it again.");
     updated.body["properties"]["provisioningState"] = "Failed";
     updated.body["properties"]["error"] = e.innerJson();
     tx.put(key, updated);
@@ -395,7 +430,9 @@ void Service::Impl::failInterruptedDeployments() {
     if (op.value("kind", "") == "deployment" && op.value("status", "") == "InProgress") {
       json o = op;
       markTerminal(o, "Failed");
-      o["error"] = errors::deploymentInterrupted("azlb restarted while this deployment was running.").innerJson();
+      o["error"] =
+          errors::deploymentInterrupted("azlb restarted while this deployment was running.")
+              .innerJson();
       changedOps.push_back(o);
     }
   if (!tx.empty() || !changedOps.empty()) (void)commit(tx, changedOps);

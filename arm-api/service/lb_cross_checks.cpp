@@ -20,27 +20,31 @@ ArmResult<bool> checkPublicIpSku(const LbDraft& lb, const Resource& pip) {
 }
 
 ArmResult<bool> checkHaPorts(const LbDraft& lb, const LbItem& rule, const std::string& frontendId,
-                             const std::string& protocol, int64_t frontendPort, int64_t backendPort) {
-  if ((frontendPort == 0 || backendPort == 0) && !(protocol == "All" && frontendPort == 0 && backendPort == 0))
-    return armFail(errors::invalidParameter(
-        "Load balancing rule " + rule.id + ": port 0 is only valid as HA ports, with protocol All "
-                                           "and both frontendPort and backendPort 0.",
-        rule.path + ".frontendPort"));
+                             const std::string& protocol, int64_t frontendPort,
+                             int64_t backendPort) {
+  if ((frontendPort == 0 || backendPort == 0) &&
+      !(protocol == "All" && frontendPort == 0 && backendPort == 0))
+    return armFail(
+        errors::invalidParameter("Load balancing rule " + rule.id +
+                                     ": port 0 is only valid as HA ports, with protocol All "
+                                     "and both frontendPort and backendPort 0.",
+                                 rule.path + ".frontendPort"));
   if (frontendPort != 0) return true;
   const json* feItem = nullptr;
   for (const auto& f : lb.fes)
     if (iequals(f.value("id", ""), frontendId)) feItem = &f;
   bool internal = feItem && (*feItem)["properties"].contains("subnet");
   if (!lb.standard || !internal)
-    return armFail(errors::invalidParameter(
-        "Load balancing rule " + rule.id + " uses HA ports (protocol All, port 0), which only "
-                                           "internal Standard sku load balancers support.",
-        rule.path + ".protocol"));
+    return armFail(errors::invalidParameter("Load balancing rule " + rule.id +
+                                                " uses HA ports (protocol All, port 0), which only "
+                                                "internal Standard sku load balancers support.",
+                                            rule.path + ".protocol"));
   return true;
 }
 
-void addPortUse(std::vector<PortUse>& uses, const std::string& frontendKey, const std::string& protocol,
-                int64_t first, int64_t last, const std::string& owner) {
+void addPortUse(std::vector<PortUse>& uses, const std::string& frontendKey,
+                const std::string& protocol, int64_t first, int64_t last,
+                const std::string& owner) {
   if (protocol == "All") {
     uses.push_back({frontendKey, "Tcp", first, last, owner});
     uses.push_back({frontendKey, "Udp", first, last, owner});
@@ -64,17 +68,21 @@ ArmResult<bool> checkRulePair(const json& a, const json& b) {
   const auto& pa = a["properties"];
   const auto& pb = b["properties"];
   if (pa["backendPort"] != pb["backendPort"]) return true;
-  bool protoClash = pa["protocol"] == pb["protocol"] || pa["protocol"] == "All" || pb["protocol"] == "All";
+  bool protoClash =
+      pa["protocol"] == pb["protocol"] || pa["protocol"] == "All" || pb["protocol"] == "All";
   if (!protoClash) return true;
   std::string shared = sharedPool(pa, pb);
   if (shared.empty()) return true;
   bool fa = pa["enableFloatingIP"], fb = pb["enableFloatingIP"];
   const std::string ra = a["id"], rb = b["id"];
   const std::string proto = pa["protocol"], port = std::to_string(pa["backendPort"].get<int64_t>());
-  if (!fa && !fb) return armFail(errors::rulesUseSameBackendPortProtocolAndPool(ra, rb, proto, port, shared));
+  if (!fa && !fb)
+    return armFail(errors::rulesUseSameBackendPortProtocolAndPool(ra, rb, proto, port, shared));
   if (fa && fb &&
-      iequals(pa["frontendIPConfiguration"].value("id", ""), pb["frontendIPConfiguration"].value("id", "")))
-    return armFail(errors::rulesUseSameBackendPortProtocolPoolAndFloatingIpFrontend(ra, rb, proto, port, shared));
+      iequals(pa["frontendIPConfiguration"].value("id", ""),
+              pb["frontendIPConfiguration"].value("id", "")))
+    return armFail(errors::rulesUseSameBackendPortProtocolPoolAndFloatingIpFrontend(ra, rb, proto,
+                                                                                    port, shared));
   return true;
 }
 
@@ -93,10 +101,12 @@ ArmResult<bool> checkFrontendPortsUnique(LbDraft& lb) {
     for (size_t b = a + 1; b < ports.size(); ++b) {
       const auto& x = ports[a];
       const auto& y = ports[b];
-      if (x.owner == y.owner || x.frontendKey != y.frontendKey || x.protocol != y.protocol) continue;
+      if (x.owner == y.owner || x.frontendKey != y.frontendKey || x.protocol != y.protocol)
+        continue;
       if (x.first == 0 || y.first == 0) continue;  // HA ports rules stand apart
       if (x.first <= y.last && y.first <= x.last)
-        return armFail(errors::rulesUseSameFrontendAndPort(x.owner, y.owner, x.protocol, std::max(x.first, y.first)));
+        return armFail(errors::rulesUseSameFrontendAndPort(x.owner, y.owner, x.protocol,
+                                                           std::max(x.first, y.first)));
     }
   return true;
 }
@@ -106,8 +116,10 @@ ArmResult<bool> checkOutboundFrontends(std::vector<OutboundUse>& uses, const jso
   for (const auto& f : frontendRefs) {
     std::string fk = toLower(f["id"].get<std::string>());
     for (const auto& u : uses)
-      if (u.frontendKey == fk && (u.protocol == protocol || u.protocol == "All" || protocol == "All"))
-        return armFail(errors::outboundRulesShareFrontendAndProtocol(u.rule, ruleId, f["id"].get<std::string>()));
+      if (u.frontendKey == fk &&
+          (u.protocol == protocol || u.protocol == "All" || protocol == "All"))
+        return armFail(errors::outboundRulesShareFrontendAndProtocol(u.rule, ruleId,
+                                                                     f["id"].get<std::string>()));
     uses.push_back({fk, protocol, ruleId});
   }
   return true;
@@ -115,8 +127,9 @@ ArmResult<bool> checkOutboundFrontends(std::vector<OutboundUse>& uses, const jso
 
 ArmResult<bool> checkRemovedChildrenNotInUse(LbDraft& lb) {
   if (!lb.existing) return true;
-  for (const auto& [coll, field] : {std::pair{"backendAddressPools", "loadBalancerBackendAddressPools"},
-                                    std::pair{"inboundNatRules", "loadBalancerInboundNatRules"}}) {
+  for (const auto& [coll, field] :
+       {std::pair{"backendAddressPools", "loadBalancerBackendAddressPools"},
+        std::pair{"inboundNatRules", "loadBalancerInboundNatRules"}}) {
     const bool pools = std::string(coll) == "backendAddressPools";
     const auto nowKeys = keysOf(pools ? lb.pools : lb.nats);
     for (const auto& old : lb.existing->body["properties"].value(coll, json::array())) {

@@ -38,7 +38,8 @@ ArmResult<bool> idleTimeout(LbItem& it, int64_t hi) {
 }
 
 /// Each reference of the array refs (at path) resolved with localRef; absent ones are skipped.
-ArmResult<json> localRefList(const json& refs, const char* coll, const std::map<std::string, std::string>& known,
+ArmResult<json> localRefList(const json& refs, const char* coll,
+                             const std::map<std::string, std::string>& known,
                              const std::string& owner, const std::string& path) {
   json out = json::array();
   for (size_t j = 0; j < refs.size(); ++j) {
@@ -101,12 +102,13 @@ ArmResult<std::optional<std::string>> localRef(const json& p, const char* key, c
 }
 
 ArmResult<std::string> requiredFrontend(const LbDraft& lb, LbItem& it, const char* kind) {
-  auto fe = localRef(it.p, "frontendIPConfiguration", "frontendIPConfigurations", lb.feKeys, it.id, it.path);
+  auto fe = localRef(it.p, "frontendIPConfiguration", "frontendIPConfigurations", lb.feKeys, it.id,
+                     it.path);
   if (!fe) return armFail(fe.error());
   if (!*fe)
-    return armFail(errors::invalidParameter(std::string(kind) + " " + it.id +
-                                                " must reference a frontend IP configuration.",
-                                            it.path + ".frontendIPConfiguration"));
+    return armFail(errors::invalidParameter(
+        std::string(kind) + " " + it.id + " must reference a frontend IP configuration.",
+        it.path + ".frontendIPConfiguration"));
   it.p["frontendIPConfiguration"] = subRef(**fe);
   return **fe;
 }
@@ -124,11 +126,14 @@ ArmResult<LbDraft> prepareLoadBalancer(Ctx& ctx, const ResourceId& id, const jso
   lb.props = *propsR;
   auto skuR = objectAt(request, "sku", "");
   if (!skuR) return armFail(skuR.error());
-  if (auto k = checkKinds(*skuR, "sku", {{"name", JsonKind::String}, {"tier", JsonKind::String}}); !k)
+  if (auto k = checkKinds(*skuR, "sku", {{"name", JsonKind::String}, {"tier", JsonKind::String}});
+      !k)
     return armFail(k.error());
-  auto sku = canonicalEnum(armapi::stringOr(*skuR, "name", "Basic"), {"Basic", "Standard", "Gateway"}, "sku.name");
+  auto sku = canonicalEnum(armapi::stringOr(*skuR, "name", "Basic"),
+                           {"Basic", "Standard", "Gateway"}, "sku.name");
   if (!sku) return armFail(sku.error());
-  auto tier = canonicalEnum(armapi::stringOr(*skuR, "tier", "Regional"), {"Regional", "Global"}, "sku.tier");
+  auto tier = canonicalEnum(armapi::stringOr(*skuR, "tier", "Regional"), {"Regional", "Global"},
+                            "sku.tier");
   if (!tier) return armFail(tier.error());
   lb.sku = *sku;
   lb.tier = *tier;
@@ -141,22 +146,24 @@ ArmResult<LbDraft> prepareLoadBalancer(Ctx& ctx, const ResourceId& id, const jso
     out = std::move(*items);
     return true;
   };
-  if (auto r = children("frontendIPConfigurations", lb.fes,
-                        {"inboundNatRules", "inboundNatPools", "outboundRules", "loadBalancingRules"});
+  if (auto r =
+          children("frontendIPConfigurations", lb.fes,
+                   {"inboundNatRules", "inboundNatPools", "outboundRules", "loadBalancingRules"});
       !r)
     return armFail(r.error());
   if (auto r = children("backendAddressPools", lb.pools,
-                        {"backendIPConfigurations", "loadBalancingRules", "outboundRule", "outboundRules",
-                         "inboundNatRules"});
+                        {"backendIPConfigurations", "loadBalancingRules", "outboundRule",
+                         "outboundRules", "inboundNatRules"});
       !r)
     return armFail(r.error());
   if (auto r = children("loadBalancingRules", lb.rules, {}); !r) return armFail(r.error());
   if (auto r = children("probes", lb.probes, {"loadBalancingRules"}); !r) return armFail(r.error());
-  if (auto r = children("inboundNatRules", lb.nats, {"backendIPConfiguration"}); !r) return armFail(r.error());
+  if (auto r = children("inboundNatRules", lb.nats, {"backendIPConfiguration"}); !r)
+    return armFail(r.error());
   if (auto r = children("inboundNatPools", lb.natPools, {}); !r) return armFail(r.error());
   if (auto r = children("outboundRules", lb.outbound, {}); !r) return armFail(r.error());
-  if (lb.fes.empty() && (!lb.pools.empty() || !lb.rules.empty() || !lb.probes.empty() || !lb.nats.empty() ||
-                         !lb.natPools.empty() || !lb.outbound.empty()))
+  if (lb.fes.empty() && (!lb.pools.empty() || !lb.rules.empty() || !lb.probes.empty() ||
+                         !lb.nats.empty() || !lb.natPools.empty() || !lb.outbound.empty()))
     return armFail(errors::loadBalancerWithoutFrontendCantHaveChildren(lb.lbId));
   lb.feKeys = keysOf(lb.fes);
   lb.poolKeys = keysOf(lb.pools);
@@ -164,17 +171,19 @@ ArmResult<LbDraft> prepareLoadBalancer(Ctx& ctx, const ResourceId& id, const jso
   return lb;
 }
 
-// --- frontendIPConfigurations ----------------------------------------------------------------------
+// --- frontendIPConfigurations
+// ----------------------------------------------------------------------
 
 namespace {
 
 /// Per-PUT state of the frontend validator.
 struct FrontendState {
-  std::set<uint32_t> takenHere;                  // private addresses of this body's frontends
+  std::set<uint32_t> takenHere;                 // private addresses of this body's frontends
   std::map<std::string, std::string> pipsHere;  // public IP key -> the frontend using it
 };
 
-ArmResult<bool> frontendPublicIp(LbDraft& lb, LbItem& it, const std::string& pipRef, FrontendState& st) {
+ArmResult<bool> frontendPublicIp(LbDraft& lb, LbItem& it, const std::string& pipRef,
+                                 FrontendState& st) {
   Txn& tx = lb.ctx->tx;
   const Resource* pip = tx.find(refKey(pipRef));
   if (!pip || !iequals(pip->type, "Microsoft.Network/publicIPAddresses"))
@@ -205,15 +214,15 @@ ArmResult<bool> frontendPrivateIp(LbDraft& lb, LbItem& it, const std::string& su
   auto pre = subnetPrefix(*subnet);
   if (method == "Static") {
     std::string ipText = armapi::stringOr(it.p, "privateIPAddress", "");
-    auto a = checkStaticPrivateIp(tx, {"Frontend IP configuration", it.id, lb.lbId, ipText, subnetId, pre,
-                                       it.path + ".privateIPAddress", ""});
+    auto a = checkStaticPrivateIp(tx, {"Frontend IP configuration", it.id, lb.lbId, ipText,
+                                       subnetId, pre, it.path + ".privateIPAddress", ""});
     if (!a) return armFail(a.error());
     if (!st.takenHere.insert(*a).second)
       return armFail(errors::privateIpAddressUsedTwiceInLoadBalancer(ipText, lb.lbId));
     return true;
   }
-  auto a = dynamicPrivateIp(tx, lb.existing, "frontendIPConfigurations", it.item.value("name", ""), subnetId,
-                            pre, lb.lbId, st.takenHere);
+  auto a = dynamicPrivateIp(tx, lb.existing, "frontendIPConfigurations", it.item.value("name", ""),
+                            subnetId, pre, lb.lbId, st.takenHere);
   if (!a) return armFail(a.error());
   st.takenHere.insert(a->addr);
   it.p["privateIPAddress"] = formatIpv4(a->addr);
@@ -222,31 +231,35 @@ ArmResult<bool> frontendPrivateIp(LbDraft& lb, LbItem& it, const std::string& su
 
 ArmResult<bool> validateFrontend(LbDraft& lb, LbItem& it, FrontendState& st) {
   json& p = it.p;
-  if (auto k = checkKinds(p, it.path, {{"privateIPAddress", JsonKind::String},
-                                       {"privateIPAllocationMethod", JsonKind::String},
-                                       {"privateIPAddressVersion", JsonKind::String}});
+  if (auto k = checkKinds(p, it.path,
+                          {{"privateIPAddress", JsonKind::String},
+                           {"privateIPAllocationMethod", JsonKind::String},
+                           {"privateIPAddressVersion", JsonKind::String}});
       !k)
     return k;
   auto pipRef = armapi::refAt(p, "publicIPAddress", it.path);
   if (!pipRef) return armFail(pipRef.error());
   auto subnetRef = armapi::refAt(p, "subnet", it.path);
   if (!subnetRef) return armFail(subnetRef.error());
-  auto version = canonicalEnum(armapi::stringOr(p, "privateIPAddressVersion", "IPv4"), {"IPv4", "IPv6"},
-                               it.path + ".privateIPAddressVersion");
+  auto version = canonicalEnum(armapi::stringOr(p, "privateIPAddressVersion", "IPv4"),
+                               {"IPv4", "IPv6"}, it.path + ".privateIPAddressVersion");
   if (!version) return armFail(version.error());
   p["privateIPAddressVersion"] = *version;
-  auto method = canonicalEnum(armapi::stringOr(p, "privateIPAllocationMethod", "Dynamic"), {"Static", "Dynamic"},
-                              it.path + ".privateIPAllocationMethod");
+  auto method = canonicalEnum(armapi::stringOr(p, "privateIPAllocationMethod", "Dynamic"),
+                              {"Static", "Dynamic"}, it.path + ".privateIPAllocationMethod");
   if (!method) return armFail(method.error());
   p["privateIPAllocationMethod"] = *method;
   if (*pipRef && *subnetRef)
+    return armFail(
+        errors::invalidParameter("Frontend IP configuration " + it.id +
+                                     " references both a public IP address and a subnet; "
+                                     "it must reference exactly one of them.",
+                                 it.path));
+  if (!*pipRef && !*subnetRef && !p.contains("publicIPPrefix") &&
+      !p.contains("gatewayLoadBalancer"))
     return armFail(errors::invalidParameter(
-        "Frontend IP configuration " + it.id + " references both a public IP address and a subnet; "
-                                               "it must reference exactly one of them.",
+        "Frontend IP configuration " + it.id + " must reference a public IP address or a subnet.",
         it.path));
-  if (!*pipRef && !*subnetRef && !p.contains("publicIPPrefix") && !p.contains("gatewayLoadBalancer"))
-    return armFail(errors::invalidParameter(
-        "Frontend IP configuration " + it.id + " must reference a public IP address or a subnet.", it.path));
   if (*pipRef) return frontendPublicIp(lb, it, **pipRef, st);
   if (*subnetRef) return frontendPrivateIp(lb, it, **subnetRef, *method, st);
   return true;
@@ -277,8 +290,10 @@ ArmResult<bool> backendAddressNetwork(const LbDraft& lb, json& ap, const std::st
     ap["virtualNetwork"] = subRef(vnet->id);  // drops SDK artefacts such as "properties"
     if (ip) {
       bool inside = false;
-      for (const auto& pre : vnet->body["properties"]["addressSpace"].value("addressPrefixes", json::array()))
-        if (auto pp = armapi::parseIpv4Prefix(pre.get<std::string>())) inside = inside || pp->contains(*ip);
+      for (const auto& pre :
+           vnet->body["properties"]["addressSpace"].value("addressPrefixes", json::array()))
+        if (auto pp = armapi::parseIpv4Prefix(pre.get<std::string>()))
+          inside = inside || pp->contains(*ip);
       if (!inside) return armFail(errors::backendAddressIpNotInVnet(ipText, owner, vnet->id));
     }
   }
@@ -293,8 +308,9 @@ ArmResult<bool> backendAddressNetwork(const LbDraft& lb, json& ap, const std::st
 }
 
 /// One entry of loadBalancerBackendAddresses; names and ips collect the pool's so far.
-ArmResult<json> backendAddress(const LbDraft& lb, const LbItem& pool, json a, const std::string& apath,
-                               std::set<std::string>& names, std::set<std::string>& ips) {
+ArmResult<json> backendAddress(const LbDraft& lb, const LbItem& pool, json a,
+                               const std::string& apath, std::set<std::string>& names,
+                               std::set<std::string>& ips) {
   if (!a.is_object()) return armFail(errors::missingJsonProperty("name", apath));
   if (auto k = checkKinds(a, apath, {{"name", JsonKind::String}}); !k) return armFail(k.error());
   std::string name = armapi::stringOr(a, "name", "");
@@ -304,7 +320,8 @@ ArmResult<json> backendAddress(const LbDraft& lb, const LbItem& pool, json a, co
   auto apR = objectAt(a, "properties", apath);
   if (!apR) return armFail(apR.error());
   json ap = *apR;
-  if (auto k = checkKinds(ap, apath + ".properties", {{"ipAddress", JsonKind::String}, {"adminState", JsonKind::String}});
+  if (auto k = checkKinds(ap, apath + ".properties",
+                          {{"ipAddress", JsonKind::String}, {"adminState", JsonKind::String}});
       !k)
     return armFail(k.error());
   ap.erase("networkInterfaceIPConfiguration");
@@ -313,13 +330,18 @@ ArmResult<json> backendAddress(const LbDraft& lb, const LbItem& pool, json a, co
   std::string ipText = armapi::stringOr(ap, "ipAddress", "");
   auto ip = parseIpv4(ipText);
   if (!ipText.empty() && !ip)
-    return armFail(errors::invalidParameter("Backend address '" + name + "' has an invalid IPv4 "
-                                            "address '" + ipText + "'.", apath + ".properties.ipAddress"));
-  if (ip && !ips.insert(ipText).second) return armFail(errors::duplicateIpInBackendPool(ipText, pool.id));
-  if (auto r = backendAddressNetwork(lb, ap, apath, owner, ipText, ip); !r) return armFail(r.error());
+    return armFail(errors::invalidParameter("Backend address '" + name +
+                                                "' has an invalid IPv4 "
+                                                "address '" +
+                                                ipText + "'.",
+                                            apath + ".properties.ipAddress"));
+  if (ip && !ips.insert(ipText).second)
+    return armFail(errors::duplicateIpInBackendPool(ipText, pool.id));
+  if (auto r = backendAddressNetwork(lb, ap, apath, owner, ipText, ip); !r)
+    return armFail(r.error());
   if (ap.contains("adminState")) {
-    auto st = canonicalEnum(armapi::stringOr(ap, "adminState", "None"), {"None", "Up", "Down", "Drain"},
-                            apath + ".properties.adminState");
+    auto st = canonicalEnum(armapi::stringOr(ap, "adminState", "None"),
+                            {"None", "Up", "Down", "Drain"}, apath + ".properties.adminState");
     if (!st) return armFail(st.error());
     ap["adminState"] = *st;
   }
@@ -332,26 +354,31 @@ ArmResult<bool> validateBackendPool(const LbDraft& lb, LbItem& it) {
   auto addrs = armapi::arrayAt(p, "loadBalancerBackendAddresses", it.path);
   if (!addrs) return armFail(addrs.error());
   if (auto k = checkKinds(p, it.path, {{"drainPeriodInSeconds", JsonKind::Integer}}); !k) return k;
-  if (!addrs->empty() && !lb.standard) return armFail(errors::ipBasedBackendPoolNotSupportedOnBasicSku(it.id));
+  if (!addrs->empty() && !lb.standard)
+    return armFail(errors::ipBasedBackendPoolNotSupportedOnBasicSku(it.id));
   std::set<std::string> names, ips;
   json outAddrs = json::array();
   for (size_t j = 0; j < addrs->size(); ++j) {
     auto a = backendAddress(lb, it, (*addrs)[j],
-                            it.path + ".loadBalancerBackendAddresses[" + std::to_string(j) + "]", names, ips);
+                            it.path + ".loadBalancerBackendAddresses[" + std::to_string(j) + "]",
+                            names, ips);
     if (!a) return armFail(a.error());
     outAddrs.push_back(std::move(*a));
   }
-  if (p.contains("loadBalancerBackendAddresses") || !outAddrs.empty()) p["loadBalancerBackendAddresses"] = outAddrs;
+  if (p.contains("loadBalancerBackendAddresses") || !outAddrs.empty())
+    p["loadBalancerBackendAddresses"] = outAddrs;
   return true;
 }
 
 }  // namespace
 
 ArmResult<bool> validateBackendPools(LbDraft& lb) {
-  return forEachItem(lb.pools, "backendAddressPools", [&](LbItem& it) { return validateBackendPool(lb, it); });
+  return forEachItem(lb.pools, "backendAddressPools",
+                     [&](LbItem& it) { return validateBackendPool(lb, it); });
 }
 
-// --- probes ------------------------------------------------------------------------------------------
+// --- probes
+// ------------------------------------------------------------------------------------------
 
 namespace {
 
@@ -373,33 +400,40 @@ ArmResult<bool> probeTiming(LbItem& it) {
 
 ArmResult<bool> validateProbe(const LbDraft& lb, LbItem& it) {
   json& p = it.p;
-  if (auto k = checkKinds(p, it.path, {{"protocol", JsonKind::String}, {"port", JsonKind::Integer},
-                                       {"intervalInSeconds", JsonKind::Integer},
-                                       {"numberOfProbes", JsonKind::Integer},
-                                       {"probeThreshold", JsonKind::Integer},
-                                       {"requestPath", JsonKind::String},
-                                       {"noHealthyBackendsBehavior", JsonKind::String}});
+  if (auto k = checkKinds(p, it.path,
+                          {{"protocol", JsonKind::String},
+                           {"port", JsonKind::Integer},
+                           {"intervalInSeconds", JsonKind::Integer},
+                           {"numberOfProbes", JsonKind::Integer},
+                           {"probeThreshold", JsonKind::Integer},
+                           {"requestPath", JsonKind::String},
+                           {"noHealthyBackendsBehavior", JsonKind::String}});
       !k)
     return k;
   if (auto r = requireFields(it, {"protocol", "port"}); !r) return r;
   auto proto = canonicalProtocol(it, {"Http", "Tcp", "Https"});
   if (!proto) return armFail(proto.error());
   if (*proto == "Https" && !lb.standard)
-    return armFail(errors::invalidParameter("Probe " + it.id + ": Https probes are supported on "
-                                            "Standard sku load balancers only.", it.path + ".protocol"));
+    return armFail(errors::invalidParameter("Probe " + it.id +
+                                                ": Https probes are supported on "
+                                                "Standard sku load balancers only.",
+                                            it.path + ".protocol"));
   auto port = intInRange(p, "port", 0, 1, 65535, it.path, "Port");
   if (!port) return armFail(port.error());
   if (auto r = probeTiming(it); !r) return r;
   if (present(p, "noHealthyBackendsBehavior")) {  // api 2024-01-01+; stored as sent, else absent
-    auto behavior = canonicalEnum(p["noHealthyBackendsBehavior"].get<std::string>(), {"AllProbedDown", "AllProbedUp"},
-                                  it.path + ".noHealthyBackendsBehavior");
+    auto behavior =
+        canonicalEnum(p["noHealthyBackendsBehavior"].get<std::string>(),
+                      {"AllProbedDown", "AllProbedUp"}, it.path + ".noHealthyBackendsBehavior");
     if (!behavior) return armFail(behavior.error());
     p["noHealthyBackendsBehavior"] = *behavior;
   }
   std::string reqPath = armapi::stringOr(p, "requestPath", "");
   if (*proto == "Tcp" && p.contains("requestPath") && !p["requestPath"].is_null())
-    return armFail(errors::invalidParameter("Probe " + it.id + " has protocol Tcp; requestPath is "
-                                            "only allowed for Http and Https probes.", it.path + ".requestPath"));
+    return armFail(errors::invalidParameter("Probe " + it.id +
+                                                " has protocol Tcp; requestPath is "
+                                                "only allowed for Http and Https probes.",
+                                            it.path + ".requestPath"));
   if (*proto != "Tcp" && (reqPath.empty() || reqPath[0] != '/'))
     return armFail(errors::invalidParameter("Probe " + it.id + " has protocol " + *proto +
                                                 " and needs a requestPath starting with '/'.",
@@ -413,7 +447,8 @@ ArmResult<bool> validateProbes(LbDraft& lb) {
   return forEachItem(lb.probes, "probes", [&](LbItem& it) { return validateProbe(lb, it); });
 }
 
-// --- loadBalancingRules ------------------------------------------------------------------------------
+// --- loadBalancingRules
+// ------------------------------------------------------------------------------
 
 namespace {
 
@@ -421,10 +456,11 @@ namespace {
 /// (az), or both; Azure returns both (or neither when there is none).
 ArmResult<bool> rulePools(const LbDraft& lb, LbItem& it) {
   json& p = it.p;
-  auto single = localRef(p, "backendAddressPool", "backendAddressPools", lb.poolKeys, it.id, it.path);
+  auto single =
+      localRef(p, "backendAddressPool", "backendAddressPools", lb.poolKeys, it.id, it.path);
   if (!single) return armFail(single.error());
-  auto poolRefs = localRefList(p.value("backendAddressPools", json::array()), "backendAddressPools", lb.poolKeys,
-                               it.id, it.path + ".backendAddressPools");
+  auto poolRefs = localRefList(p.value("backendAddressPools", json::array()), "backendAddressPools",
+                               lb.poolKeys, it.id, it.path + ".backendAddressPools");
   if (!poolRefs) return armFail(poolRefs.error());
   if (poolRefs->empty() && *single) poolRefs->push_back(subRef(**single));
   if (!poolRefs->empty()) {
@@ -439,14 +475,16 @@ ArmResult<bool> rulePools(const LbDraft& lb, LbItem& it) {
 
 ArmResult<bool> validateRule(LbDraft& lb, LbItem& it) {
   json& p = it.p;
-  if (auto k = checkKinds(p, it.path, {{"protocol", JsonKind::String}, {"frontendPort", JsonKind::Integer},
-                                       {"backendPort", JsonKind::Integer},
-                                       {"idleTimeoutInMinutes", JsonKind::Integer},
-                                       {"loadDistribution", JsonKind::String},
-                                       {"enableFloatingIP", JsonKind::Boolean},
-                                       {"enableTcpReset", JsonKind::Boolean},
-                                       {"disableOutboundSnat", JsonKind::Boolean},
-                                       {"backendAddressPools", JsonKind::Array}});
+  if (auto k = checkKinds(p, it.path,
+                          {{"protocol", JsonKind::String},
+                           {"frontendPort", JsonKind::Integer},
+                           {"backendPort", JsonKind::Integer},
+                           {"idleTimeoutInMinutes", JsonKind::Integer},
+                           {"loadDistribution", JsonKind::String},
+                           {"enableFloatingIP", JsonKind::Boolean},
+                           {"enableTcpReset", JsonKind::Boolean},
+                           {"disableOutboundSnat", JsonKind::Boolean},
+                           {"backendAddressPools", JsonKind::Array}});
       !k)
     return k;
   if (auto r = requireFields(it, {"protocol", "frontendPort"}); !r) return r;
@@ -458,8 +496,9 @@ ArmResult<bool> validateRule(LbDraft& lb, LbItem& it) {
   if (!bport) return armFail(bport.error());
   p["backendPort"] = *bport;
   if (auto r = idleTimeout(it, 30); !r) return r;
-  auto dist = canonicalEnum(armapi::stringOr(p, "loadDistribution", "Default"),
-                            {"Default", "SourceIP", "SourceIPProtocol"}, it.path + ".loadDistribution");
+  auto dist =
+      canonicalEnum(armapi::stringOr(p, "loadDistribution", "Default"),
+                    {"Default", "SourceIP", "SourceIPProtocol"}, it.path + ".loadDistribution");
   if (!dist) return armFail(dist.error());
   p["loadDistribution"] = *dist;
   defaultFalse(p, {"enableFloatingIP", "enableTcpReset", "disableOutboundSnat"});
@@ -477,7 +516,8 @@ ArmResult<bool> validateRule(LbDraft& lb, LbItem& it) {
 }  // namespace
 
 ArmResult<bool> validateRules(LbDraft& lb) {
-  return forEachItem(lb.rules, "loadBalancingRules", [&](LbItem& it) { return validateRule(lb, it); });
+  return forEachItem(lb.rules, "loadBalancingRules",
+                     [&](LbItem& it) { return validateRule(lb, it); });
 }
 
 // --- inboundNatRules -----------------------------------------------------------------------------
@@ -485,10 +525,11 @@ ArmResult<bool> validateRules(LbDraft& lb) {
 namespace {
 
 /// A NAT rule over a frontend port range: needs a pool and no single frontendPort.
-ArmResult<bool> natRuleRange(LbDraft& lb, LbItem& it, const std::string& fe, const std::string& proto,
-                             const std::optional<std::string>& pool) {
+ArmResult<bool> natRuleRange(LbDraft& lb, LbItem& it, const std::string& fe,
+                             const std::string& proto, const std::optional<std::string>& pool) {
   json& p = it.p;
-  auto start = intInRange(p, "frontendPortRangeStart", 0, 1, 65534, it.path, "Frontend port range start");
+  auto start =
+      intInRange(p, "frontendPortRangeStart", 0, 1, 65534, it.path, "Frontend port range start");
   if (!start) return armFail(start.error());
   auto end = intInRange(p, "frontendPortRangeEnd", 0, 1, 65534, it.path, "Frontend port range end");
   if (!end) return armFail(end.error());
@@ -498,7 +539,8 @@ ArmResult<bool> natRuleRange(LbDraft& lb, LbItem& it, const std::string& fe, con
         it.path + ".frontendPortRangeStart"));
   if (!pool)
     return armFail(errors::invalidParameter(
-        "Inbound NAT rule " + it.id + " with a frontend port range must reference a backend address pool.",
+        "Inbound NAT rule " + it.id +
+            " with a frontend port range must reference a backend address pool.",
         it.path + ".backendAddressPool"));
   if (p.value("frontendPort", 0) != 0)
     return armFail(errors::invalidParameter(
@@ -511,7 +553,8 @@ ArmResult<bool> natRuleRange(LbDraft& lb, LbItem& it, const std::string& fe, con
 }
 
 /// A NAT rule on one frontend port.
-ArmResult<bool> natRuleSinglePort(LbDraft& lb, LbItem& it, const std::string& fe, const std::string& proto,
+ArmResult<bool> natRuleSinglePort(LbDraft& lb, LbItem& it, const std::string& fe,
+                                  const std::string& proto,
                                   const std::optional<std::string>& pool) {
   json& p = it.p;
   if (auto r = requireFields(it, {"frontendPort"}); !r) return r;
@@ -526,13 +569,15 @@ ArmResult<bool> natRuleSinglePort(LbDraft& lb, LbItem& it, const std::string& fe
 
 ArmResult<bool> validateNatRule(LbDraft& lb, LbItem& it) {
   json& p = it.p;
-  if (auto k = checkKinds(p, it.path, {{"protocol", JsonKind::String}, {"frontendPort", JsonKind::Integer},
-                                       {"backendPort", JsonKind::Integer},
-                                       {"frontendPortRangeStart", JsonKind::Integer},
-                                       {"frontendPortRangeEnd", JsonKind::Integer},
-                                       {"idleTimeoutInMinutes", JsonKind::Integer},
-                                       {"enableFloatingIP", JsonKind::Boolean},
-                                       {"enableTcpReset", JsonKind::Boolean}});
+  if (auto k = checkKinds(p, it.path,
+                          {{"protocol", JsonKind::String},
+                           {"frontendPort", JsonKind::Integer},
+                           {"backendPort", JsonKind::Integer},
+                           {"frontendPortRangeStart", JsonKind::Integer},
+                           {"frontendPortRangeEnd", JsonKind::Integer},
+                           {"idleTimeoutInMinutes", JsonKind::Integer},
+                           {"enableFloatingIP", JsonKind::Boolean},
+                           {"enableTcpReset", JsonKind::Boolean}});
       !k)
     return k;
   if (auto r = requireFields(it, {"protocol"}); !r) return r;
@@ -555,27 +600,34 @@ ArmResult<bool> validateNatRule(LbDraft& lb, LbItem& it) {
 }  // namespace
 
 ArmResult<bool> validateInboundNatRules(LbDraft& lb) {
-  return forEachItem(lb.nats, "inboundNatRules", [&](LbItem& it) { return validateNatRule(lb, it); });
+  return forEachItem(lb.nats, "inboundNatRules",
+                     [&](LbItem& it) { return validateNatRule(lb, it); });
 }
 
-// --- inboundNatPools (legacy VM scale sets) --------------------------------------------------------
+// --- inboundNatPools (legacy VM scale sets)
+// --------------------------------------------------------
 
 namespace {
 
 ArmResult<bool> validateNatPool(LbDraft& lb, LbItem& it) {
   json& p = it.p;
-  if (auto r = requireFields(it, {"protocol", "frontendPortRangeStart", "frontendPortRangeEnd", "backendPort"}); !r)
+  if (auto r = requireFields(
+          it, {"protocol", "frontendPortRangeStart", "frontendPortRangeEnd", "backendPort"});
+      !r)
     return r;
   if (auto k = checkKinds(p, it.path, {{"protocol", JsonKind::String}}); !k) return k;
   auto proto = canonicalProtocol(it, {"Tcp", "Udp", "All"});
   if (!proto) return armFail(proto.error());
-  auto start = intInRange(p, "frontendPortRangeStart", 0, 1, 65534, it.path, "Frontend port range start");
+  auto start =
+      intInRange(p, "frontendPortRangeStart", 0, 1, 65534, it.path, "Frontend port range start");
   if (!start) return armFail(start.error());
   auto end = intInRange(p, "frontendPortRangeEnd", 0, 1, 65535, it.path, "Frontend port range end");
   if (!end) return armFail(end.error());
   if (*start > *end)
-    return armFail(errors::invalidParameter("Inbound NAT pool " + it.id + " has frontendPortRangeStart > "
-                                            "frontendPortRangeEnd.", it.path + ".frontendPortRangeStart"));
+    return armFail(errors::invalidParameter("Inbound NAT pool " + it.id +
+                                                " has frontendPortRangeStart > "
+                                                "frontendPortRangeEnd.",
+                                            it.path + ".frontendPortRangeStart"));
   auto bport = intInRange(p, "backendPort", 0, 1, 65535, it.path, "Backend port");
   if (!bport) return armFail(bport.error());
   if (auto r = idleTimeout(it, 30); !r) return r;
@@ -589,42 +641,52 @@ ArmResult<bool> validateNatPool(LbDraft& lb, LbItem& it) {
 }  // namespace
 
 ArmResult<bool> validateInboundNatPools(LbDraft& lb) {
-  return forEachItem(lb.natPools, "inboundNatPools", [&](LbItem& it) { return validateNatPool(lb, it); });
+  return forEachItem(lb.natPools, "inboundNatPools",
+                     [&](LbItem& it) { return validateNatPool(lb, it); });
 }
 
-// --- outboundRules (Standard only) -----------------------------------------------------------------
+// --- outboundRules (Standard only)
+// -----------------------------------------------------------------
 
 namespace {
 
-ArmResult<bool> validateOutboundRule(const LbDraft& lb, LbItem& it, std::vector<OutboundUse>& uses) {
+ArmResult<bool> validateOutboundRule(const LbDraft& lb, LbItem& it,
+                                     std::vector<OutboundUse>& uses) {
   json& p = it.p;
   if (!lb.standard) return armFail(errors::outboundRulesNotSupportedOnBasicSku(it.id));
-  if (auto k = checkKinds(p, it.path, {{"protocol", JsonKind::String},
-                                       {"allocatedOutboundPorts", JsonKind::Integer},
-                                       {"frontendIPConfigurations", JsonKind::Array},
-                                       {"idleTimeoutInMinutes", JsonKind::Integer},
-                                       {"enableTcpReset", JsonKind::Boolean}});
+  if (auto k = checkKinds(p, it.path,
+                          {{"protocol", JsonKind::String},
+                           {"allocatedOutboundPorts", JsonKind::Integer},
+                           {"frontendIPConfigurations", JsonKind::Array},
+                           {"idleTimeoutInMinutes", JsonKind::Integer},
+                           {"enableTcpReset", JsonKind::Boolean}});
       !k)
     return k;
-  if (auto r = requireFields(it, {"protocol", "backendAddressPool", "frontendIPConfigurations"}); !r) return r;
+  if (auto r = requireFields(it, {"protocol", "backendAddressPool", "frontendIPConfigurations"});
+      !r)
+    return r;
   auto proto = canonicalProtocol(it, {"Tcp", "Udp", "All"});
   if (!proto) return armFail(proto.error());
   auto pool = localRef(p, "backendAddressPool", "backendAddressPools", lb.poolKeys, it.id, it.path);
   if (!pool) return armFail(pool.error());
   if (!*pool) return armFail(errors::missingJsonProperty("backendAddressPool", it.path));
   p["backendAddressPool"] = subRef(**pool);
-  auto feRefs = localRefList(p["frontendIPConfigurations"], "frontendIPConfigurations", lb.feKeys, it.id,
-                             it.path + ".frontendIPConfigurations");
+  auto feRefs = localRefList(p["frontendIPConfigurations"], "frontendIPConfigurations", lb.feKeys,
+                             it.id, it.path + ".frontendIPConfigurations");
   if (!feRefs) return armFail(feRefs.error());
   if (feRefs->empty())
-    return armFail(errors::invalidParameter("Outbound rule " + it.id + " must reference at least one "
-                                            "frontend IP configuration.", it.path + ".frontendIPConfigurations"));
+    return armFail(errors::invalidParameter("Outbound rule " + it.id +
+                                                " must reference at least one "
+                                                "frontend IP configuration.",
+                                            it.path + ".frontendIPConfigurations"));
   p["frontendIPConfigurations"] = *feRefs;
-  auto ports8 = intInRange(p, "allocatedOutboundPorts", 0, 0, 64000, it.path, "Allocated outbound ports");
+  auto ports8 =
+      intInRange(p, "allocatedOutboundPorts", 0, 0, 64000, it.path, "Allocated outbound ports");
   if (!ports8) return armFail(ports8.error());
   if (*ports8 % 8 != 0)
     return armFail(errors::invalidParameter("Outbound rule " + it.id + ": allocatedOutboundPorts " +
-                                                std::to_string(*ports8) + " must be a multiple of 8.",
+                                                std::to_string(*ports8) +
+                                                " must be a multiple of 8.",
                                             it.path + ".allocatedOutboundPorts"));
   p["allocatedOutboundPorts"] = *ports8;
   auto idle = intInRange(p, "idleTimeoutInMinutes", 4, 4, 120, it.path, "Idle timeout");

@@ -100,12 +100,13 @@ ArmResult<bool> checkPublicIpSku(const LbDraft& lb, const Resource& pip);
 /// Port 0 only as HA ports (protocol All, both ports 0), and HA ports only on an internal
 /// frontend of a Standard load balancer.
 ArmResult<bool> checkHaPorts(const LbDraft& lb, const LbItem& rule, const std::string& frontendId,
-                             const std::string& protocol, int64_t frontendPort, int64_t backendPort);
+                             const std::string& protocol, int64_t frontendPort,
+                             int64_t backendPort);
 /// Records a frontend port range; protocol All is recorded as Tcp and Udp.
-void addPortUse(std::vector<PortUse>& uses, const std::string& frontendKey, const std::string& protocol,
-                int64_t first, int64_t last, const std::string& owner);
-/// V5/V6 (after validateRules): two rules with the same backend port and overlapping protocols on a shared pool need
-/// floating IP on both, and then different frontends.
+void addPortUse(std::vector<PortUse>& uses, const std::string& frontendKey,
+                const std::string& protocol, int64_t first, int64_t last, const std::string& owner);
+/// V5/V6 (after validateRules): two rules with the same backend port and overlapping protocols on a
+/// shared pool need floating IP on both, and then different frontends.
 ArmResult<bool> checkRulesSharingBackendPort(LbDraft& lb);
 /// V21: a frontend port of a protocol is used by one rule, NAT rule or NAT pool (HA ports apart).
 ArmResult<bool> checkFrontendPortsUnique(LbDraft& lb);

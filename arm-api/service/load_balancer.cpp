@@ -13,10 +13,9 @@ using armapi::toLower;
 
 namespace {
 
-const char* const kCollections[] = {"frontendIPConfigurations", "backendAddressPools",
-                                    "loadBalancingRules",       "probes",
-                                    "inboundNatRules",          "inboundNatPools",
-                                    "outboundRules"};
+const char* const kCollections[] = {
+    "frontendIPConfigurations", "backendAddressPools", "loadBalancingRules", "probes",
+    "inboundNatRules",          "inboundNatPools",     "outboundRules"};
 
 }  // namespace
 
@@ -84,8 +83,9 @@ std::vector<NatMapping> natRangeMappings(const Txn& tx, const json& lb, const st
     if (!iequals(p["backendAddressPool"].value("id", ""), poolId)) continue;
     int64_t start = p["frontendPortRangeStart"], end = p["frontendPortRangeEnd"];
     for (size_t i = 0; i < backends.size() && start + static_cast<int64_t>(i) <= end; ++i)
-      out.push_back({nat.value("name", ""), p.value("protocol", "Tcp"), backends[i].name, backends[i].ip,
-                     start + static_cast<int64_t>(i), p.value("backendPort", int64_t{0})});
+      out.push_back({nat.value("name", ""), p.value("protocol", "Tcp"), backends[i].name,
+                     backends[i].ip, start + static_cast<int64_t>(i),
+                     p.value("backendPort", int64_t{0})});
   }
   return out;
 }
@@ -118,18 +118,22 @@ json renderLoadBalancer(const Txn& tx, const Resource& r) {
   for (const auto& rule : props["loadBalancingRules"]) {
     const auto& p = rule["properties"];
     const std::string id = rule.value("id", "");
-    if (json* fe = p.contains("frontendIPConfiguration") ? target(p["frontendIPConfiguration"]) : nullptr)
+    if (json* fe =
+            p.contains("frontendIPConfiguration") ? target(p["frontendIPConfiguration"]) : nullptr)
       appendRef(*fe, "loadBalancingRules", id);
     for (const auto& pool : p.value("backendAddressPools", json::array()))
       if (json* t = target(pool)) appendRef(*t, "loadBalancingRules", id);
-    if (json* pr = p.contains("probe") ? target(p["probe"]) : nullptr) appendRef(*pr, "loadBalancingRules", id);
+    if (json* pr = p.contains("probe") ? target(p["probe"]) : nullptr)
+      appendRef(*pr, "loadBalancingRules", id);
   }
   for (const auto& nat : props["inboundNatRules"]) {
     const auto& p = nat["properties"];
-    if (json* fe = p.contains("frontendIPConfiguration") ? target(p["frontendIPConfiguration"]) : nullptr)
+    if (json* fe =
+            p.contains("frontendIPConfiguration") ? target(p["frontendIPConfiguration"]) : nullptr)
       appendRef(*fe, "inboundNatRules", nat.value("id", ""));
     if (p.contains("backendAddressPool") && p.contains("frontendPortRangeStart"))
-      if (json* pool = target(p["backendAddressPool"])) appendRef(*pool, "inboundNatRules", nat.value("id", ""));
+      if (json* pool = target(p["backendAddressPool"]))
+        appendRef(*pool, "inboundNatRules", nat.value("id", ""));
   }
   for (const auto& np : props["inboundNatPools"])
     if (json* fe = target(np["properties"].value("frontendIPConfiguration", json::object())))
@@ -157,21 +161,24 @@ json renderLoadBalancer(const Txn& tx, const Resource& r) {
         json list = json::array();
         for (const auto& m : mappings)
           if (m.backendName == a.value("name", ""))
-            list.push_back({{"inboundNatRuleName", m.rule}, {"frontendPort", m.frontendPort},
+            list.push_back({{"inboundNatRuleName", m.rule},
+                            {"frontendPort", m.frontendPort},
                             {"backendPort", m.backendPort}});
         if (!list.empty()) a["properties"]["inboundNatRulesPortMapping"] = list;
       }
   }
   for (auto& nat : props["inboundNatRules"]) {
-    auto cfgs = nicConfigsReferencing(tx, "loadBalancerInboundNatRules", toLower(nat.value("id", "")));
+    auto cfgs =
+        nicConfigsReferencing(tx, "loadBalancerInboundNatRules", toLower(nat.value("id", "")));
     if (!cfgs.empty()) nat["properties"]["backendIPConfiguration"] = subRef(cfgs.front());
   }
   return body;
 }
 
 ArmResult<bool> checkDeleteLoadBalancer(const Txn& tx, const Resource& r) {
-  for (const auto& [coll, field] : {std::pair{"backendAddressPools", "loadBalancerBackendAddressPools"},
-                                    std::pair{"inboundNatRules", "loadBalancerInboundNatRules"}})
+  for (const auto& [coll, field] :
+       {std::pair{"backendAddressPools", "loadBalancerBackendAddressPools"},
+        std::pair{"inboundNatRules", "loadBalancerInboundNatRules"}})
     for (const auto& item : r.body["properties"].value(coll, json::array())) {
       auto users = nicConfigsReferencing(tx, field, toLower(item.value("id", "")));
       if (!users.empty())
@@ -183,19 +190,25 @@ ArmResult<bool> checkDeleteLoadBalancer(const Txn& tx, const Resource& r) {
 ArmResult<json> queryInboundNatRulePortMapping(const Txn& tx, const Resource& lb,
                                                std::string_view poolName, const json& request) {
   const json* pool = childByName(lb.body, "backendAddressPools", poolName);
-  if (!pool) return armFail(errors::childNotFound(lb.id + "/backendAddressPools/" + std::string(poolName)));
-  if (auto k = armapi::checkKinds(request, "", {{"ipAddress", JsonKind::String}}); !k) return armFail(k.error());
+  if (!pool)
+    return armFail(errors::childNotFound(lb.id + "/backendAddressPools/" + std::string(poolName)));
+  if (auto k = armapi::checkKinds(request, "", {{"ipAddress", JsonKind::String}}); !k)
+    return armFail(k.error());
   std::string ip = request.is_object() ? armapi::stringOr(request, "ipAddress", "") : "";
   std::string cfg;
-  if (request.is_object() && request.contains("ipConfiguration") && request["ipConfiguration"].is_object())
+  if (request.is_object() && request.contains("ipConfiguration") &&
+      request["ipConfiguration"].is_object())
     cfg = request["ipConfiguration"].value("id", "");
   if (ip.empty() && cfg.empty())
-    return armFail(errors::invalidParameter("Specify ipAddress or ipConfiguration.id of the backend.", "ipAddress"));
+    return armFail(errors::invalidParameter(
+        "Specify ipAddress or ipConfiguration.id of the backend.", "ipAddress"));
   json list = json::array();
   for (const auto& m : natRangeMappings(tx, lb.body, pool->value("id", "")))
     if ((!ip.empty() && m.backendIp == ip) || (!cfg.empty() && iequals(m.backendName, cfg)))
-      list.push_back({{"inboundNatRuleName", m.rule}, {"protocol", m.protocol},
-                      {"frontendPort", m.frontendPort}, {"backendPort", m.backendPort}});
+      list.push_back({{"inboundNatRuleName", m.rule},
+                      {"protocol", m.protocol},
+                      {"frontendPort", m.frontendPort},
+                      {"backendPort", m.backendPort}});
   return json{{"inboundNatRulePortMappings", list}};
 }
 

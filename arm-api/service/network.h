@@ -21,8 +21,8 @@ struct Ctx {
 };
 
 struct ChildCollection {
-  const char* name;     // canonical, e.g. "backendAddressPools"
-  bool putAndDelete;    // has its own PUT/DELETE endpoints
+  const char* name;   // canonical, e.g. "backendAddressPools"
+  bool putAndDelete;  // has its own PUT/DELETE endpoints
 };
 
 struct TypeInfo {

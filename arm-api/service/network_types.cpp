@@ -43,31 +43,38 @@ struct Sku {
 ArmResult<Sku> publicIpSku(const json& request) {
   auto skuR = objectAt(request, "sku", "");
   if (!skuR) return armFail(skuR.error());
-  if (auto k = checkKinds(*skuR, "sku", {{"name", JsonKind::String}, {"tier", JsonKind::String}}); !k)
+  if (auto k = checkKinds(*skuR, "sku", {{"name", JsonKind::String}, {"tier", JsonKind::String}});
+      !k)
     return armFail(k.error());
-  auto name = canonicalEnum(armapi::stringOr(*skuR, "name", "Basic"), {"Basic", "Standard"}, "sku.name");
+  auto name =
+      canonicalEnum(armapi::stringOr(*skuR, "name", "Basic"), {"Basic", "Standard"}, "sku.name");
   if (!name) return armFail(name.error());
-  auto tier = canonicalEnum(armapi::stringOr(*skuR, "tier", "Regional"), {"Regional", "Global"}, "sku.tier");
+  auto tier = canonicalEnum(armapi::stringOr(*skuR, "tier", "Regional"), {"Regional", "Global"},
+                            "sku.tier");
   if (!tier) return armFail(tier.error());
   return Sku{*name, *tier};
 }
 
-/// dnsSettings.fqdn from domainNameLabel and the location ("<label>.<location>.cloudapp.azure.com").
+/// dnsSettings.fqdn from domainNameLabel and the location
+/// ("<label>.<location>.cloudapp.azure.com").
 ArmResult<bool> publicIpDns(json& props, const json& request, const Resource* existing) {
   if (!props.contains("dnsSettings") || !props["dnsSettings"].is_object()) return true;
   auto& dns = props["dnsSettings"];
-  if (auto k = checkKinds(dns, "properties.dnsSettings", {{"domainNameLabel", JsonKind::String}}); !k) return k;
+  if (auto k = checkKinds(dns, "properties.dnsSettings", {{"domainNameLabel", JsonKind::String}});
+      !k)
+    return k;
   std::string label = armapi::stringOr(dns, "domainNameLabel", "");
   dns.erase("fqdn");
-  if (!label.empty()) dns["fqdn"] = toLower(label) + "." + location(request, existing) + ".cloudapp.azure.com";
+  if (!label.empty())
+    dns["fqdn"] = toLower(label) + "." + location(request, existing) + ".cloudapp.azure.com";
   return true;
 }
 
 /// Keeps the address a resource already has; Static IPv4 gets one now, Dynamic when attached.
-ArmResult<bool> publicIpAddress(Ctx& ctx, json& props, const Resource* existing, const std::string& method,
-                                const std::string& version) {
-  std::string kept = existing ? existing->body.value("properties", json::object()).value("ipAddress", "")
-                              : "";
+ArmResult<bool> publicIpAddress(Ctx& ctx, json& props, const Resource* existing,
+                                const std::string& method, const std::string& version) {
+  std::string kept =
+      existing ? existing->body.value("properties", json::object()).value("ipAddress", "") : "";
   if (!kept.empty() && version == "IPv4") {
     props["ipAddress"] = kept;
   } else if (method == "Static" && version == "IPv4") {
@@ -93,8 +100,8 @@ ArmResult<json> normalizePublicIp(Ctx& ctx, const ResourceId& id, const json& re
     return armFail(k.error());
   auto sku = publicIpSku(request);
   if (!sku) return armFail(sku.error());
-  auto version = canonicalEnum(armapi::stringOr(props, "publicIPAddressVersion", "IPv4"), {"IPv4", "IPv6"},
-                               "properties.publicIPAddressVersion");
+  auto version = canonicalEnum(armapi::stringOr(props, "publicIPAddressVersion", "IPv4"),
+                               {"IPv4", "IPv6"}, "properties.publicIPAddressVersion");
   if (!version) return armFail(version.error());
   auto method = canonicalEnum(armapi::stringOr(props, "publicIPAllocationMethod",
                                                sku->name == "Standard" ? "Static" : "Dynamic"),
@@ -104,9 +111,11 @@ ArmResult<json> normalizePublicIp(Ctx& ctx, const ResourceId& id, const json& re
     return armFail(errors::standardSkuPublicIpMustBeStatic(id.str()));
   if (existing) {
     std::string oldSku = existing->body.value("sku", json::object()).value("name", "Basic");
-    if (oldSku != sku->name) return armFail(errors::publicIpSkuCannotBeChanged(id.str(), oldSku, sku->name));
+    if (oldSku != sku->name)
+      return armFail(errors::publicIpSkuCannotBeChanged(id.str(), oldSku, sku->name));
   }
-  auto idle = armapi::intInRange(props, "idleTimeoutInMinutes", 4, 4, 30, "properties", "Idle timeout");
+  auto idle =
+      armapi::intInRange(props, "idleTimeoutInMinutes", 4, 4, 30, "properties", "Idle timeout");
   if (!idle) return armFail(idle.error());
 
   for (const char* ro : {"ipAddress", "ipConfiguration", "provisioningState", "resourceGuid"})
@@ -116,7 +125,8 @@ ArmResult<json> normalizePublicIp(Ctx& ctx, const ResourceId& id, const json& re
   props["idleTimeoutInMinutes"] = *idle;
   if (!props.contains("ipTags")) props["ipTags"] = json::array();
   if (auto r = publicIpDns(props, request, existing); !r) return armFail(r.error());
-  if (auto r = publicIpAddress(ctx, props, existing, *method, *version); !r) return armFail(r.error());
+  if (auto r = publicIpAddress(ctx, props, existing, *method, *version); !r)
+    return armFail(r.error());
   json out = json::object();
   out["sku"] = json{{"name", sku->name}, {"tier", sku->tier}};
   out["properties"] = props;
@@ -132,8 +142,7 @@ json renderPublicIp(const Txn& tx, const Resource& r) {
 
 ArmResult<bool> checkDeletePublicIp(const Txn& tx, const Resource& r) {
   auto users = publicIpUsers(tx, toLower(r.id));
-  if (!users.empty())
-    return armFail(errors::publicIpCannotBeDeleted(r.id, users.front()));
+  if (!users.empty()) return armFail(errors::publicIpCannotBeDeleted(r.id, users.front()));
   return true;
 }
 
@@ -141,7 +150,8 @@ ArmResult<bool> checkDeletePublicIp(const Txn& tx, const Resource& r) {
 // virtualNetworks (+ subnets)
 
 /// properties.addressSpace.addressPrefixes: at least one, each an IPv4 CIDR prefix.
-ArmResult<std::vector<armapi::Ipv4Prefix>> vnetAddressSpace(const json& props, const ResourceId& id) {
+ArmResult<std::vector<armapi::Ipv4Prefix>> vnetAddressSpace(const json& props,
+                                                            const ResourceId& id) {
   auto spaceR = objectAt(props, "addressSpace", "properties");
   if (!spaceR) return armFail(spaceR.error());
   auto prefixesR = armapi::arrayAt(*spaceR, "addressPrefixes", "properties.addressSpace");
@@ -164,8 +174,9 @@ ArmResult<bool> validateSubnets(json& subnets, const std::vector<armapi::Ipv4Pre
   for (auto& s : subnets) {
     auto& sp = s["properties"];
     std::string name = s["name"];
-    if (auto k = checkKinds(sp, "properties.subnets[" + std::to_string(subnetIndex++) + "].properties",
-                            {{"addressPrefix", JsonKind::String}, {"addressPrefixes", JsonKind::Array}});
+    if (auto k =
+            checkKinds(sp, "properties.subnets[" + std::to_string(subnetIndex++) + "].properties",
+                       {{"addressPrefix", JsonKind::String}, {"addressPrefixes", JsonKind::Array}});
         !k)
       return k;
     auto pre = subnetPrefix(s);
@@ -175,10 +186,13 @@ ArmResult<bool> validateSubnets(json& subnets, const std::vector<armapi::Ipv4Pre
     if (!inside) return armFail(errors::subnetRangeOutsideVnet(name, id.name()));
     if (pre->length > 29) return armFail(errors::subnetTooSmall(name, id.name()));
     for (const auto& [otherName, other] : seen)
-      if (other.overlaps(*pre)) return armFail(errors::subnetRangesOverlap(name, otherName, id.name()));
+      if (other.overlaps(*pre))
+        return armFail(errors::subnetRangesOverlap(name, otherName, id.name()));
     seen.emplace_back(name, *pre);
-    if (!sp.contains("privateEndpointNetworkPolicies")) sp["privateEndpointNetworkPolicies"] = "Disabled";
-    if (!sp.contains("privateLinkServiceNetworkPolicies")) sp["privateLinkServiceNetworkPolicies"] = "Enabled";
+    if (!sp.contains("privateEndpointNetworkPolicies"))
+      sp["privateEndpointNetworkPolicies"] = "Disabled";
+    if (!sp.contains("privateLinkServiceNetworkPolicies"))
+      sp["privateLinkServiceNetworkPolicies"] = "Enabled";
   }
   return true;
 }
@@ -191,7 +205,8 @@ ArmResult<bool> checkSubnetsInUse(const Txn& tx, const Resource& existing, const
     const json* now = nullptr;
     for (const auto& s : subnets)
       if (iequals(s.value("name", ""), old.value("name", ""))) now = &s;
-    if (!now) return armFail(errors::inUseSubnetCannotBeDeleted(old.value("name", ""), users.front().id));
+    if (!now)
+      return armFail(errors::inUseSubnetCannotBeDeleted(old.value("name", ""), users.front().id));
     auto pre = subnetPrefix(*now);
     for (const auto& u : users) {
       auto a = parseIpv4(u.ip);
@@ -209,10 +224,10 @@ ArmResult<json> normalizeVnet(Ctx& ctx, const ResourceId& id, const json& reques
   json props = *propsR;
   auto space = vnetAddressSpace(props, id);
   if (!space) return armFail(space.error());
-  auto subnets = normalizeChildren(props, "subnets", id.str(), id.type(),
-                                   {"ipConfigurations", "ipConfigurationProfiles",
-                                    "resourceNavigationLinks", "serviceAssociationLinks",
-                                    "privateEndpoints", "purpose"});
+  auto subnets =
+      normalizeChildren(props, "subnets", id.str(), id.type(),
+                        {"ipConfigurations", "ipConfigurationProfiles", "resourceNavigationLinks",
+                         "serviceAssociationLinks", "privateEndpoints", "purpose"});
   if (!subnets) return armFail(subnets.error());
   if (auto r = validateSubnets(*subnets, *space, id); !r) return armFail(r.error());
   if (existing)
@@ -270,7 +285,7 @@ struct NicDraft {
   Ctx& ctx;
   const ResourceId& id;
   const Resource* existing;
-  std::set<uint32_t> takenHere;                  // private addresses of this body
+  std::set<uint32_t> takenHere;                 // private addresses of this body
   std::map<std::string, std::string> pipsHere;  // public IP key -> the ipConfiguration using it
   std::string vnetKey;                          // every ipConfiguration's subnet is in this vnet
 };
@@ -280,42 +295,47 @@ ArmResult<const json*> nicSubnet(NicDraft& nic, json& c, const std::string& path
   auto& p = c["properties"];
   auto subnetRef = armapi::refAt(p, "subnet", path);
   if (!subnetRef) return armFail(subnetRef.error());
-  if (!*subnetRef) return armFail(errors::subnetRequiredForIpConfiguration(c.value("id", ""), path + ".subnet"));
+  if (!*subnetRef)
+    return armFail(errors::subnetRequiredForIpConfiguration(c.value("id", ""), path + ".subnet"));
   const json* subnet = findChildById(nic.ctx.tx, **subnetRef, "subnets");
   if (!subnet) return armFail(errors::invalidResourceReference(**subnetRef, c.value("id", "")));
   std::string thisVnet = refKey(ResourceId::parse(**subnetRef)->parent().str());
   if (nic.vnetKey.empty()) nic.vnetKey = thisVnet;
-  if (nic.vnetKey != thisVnet) return armFail(errors::nicIpConfigurationsInDifferentVnets(nic.id.str()));
+  if (nic.vnetKey != thisVnet)
+    return armFail(errors::nicIpConfigurationsInDifferentVnets(nic.id.str()));
   p["subnet"] = subRef(subnet->value("id", ""));
   return subnet;
 }
 
 /// The ipConfiguration's private address (Static as sent, after checks; Dynamic kept or allocated).
-ArmResult<std::string> nicPrivateIp(NicDraft& nic, json& c, const std::string& path, const json& subnet,
-                                    const std::string& method) {
+ArmResult<std::string> nicPrivateIp(NicDraft& nic, json& c, const std::string& path,
+                                    const json& subnet, const std::string& method) {
   const std::string subnetId = subnet.value("id", "");
   auto pre = subnetPrefix(subnet);
   std::string ipText = armapi::stringOr(c["properties"], "privateIPAddress", "");
   if (method == "Dynamic") {
-    auto a = dynamicPrivateIp(nic.ctx.tx, nic.existing, "ipConfigurations", c.value("name", ""), subnetId, pre,
-                              nic.id.str(), nic.takenHere);
+    auto a = dynamicPrivateIp(nic.ctx.tx, nic.existing, "ipConfigurations", c.value("name", ""),
+                              subnetId, pre, nic.id.str(), nic.takenHere);
     if (!a) return armFail(a.error());
     return a->text;
   }
-  auto a = checkStaticPrivateIp(nic.ctx.tx, {"IP configuration", c.value("id", ""), nic.id.str(), ipText, subnetId,
-                                             pre, path + ".privateIPAddress",
-                                             "the first four addresses and the last one are"});
+  auto a = checkStaticPrivateIp(
+      nic.ctx.tx, {"IP configuration", c.value("id", ""), nic.id.str(), ipText, subnetId, pre,
+                   path + ".privateIPAddress", "the first four addresses and the last one are"});
   if (!a) return armFail(a.error());
-  if (nic.takenHere.count(*a)) return armFail(errors::privateIpAddressUsedTwiceInNic(ipText, nic.id.str()));
+  if (nic.takenHere.count(*a))
+    return armFail(errors::privateIpAddressUsedTwiceInNic(ipText, nic.id.str()));
   return ipText;
 }
 
-/// loadBalancerBackendAddressPools and loadBalancerInboundNatRules: each must exist; written canonical.
+/// loadBalancerBackendAddressPools and loadBalancerInboundNatRules: each must exist; written
+/// canonical.
 ArmResult<bool> nicLoadBalancerRefs(const NicDraft& nic, json& c, const std::string& path) {
   auto& p = c["properties"];
   for (const char* field : {"loadBalancerBackendAddressPools", "loadBalancerInboundNatRules"}) {
-    const char* coll = std::string(field) == "loadBalancerBackendAddressPools" ? "backendAddressPools"
-                                                                                : "inboundNatRules";
+    const char* coll = std::string(field) == "loadBalancerBackendAddressPools"
+                           ? "backendAddressPools"
+                           : "inboundNatRules";
     json refs = json::array();
     size_t refIndex = 0;
     for (const auto& ref : p.value(field, json::array())) {
@@ -342,7 +362,9 @@ ArmResult<bool> nicPublicIp(NicDraft& nic, json& c, const std::string& path) {
   const Resource* pip = nic.ctx.tx.find(refKey(**pipRef));
   if (!pip || !iequals(pip->type, "Microsoft.Network/publicIPAddresses"))
     return armFail(errors::invalidResourceReference(**pipRef, c.value("id", "")));
-  if (auto r = checkPublicIpFree(nic.ctx.tx, *pip, nic.id.str(), c.value("id", ""), nic.pipsHere); !r) return r;
+  if (auto r = checkPublicIpFree(nic.ctx.tx, *pip, nic.id.str(), c.value("id", ""), nic.pipsHere);
+      !r)
+    return r;
   p["publicIPAddress"] = subRef(pip->id);
   return true;
 }
@@ -361,8 +383,8 @@ ArmResult<bool> nicIpConfiguration(NicDraft& nic, json& c, size_t index, bool an
   if (!anyPrimary) p["primary"] = index == 0;
   auto subnet = nicSubnet(nic, c, path);
   if (!subnet) return armFail(subnet.error());
-  auto method = canonicalEnum(armapi::stringOr(p, "privateIPAllocationMethod", "Dynamic"), {"Static", "Dynamic"},
-                              path + ".privateIPAllocationMethod");
+  auto method = canonicalEnum(armapi::stringOr(p, "privateIPAllocationMethod", "Dynamic"),
+                              {"Static", "Dynamic"}, path + ".privateIPAllocationMethod");
   if (!method) return armFail(method.error());
   p["privateIPAllocationMethod"] = *method;
   p["privateIPAddressVersion"] = "IPv4";
@@ -376,16 +398,18 @@ ArmResult<bool> nicIpConfiguration(NicDraft& nic, json& c, size_t index, bool an
 
 /// Read-only properties dropped; macAddress (kept across updates) and the defaults Azure returns.
 void nicDefaults(json& props, const ResourceId& id, const Resource* existing) {
-  for (const char* ro : {"macAddress", "virtualMachine", "primary", "hostedWorkloads", "tapConfigurations",
-                         "privateEndpoint", "dscpConfiguration", "resourceGuid", "provisioningState",
-                         "vnetEncryptionSupported"})
+  for (const char* ro : {"macAddress", "virtualMachine", "primary", "hostedWorkloads",
+                         "tapConfigurations", "privateEndpoint", "dscpConfiguration",
+                         "resourceGuid", "provisioningState", "vnetEncryptionSupported"})
     props.erase(ro);
-  props["macAddress"] = existing ? existing->body["properties"].value("macAddress", macFor(id.key()))
-                                 : macFor(id.key());
+  props["macAddress"] = existing
+                            ? existing->body["properties"].value("macAddress", macFor(id.key()))
+                            : macFor(id.key());
   if (!props.contains("enableAcceleratedNetworking")) props["enableAcceleratedNetworking"] = false;
   if (!props.contains("enableIPForwarding")) props["enableIPForwarding"] = false;
   if (!props.contains("dnsSettings"))
-    props["dnsSettings"] = json{{"dnsServers", json::array()}, {"appliedDnsServers", json::array()}};
+    props["dnsSettings"] =
+        json{{"dnsServers", json::array()}, {"appliedDnsServers", json::array()}};
   if (!props.contains("nicType") || props["nicType"].is_null()) props["nicType"] = "Standard";
 }
 
@@ -402,7 +426,8 @@ ArmResult<json> normalizeNic(Ctx& ctx, const ResourceId& id, const json& request
   for (auto& c : *configs) anyPrimary = anyPrimary || c["properties"].value("primary", false);
   NicDraft nic{ctx, id, existing, {}, {}, {}};
   for (size_t index = 0; index < configs->size(); ++index)
-    if (auto r = nicIpConfiguration(nic, (*configs)[index], index, anyPrimary); !r) return armFail(r.error());
+    if (auto r = nicIpConfiguration(nic, (*configs)[index], index, anyPrimary); !r)
+      return armFail(r.error());
   props["ipConfigurations"] = *configs;
   nicDefaults(props, id, existing);
   json out = json::object();
@@ -420,7 +445,9 @@ json renderNic(const Txn&, const Resource& r) {
   return body;
 }
 
-ArmResult<bool> noDeleteCheck(const Txn&, const Resource&) { return true; }
+ArmResult<bool> noDeleteCheck(const Txn&, const Resource&) {
+  return true;
+}
 
 const std::vector<TypeInfo>& types() {
   static const std::vector<TypeInfo> kTypes = {

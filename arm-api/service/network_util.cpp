@@ -93,16 +93,18 @@ std::vector<SubnetUser> subnetUsers(const Txn& tx, const std::string& subnetKey)
 std::vector<std::string> nicConfigsReferencing(const Txn& tx, const char* refField,
                                                const std::string& targetKey) {
   std::vector<std::string> out;
-  tx.forEachOfType("microsoft.network/networkinterfaces", [&](const std::string&, const Resource& r) {
-    for (const auto& cfg : itemsOf(r.body, "ipConfigurations")) {
-      const json& p = propsOf(cfg);
-      auto refs = p.find(refField);
-      if (refs == p.end() || !refs->is_array()) continue;
-      for (const auto& ref : *refs)
-        if (ref.is_object() && ref.value("id", "") != "" && refKey(ref.value("id", "")) == targetKey)
-          out.push_back(cfg.value("id", ""));
-    }
-  });
+  tx.forEachOfType("microsoft.network/networkinterfaces",
+                   [&](const std::string&, const Resource& r) {
+                     for (const auto& cfg : itemsOf(r.body, "ipConfigurations")) {
+                       const json& p = propsOf(cfg);
+                       auto refs = p.find(refField);
+                       if (refs == p.end() || !refs->is_array()) continue;
+                       for (const auto& ref : *refs)
+                         if (ref.is_object() && ref.value("id", "") != "" &&
+                             refKey(ref.value("id", "")) == targetKey)
+                           out.push_back(cfg.value("id", ""));
+                     }
+                   });
   return out;
 }
 
@@ -136,8 +138,10 @@ std::optional<uint32_t> freePublicIp(const Txn& tx, const std::string& publicPre
   auto pre = armapi::parseIpv4Prefix(publicPrefix);
   if (!pre) return std::nullopt;
   std::set<uint32_t> used;
-  tx.forEachOfType("microsoft.network/publicipaddresses", [&](const std::string&, const Resource& r) {
-    if (auto a = armapi::parseIpv4(r.body.value("properties", json::object()).value("ipAddress", "")))
+  tx.forEachOfType("microsoft.network/publicipaddresses", [&](const std::string&,
+                                                              const Resource& r) {
+    if (auto a =
+            armapi::parseIpv4(r.body.value("properties", json::object()).value("ipAddress", "")))
       used.insert(*a);
   });
   for (uint32_t a = pre->first() + 1; a < pre->last(); ++a)
@@ -158,7 +162,9 @@ ArmResult<bool> checkPublicIpFree(const Txn& tx, const Resource& pip, const std:
 
 ArmResult<uint32_t> checkStaticPrivateIp(const Txn& tx, const StaticIpRequest& req) {
   auto a = armapi::parseIpv4(req.ipText);
-  if (!a) return armFail(errors::privateIpAddressInvalid(req.ownerKind, req.ownerId, req.ipText, req.target));
+  if (!a)
+    return armFail(
+        errors::privateIpAddressInvalid(req.ownerKind, req.ownerId, req.ipText, req.target));
   const auto& pre = req.prefix;
   if (!pre || !pre->contains(*a))
     return armFail(errors::privateIpAddressNotInSubnet(req.ownerId, req.ipText, req.subnetId));
@@ -171,16 +177,19 @@ ArmResult<uint32_t> checkStaticPrivateIp(const Txn& tx, const StaticIpRequest& r
   return *a;
 }
 
-ArmResult<DynamicIp> dynamicPrivateIp(const Txn& tx, const Resource* existing, const char* collection,
-                                      const std::string& itemName, const std::string& subnetId,
+ArmResult<DynamicIp> dynamicPrivateIp(const Txn& tx, const Resource* existing,
+                                      const char* collection, const std::string& itemName,
+                                      const std::string& subnetId,
                                       const std::optional<armapi::Ipv4Prefix>& prefix,
-                                      const std::string& parentId, const std::set<uint32_t>& taken) {
+                                      const std::string& parentId,
+                                      const std::set<uint32_t>& taken) {
   std::string old;
   if (existing)
     if (const json* prev = childByName(existing->body, collection, itemName))
       old = prev->value("properties", json::object()).value("privateIPAddress", "");
   auto oldA = armapi::parseIpv4(old);
-  if (oldA && prefix && prefix->contains(*oldA) && !taken.count(*oldA)) return DynamicIp{*oldA, old};
+  if (oldA && prefix && prefix->contains(*oldA) && !taken.count(*oldA))
+    return DynamicIp{*oldA, old};
   auto a = prefix ? allocatePrivateIp(tx, subnetId, *prefix, parentId + "/", taken) : std::nullopt;
   if (!a) return armFail(errors::subnetIsFull(subnetId));
   return DynamicIp{*a, armapi::formatIpv4(*a)};
@@ -195,13 +204,15 @@ ArmResult<json> normalizeChildren(const json& props, const char* collection,
   std::set<std::string> names;
   size_t index = 0;
   for (auto item : *arr) {
-    std::string path = std::string("properties.") + collection + "[" + std::to_string(index++) + "]";
+    std::string path =
+        std::string("properties.") + collection + "[" + std::to_string(index++) + "]";
     if (!item.is_object()) return armFail(errors::childItemNotObject(path));
     auto name = item.find("name");
     if (name == item.end() || !name->is_string() || name->get<std::string>().empty())
       return armFail(errors::childItemWithoutName(path));
     std::string n = name->get<std::string>();
-    if (!names.insert(toLower(n)).second) return armFail(errors::duplicateChildName(collection, n, path));
+    if (!names.insert(toLower(n)).second)
+      return armFail(errors::duplicateChildName(collection, n, path));
     auto p = armapi::objectAt(item, "properties", path);
     if (!p) return armFail(p.error());
     json cleaned = *p;
@@ -216,6 +227,8 @@ ArmResult<json> normalizeChildren(const json& props, const char* collection,
   return out;
 }
 
-json subRef(const std::string& id) { return json{{"id", id}}; }
+json subRef(const std::string& id) {
+  return json{{"id", id}};
+}
 
 }  // namespace azlb::armservice::network

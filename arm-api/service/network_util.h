@@ -66,7 +66,7 @@ struct StaticIpRequest {
   std::string ownerId, parentId, ipText, subnetId;
   std::optional<armapi::Ipv4Prefix> prefix;  // the subnet's
   std::string target;                        // path of privateIPAddress
-  const char* reservedNote;  // added to PrivateIPAddressIsReserved's message, or ""
+  const char* reservedNote;                  // added to PrivateIPAddressIsReserved's message, or ""
 };
 /// The address, when valid, in the subnet, not reserved and not used by another resource's
 /// item (PrivateIPAddressInvalid, ...NotInSubnet, ...IsReserved, ...InUse).
@@ -78,8 +78,9 @@ struct DynamicIp {
   uint32_t addr;
   std::string text;  // as stored when kept, else formatted
 };
-ArmResult<DynamicIp> dynamicPrivateIp(const Txn& tx, const Resource* existing, const char* collection,
-                                      const std::string& itemName, const std::string& subnetId,
+ArmResult<DynamicIp> dynamicPrivateIp(const Txn& tx, const Resource* existing,
+                                      const char* collection, const std::string& itemName,
+                                      const std::string& subnetId,
                                       const std::optional<armapi::Ipv4Prefix>& prefix,
                                       const std::string& parentId, const std::set<uint32_t>& taken);
 

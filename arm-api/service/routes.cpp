@@ -20,10 +20,8 @@ constexpr Locking kLocked = Locking::State;
 
 /// Answered before any authentication: readiness, observability, metadata, login.
 const Route kBootstrapRoutes[] = {
-    {"", "azlb/ready", kNone, h::ready},
-    {"GET", "azlb/probes", kNone, h::probes},
-    {"GET", "metrics", kNone, h::metrics},
-    {"", "metadata/endpoints", kNone, h::metadataEndpoints},
+    {"", "azlb/ready", kNone, h::ready},   {"GET", "azlb/probes", kNone, h::probes},
+    {"GET", "metrics", kNone, h::metrics}, {"", "metadata/endpoints", kNone, h::metadataEndpoints},
     {"", "adfs/**", kNone, h::adfsLogin},
 };
 
@@ -121,7 +119,8 @@ std::optional<ArmError> armGate(const Service::Impl& impl, const RouteCall& call
   std::string apiVersion = apiVersionOf(req);
   if (apiVersion.empty()) return errors::missingApiVersion();
   if (!validApiVersion(apiVersion)) return errors::invalidApiVersion(apiVersion);
-  if (req.body.size() > impl.cfg.maxBodyBytes) return errors::payloadTooLarge(impl.cfg.maxBodyBytes);
+  if (req.body.size() > impl.cfg.maxBodyBytes)
+    return errors::payloadTooLarge(impl.cfg.maxBodyBytes);
   if (call.lower.size() >= 2 && call.lower[0] == "subscriptions" &&
       !iequals(call.seg[1], impl.cfg.subscriptionId))
     return errors::subscriptionNotFound(call.seg[1]);
@@ -196,14 +195,16 @@ bool matchRoute(std::string_view pattern, RouteCall& call) {
 ApiResponse dispatchRoute(Service::Impl& impl, const ApiRequest& req) {
   RouteCall call(req);
   if (auto r = RouteRunner::runFirstMatch(impl, call, kBootstrapRoutes)) return std::move(*r);
-  const bool arm = !call.lower.empty() &&
-                   (call.lower[0] == "subscriptions" || call.lower[0] == "tenants");
+  const bool arm =
+      !call.lower.empty() && (call.lower[0] == "subscriptions" || call.lower[0] == "tenants");
   if (!arm) return impl.error(errors::noRoute(req.path));
   if (auto e = armGate(impl, call)) return impl.error(*e);
   if (auto r = RouteRunner::runFirstMatch(impl, call, kArmRoutes)) return std::move(*r);
   return impl.error(errors::noRoute(req.path));
 }
 
-ApiResponse Service::Impl::route(const ApiRequest& req) { return dispatchRoute(*this, req); }
+ApiResponse Service::Impl::route(const ApiRequest& req) {
+  return dispatchRoute(*this, req);
+}
 
 }  // namespace azlb::armservice

@@ -40,7 +40,8 @@ std::string apiVersionOf(const ApiRequest& req) {
 }
 
 json presentOperation(const json& op, bool deploymentStyle) {
-  json out = {{"id", op.value("url", op.value("id", ""))}, {"name", op.value("id", "")},
+  json out = {{"id", op.value("url", op.value("id", ""))},
+              {"name", op.value("id", "")},
               {"startTime", op.value("startTime", "")}};
   std::string status = op.value("status", "InProgress");
   if (deploymentStyle && status == "InProgress") status = "Running";
@@ -71,7 +72,8 @@ Service::~Service() {
 Result<std::unique_ptr<Service>> Service::create(ServiceConfig config,
                                                  std::unique_ptr<armstore::Store> store) {
   if (!armapi::parseIpv4Prefix(config.publicPrefix))
-    return fail("invalid public prefix '" + config.publicPrefix + "' (want an IPv4 CIDR such as 198.18.0.0/16)");
+    return fail("invalid public prefix '" + config.publicPrefix +
+                "' (want an IPv4 CIDR such as 198.18.0.0/16)");
   auto resources = store->loadResources();
   if (!resources) return unexpected(resources.error());
   auto operations = store->loadOperations();
@@ -116,7 +118,8 @@ void Service::setListener(ChangeListener* listener) {
       if (op.value("kind", "") != "deployment" && op.value("status", "") == "InProgress")
         pending.push_back({id, op.value("resourceIds", std::vector<std::string>{})});
   }
-  // Operations a previous run left in progress are announced again (or completed, without a data plane).
+  // Operations a previous run left in progress are announced again (or completed, without a data
+  // plane).
   for (const auto& change : pending) impl_->announce(change);
 }
 
@@ -132,14 +135,16 @@ void Service::Impl::announce(const ChangeSet& change) {
     self->completeOperation(change.operationId, std::nullopt);
 }
 
-void Service::completeOperation(const std::string& operationId, const std::optional<ArmError>& error) {
+void Service::completeOperation(const std::string& operationId,
+                                const std::optional<ArmError>& error) {
   impl_->setOperationStatus(operationId, error ? "Failed" : "Succeeded", error);
 }
 
 void Service::Impl::markTerminal(json& op, const std::string& status) {
   op["status"] = status;
   op["endTime"] = nowTimestamp();
-  op["endEpoch"] = std::chrono::duration_cast<std::chrono::seconds>(cfg.clock().time_since_epoch()).count();
+  op["endEpoch"] =
+      std::chrono::duration_cast<std::chrono::seconds>(cfg.clock().time_since_epoch()).count();
 }
 
 void Service::Impl::setOperationStatus(const std::string& opId, const std::string& status,
@@ -172,7 +177,8 @@ void Service::Impl::setOperationStatus(const std::string& opId, const std::strin
   opCv.notify_all();
   if (!terminal) return;
   ++terminalSincePrune;
-  if (terminalSincePrune >= kPruneEvery || cfg.clock() - lastPrune >= kPruneInterval) pruneOperations();
+  if (terminalSincePrune >= kPruneEvery || cfg.clock() - lastPrune >= kPruneInterval)
+    pruneOperations();
 }
 
 void Service::Impl::trackBusy(const json* before, const json& after) {
@@ -180,7 +186,8 @@ void Service::Impl::trackBusy(const json* before, const json& after) {
   bool is = after.value("status", "") == "InProgress";
   if (was == is) return;
   std::set<std::string> ids;
-  for (const auto& rid : after.value("resourceIds", std::vector<std::string>{})) ids.insert(toLower(rid));
+  for (const auto& rid : after.value("resourceIds", std::vector<std::string>{}))
+    ids.insert(toLower(rid));
   for (const auto& id : ids) {
     int& n = busyResources[id];
     n += is ? 1 : -1;
@@ -192,22 +199,26 @@ void Service::Impl::pruneOperations() {
   const auto now = cfg.clock();
   lastPrune = now;
   terminalSincePrune = 0;
-  const long long cutoff =
-      std::chrono::duration_cast<std::chrono::seconds>((now - cfg.operationRetention).time_since_epoch()).count();
+  const long long cutoff = std::chrono::duration_cast<std::chrono::seconds>(
+                               (now - cfg.operationRetention).time_since_epoch())
+                               .count();
   std::vector<std::pair<long long, std::string>> finished;  // (endEpoch, id); 0 when unknown
   for (const auto& [id, op] : ops)
-    if (op.value("kind", "") != "ruleHealth" && isTerminal(op.value("status", "")))  // those have their own cap
+    if (op.value("kind", "") != "ruleHealth" &&
+        isTerminal(op.value("status", "")))  // those have their own cap
       finished.emplace_back(op.value("endEpoch", 0LL), id);
   if (finished.size() <= cfg.operationsKept) return;
   std::sort(finished.begin(), finished.end(), std::greater<>());
   std::vector<std::string> drop;
   for (size_t i = cfg.operationsKept; i < finished.size(); ++i)
     if (finished[i].first < cutoff) drop.push_back(finished[i].second);
-  if (drop.empty() || !store->pruneOperations(drop)) return;  // a store failure keeps them: try later
+  if (drop.empty() || !store->pruneOperations(drop))
+    return;  // a store failure keeps them: try later
   for (const auto& id : drop) ops.erase(id);
 }
 
-std::string Service::waitOperation(const std::string& operationId, std::chrono::milliseconds timeout) {
+std::string Service::waitOperation(const std::string& operationId,
+                                   std::chrono::milliseconds timeout) {
   std::unique_lock lk(impl_->mu);
   auto done = [&] {
     auto it = impl_->ops.find(operationId);
@@ -246,20 +257,22 @@ ArmResult<bool> Service::Impl::commit(Txn& tx, const std::vector<json>& operatio
 
 json Service::Impl::newOperation(const std::string& kind, const std::vector<std::string>& ids,
                                  const std::string& location) {
-  return json{{"id", newGuid()}, {"kind", kind}, {"status", "InProgress"}, {"resourceIds", ids},
-              {"location", location}, {"startTime", nowTimestamp()}};
+  return json{{"id", newGuid()},    {"kind", kind},         {"status", "InProgress"},
+              {"resourceIds", ids}, {"location", location}, {"startTime", nowTimestamp()}};
 }
 
 std::string Service::Impl::asyncOperationUrl(const ApiRequest& req, const std::string& location,
                                              const std::string& opId) {
-  return req.baseUrl + "/subscriptions/" + cfg.subscriptionId + "/providers/Microsoft.Network/locations/" +
-         location + "/operations/" + opId + "?api-version=" + apiVersionOf(req);
+  return req.baseUrl + "/subscriptions/" + cfg.subscriptionId +
+         "/providers/Microsoft.Network/locations/" + location + "/operations/" + opId +
+         "?api-version=" + apiVersionOf(req);
 }
 
 std::string Service::Impl::operationResultUrl(const ApiRequest& req, const std::string& location,
                                               const std::string& opId) {
-  return req.baseUrl + "/subscriptions/" + cfg.subscriptionId + "/providers/Microsoft.Network/locations/" +
-         location + "/operationResults/" + opId + "?api-version=" + apiVersionOf(req);
+  return req.baseUrl + "/subscriptions/" + cfg.subscriptionId +
+         "/providers/Microsoft.Network/locations/" + location + "/operationResults/" + opId +
+         "?api-version=" + apiVersionOf(req);
 }
 
 void Service::Impl::recordActionResult(json op) {

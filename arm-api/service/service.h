@@ -48,8 +48,8 @@ struct ServiceConfig {
 };
 
 struct ApiRequest {
-  std::string method;  // upper case
-  std::string path;    // decoded path, e.g. "//metadata/endpoints"
+  std::string method;                          // upper case
+  std::string path;                            // decoded path, e.g. "//metadata/endpoints"
   std::map<std::string, std::string> query;    // decoded query parameters
   std::map<std::string, std::string> headers;  // keys lower-case
   std::string body;

@@ -12,8 +12,9 @@ void Txn::forEachOfType(const std::string& lowerType,
     if (r && armapi::iequals(r->type, lowerType)) fn(key, *r);
 }
 
-void Txn::forEachWithPrefix(const std::string& prefix,
-                            const std::function<void(const std::string&, const Resource&)>& fn) const {
+void Txn::forEachWithPrefix(
+    const std::string& prefix,
+    const std::function<void(const std::string&, const Resource&)>& fn) const {
   for (auto it = base_.all().lower_bound(prefix); it != base_.all().end(); ++it) {
     if (it->first.compare(0, prefix.size(), prefix) != 0) break;
     if (!writes_.count(it->first)) fn(it->first, it->second);

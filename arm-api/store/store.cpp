@@ -48,7 +48,9 @@ Result<std::unique_ptr<Store>> Store::open(const std::string& path) {
   return store;
 }
 
-Store::~Store() { sqlite3_close(db_); }
+Store::~Store() {
+  sqlite3_close(db_);
+}
 
 Result<void> Store::exec(const char* sql) {
   char* msg = nullptr;
@@ -127,8 +129,9 @@ Result<void> Store::apply(const Batch& batch) {
   };
   {
     Stmt put, del, op;
-    if (sqlite3_prepare_v2(db_, "INSERT OR REPLACE INTO resources(key,id,type,body) VALUES(?,?,?,?)",
-                           -1, &put.s, nullptr) != SQLITE_OK ||
+    if (sqlite3_prepare_v2(db_,
+                           "INSERT OR REPLACE INTO resources(key,id,type,body) VALUES(?,?,?,?)", -1,
+                           &put.s, nullptr) != SQLITE_OK ||
         sqlite3_prepare_v2(db_, "DELETE FROM resources WHERE key=?", -1, &del.s, nullptr) !=
             SQLITE_OK ||
         sqlite3_prepare_v2(db_,
@@ -167,7 +170,8 @@ Result<void> Store::pruneOperations(const std::vector<std::string>& operationIds
   if (auto r = exec("BEGIN IMMEDIATE"); !r) return r;
   {
     Stmt del;
-    if (sqlite3_prepare_v2(db_, "DELETE FROM operations WHERE id=?", -1, &del.s, nullptr) != SQLITE_OK) {
+    if (sqlite3_prepare_v2(db_, "DELETE FROM operations WHERE id=?", -1, &del.s, nullptr) !=
+        SQLITE_OK) {
       auto e = sqlFail(db_, "preparing operation prune");
       (void)exec("ROLLBACK");
       return e;

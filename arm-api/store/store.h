@@ -28,7 +28,7 @@ struct OperationRow {
 /// A set of writes committed atomically by Store::apply.
 struct Batch {
   std::vector<ResourceRow> puts;
-  std::vector<std::string> deletes;  // keys
+  std::vector<std::string> deletes;      // keys
   std::vector<OperationRow> operations;  // upserts
   bool empty() const { return puts.empty() && deletes.empty() && operations.empty(); }
 };

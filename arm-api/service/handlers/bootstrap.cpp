@@ -1,11 +1,11 @@
 // The endpoints answered without a token: readiness, the data plane's probe states and metrics,
 // the cloud metadata az reads first, and the ADFS-style login (OpenID configuration, keys, and
 // the OAuth token endpoint that hands out unsigned JWTs).
-#include "common/base64.h"
 #include "arm-api/common/form.h"
 #include "arm-api/common/json_access.h"
 #include "arm-api/common/jwt.h"
 #include "arm-api/service/handlers/handlers.h"
+#include "common/base64.h"
 
 namespace azlb::armservice::handlers {
 
@@ -34,25 +34,27 @@ json openIdConfiguration(const std::string& issuer) {
 }
 
 /// POST /adfs/oauth2/token. Errors here are OAuth's shape ({error, error_description}), not ARM's.
-ApiResponse issueToken(const Service::Impl& impl, const ApiRequest& req, const std::string& issuer) {
+ApiResponse issueToken(const Service::Impl& impl, const ApiRequest& req,
+                       const std::string& issuer) {
   auto form = armapi::parseForm(req.body);
   std::string grant = form["grant_type"];
   if (grant != "client_credentials" && grant != "password" && grant != "refresh_token")
     return jsonResponse(400, {{"error", "unsupported_grant_type"},
                               {"error_description",
                                "azlb accepts client_credentials, password and "
-                               "refresh_token grants; got '" + grant + "'."}});
+                               "refresh_token grants; got '" +
+                                   grant + "'."}});
   const std::string& tenant = impl.cfg.tenantId;
   std::string client = form.count("client_id") ? form["client_id"] : "azlb-client";
   bool user = grant != "client_credentials";
   std::string who = user && form.count("username") ? form["username"] : client;
-  json body = {
-      {"token_type", "Bearer"},
-      {"access_token",
-       armapi::makeJwt({tenant, "https://management.core.windows.net/", who, issuer, user})},
-      {"expires_in", 3599},
-      {"ext_expires_in", 3599},
-      {"scope", form.count("scope") ? form["scope"] : "https://management.core.windows.net//.default"}};
+  json body = {{"token_type", "Bearer"},
+               {"access_token", armapi::makeJwt({tenant, "https://management.core.windows.net/",
+                                                 who, issuer, user})},
+               {"expires_in", 3599},
+               {"ext_expires_in", 3599},
+               {"scope", form.count("scope") ? form["scope"]
+                                             : "https://management.core.windows.net//.default"}};
   if (user) {
     body["refresh_token"] = "azlb-refresh-" + armapi::newGuid();
     body["id_token"] = armapi::makeJwt({tenant, client, who, issuer, true});
@@ -87,17 +89,18 @@ ApiResponse metrics(Service::Impl& impl, RouteCall&) {
 ApiResponse metadataEndpoints(Service::Impl&, RouteCall& call) {
   const std::string& base = call.req.baseUrl;
   const std::string b = base + "/";
-  return jsonResponse(200, {{"galleryEndpoint", b},
-                            {"graphEndpoint", b},
-                            {"portalEndpoint", b},
-                            {"name", "AzlbLocal"},
-                            {"authentication",
-                             {{"loginEndpoint", base + "/adfs"},
-                              {"audiences", {"https://management.core.windows.net/", b}},
-                              {"tenant", "adfs"},
-                              {"identityProvider", "ADFS"}}},
-                            {"resourceManager", b},
-                            {"suffixes", {{"storage", "core.windows.net"}, {"keyVaultDns", "vault.azure.net"}}}});
+  return jsonResponse(
+      200, {{"galleryEndpoint", b},
+            {"graphEndpoint", b},
+            {"portalEndpoint", b},
+            {"name", "AzlbLocal"},
+            {"authentication",
+             {{"loginEndpoint", base + "/adfs"},
+              {"audiences", {"https://management.core.windows.net/", b}},
+              {"tenant", "adfs"},
+              {"identityProvider", "ADFS"}}},
+            {"resourceManager", b},
+            {"suffixes", {{"storage", "core.windows.net"}, {"keyVaultDns", "vault.azure.net"}}}});
 }
 
 // /adfs[/{tenant}]/.well-known/openid-configuration | discovery/keys | oauth2/token

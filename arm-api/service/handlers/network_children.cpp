@@ -43,7 +43,9 @@ ArmResult<ChildScope> resolveChild(Service::Impl& impl, const RouteCall& call) {
   return c;
 }
 
-bool isLoadBalancer(const NetworkScope& s) { return iequals(s.type->segment, "loadBalancers"); }
+bool isLoadBalancer(const NetworkScope& s) {
+  return iequals(s.type->segment, "loadBalancers");
+}
 
 /// GET .../loadBalancers/{lb}/networkInterfaces: the NICs whose ipConfigurations are in its pools.
 json loadBalancerNics(const Service::Impl& impl, json rendered) {
@@ -54,7 +56,8 @@ json loadBalancerNics(const Service::Impl& impl, json rendered) {
       nicKeys.insert(ResourceId::parse(c.value("id", ""))->parent().key());
   json value = json::array();
   for (const auto& k : nicKeys)
-    if (const Resource* nic = impl.state.find(k)) value.push_back(network::renderResource(view, *nic));
+    if (const Resource* nic = impl.state.find(k))
+      value.push_back(network::renderResource(view, *nic));
   return value;
 }
 
@@ -68,7 +71,8 @@ json nicLoadBalancers(const Service::Impl& impl, const Resource& nic) {
         lbKeys.insert(ResourceId::parse(ref.value("id", ""))->parent().key());
   json value = json::array();
   for (const auto& k : lbKeys)
-    if (const Resource* lb = impl.state.find(k)) value.push_back(network::renderResource(view, *lb));
+    if (const Resource* lb = impl.state.find(k))
+      value.push_back(network::renderResource(view, *lb));
   return value;
 }
 
@@ -86,7 +90,8 @@ ApiResponse ruleHealth(Service::Impl& impl, RouteCall& call, const ChildScope& c
   json result = listener ? listener->ruleHealth(ruleId) : json();
   // No data plane (or the rule is not built): no backend is running, so, as Azure answers for
   // stopped VMs, the status holds no backend.
-  if (result.is_null()) result = json{{"up", 0}, {"down", 0}, {"loadBalancerBackendAddresses", json::array()}};
+  if (result.is_null())
+    result = json{{"up", 0}, {"down", 0}, {"loadBalancerBackendAddresses", json::array()}};
   json op = impl.newOperation("ruleHealth", {ruleId}, location);
   op["status"] = "Succeeded";
   op["endTime"] = op["startTime"];
@@ -108,21 +113,26 @@ ApiResponse listCollection(Service::Impl& impl, RouteCall& call) {
   if (!scope) return impl.error(scope.error());
   const std::string& what = call.lower[8];
   if (isLoadBalancer(*scope) && what == "networkinterfaces") {
-    if (call.method() != "GET") return impl.error(errors::methodNotAllowed(call.method(), "networkInterfaces"));
+    if (call.method() != "GET")
+      return impl.error(errors::methodNotAllowed(call.method(), "networkInterfaces"));
     Txn view(impl.state);
-    return jsonResponse(200, {{"value", loadBalancerNics(impl, scope->type->render(view, *scope->existing))}});
+    return jsonResponse(
+        200, {{"value", loadBalancerNics(impl, scope->type->render(view, *scope->existing))}});
   }
   if (iequals(scope->type->segment, "networkInterfaces") && what == "loadbalancers") {
-    if (call.method() != "GET") return impl.error(errors::methodNotAllowed(call.method(), "loadBalancers"));
+    if (call.method() != "GET")
+      return impl.error(errors::methodNotAllowed(call.method(), "loadBalancers"));
     return jsonResponse(200, {{"value", nicLoadBalancers(impl, *scope->existing)}});
   }
   auto coll = resolveCollection(*scope, call);
   if (!coll) return impl.error(coll.error());
-  if (call.method() != "GET") return impl.error(errors::methodNotAllowed(call.method(), (*coll)->name));
+  if (call.method() != "GET")
+    return impl.error(errors::methodNotAllowed(call.method(), (*coll)->name));
   Txn view(impl.state);
   json rendered = scope->type->render(view, *scope->existing);
   const json& props = rendered["properties"];
-  return jsonResponse(200, {{"value", props.contains((*coll)->name) ? props[(*coll)->name] : json::array()}});
+  return jsonResponse(
+      200, {{"value", props.contains((*coll)->name) ? props[(*coll)->name] : json::array()}});
 }
 
 ApiResponse getChild(Service::Impl& impl, RouteCall& call) {
@@ -139,9 +149,11 @@ ApiResponse putOrDeleteChild(Service::Impl& impl, RouteCall& call) {
   const NetworkScope& scope = c->scope;
   const std::string collName = c->coll->name;
   if (!c->coll->putAndDelete)
-    return impl.error(errors::methodNotAllowed(call.method(), collName + " (change them with a PUT of the whole " +
-                                                                  std::string(scope.type->segment) + ")"));
-  if (isLoadBalancer(scope) && scope.existing->body.value("sku", json::object()).value("name", "Basic") == "Basic" &&
+    return impl.error(errors::methodNotAllowed(call.method(),
+                                               collName + " (change them with a PUT of the whole " +
+                                                   std::string(scope.type->segment) + ")"));
+  if (isLoadBalancer(scope) &&
+      scope.existing->body.value("sku", json::object()).value("name", "Basic") == "Basic" &&
       iequals(collName, "backendAddressPools"))
     return impl.error(errors::basicSkuPoolChange(scope.id.str()));
   if (auto pre = checkPreconditions(call.req, scope.existing)) return impl.error(*pre);
@@ -190,17 +202,20 @@ ApiResponse childAction(Service::Impl& impl, RouteCall& call) {
   if (!c) return impl.error(c.error());
   const std::string& action = call.lower[10];
   const bool lb = isLoadBalancer(c->scope);
-  if (lb && iequals(c->coll->name, "backendAddressPools") && action == "queryinboundnatruleportmapping") {
+  if (lb && iequals(c->coll->name, "backendAddressPools") &&
+      action == "queryinboundnatruleportmapping") {
     if (call.method() != "POST")
       return impl.error(errors::methodNotAllowed(call.method(), "queryInboundNatRulePortMapping"));
     auto body = parseObjectBody(call.req);
     if (!body) return impl.error(body.error());
     Txn view(impl.state);
-    auto result = network::queryInboundNatRulePortMapping(view, *c->scope.existing, c->childName, *body);
+    auto result =
+        network::queryInboundNatRulePortMapping(view, *c->scope.existing, c->childName, *body);
     if (!result) return impl.error(result.error());
     return jsonResponse(200, *result);
   }
-  if (lb && iequals(c->coll->name, "loadBalancingRules") && action == "health") return ruleHealth(impl, call, *c);
+  if (lb && iequals(c->coll->name, "loadBalancingRules") && action == "health")
+    return ruleHealth(impl, call, *c);
   return impl.error(errors::noRoute(call.req.path));
 }
 

@@ -19,14 +19,19 @@ ApiResponse listNetworkInSubscription(Service::Impl& impl, RouteCall& call) {
   const std::string& ns = call.param("ns");
   const std::string& typeSeg = call.param("type");
   const std::string apiVersion = apiVersionOf(call.req);
-  if (!iequals(ns, kNetworkNs)) return impl.error(errors::invalidResourceType(ns + "/" + typeSeg, apiVersion));
+  if (!iequals(ns, kNetworkNs))
+    return impl.error(errors::invalidResourceType(ns + "/" + typeSeg, apiVersion));
   const network::TypeInfo* t = network::findType(typeSeg);
-  if (!t) return impl.error(errors::invalidResourceType(std::string(kNetworkNs) + "/" + typeSeg, apiVersion));
-  if (call.method() != "GET") return impl.error(errors::methodNotAllowed(call.method(), t->segment));
+  if (!t)
+    return impl.error(
+        errors::invalidResourceType(std::string(kNetworkNs) + "/" + typeSeg, apiVersion));
+  if (call.method() != "GET")
+    return impl.error(errors::methodNotAllowed(call.method(), t->segment));
   Txn view(impl.state);
   json value = json::array();
-  view.forEachOfType(toLower(std::string(kNetworkNs) + "/" + t->segment),
-                     [&](const std::string&, const Resource& r) { value.push_back(t->render(view, r)); });
+  view.forEachOfType(
+      toLower(std::string(kNetworkNs) + "/" + t->segment),
+      [&](const std::string&, const Resource& r) { value.push_back(t->render(view, r)); });
   return jsonResponse(200, {{"value", value}});
 }
 
@@ -34,7 +39,8 @@ ApiResponse listNetworkInSubscription(Service::Impl& impl, RouteCall& call) {
 ApiResponse listNetworkInGroup(Service::Impl& impl, RouteCall& call) {
   auto scope = resolveScope(impl, call, Depth::Type);
   if (!scope) return impl.error(scope.error());
-  if (call.method() != "GET") return impl.error(errors::methodNotAllowed(call.method(), scope->type->segment));
+  if (call.method() != "GET")
+    return impl.error(errors::methodNotAllowed(call.method(), scope->type->segment));
   Txn view(impl.state);
   json value = json::array();
   view.forEachWithPrefix(scope->groupKey + "/", [&](const std::string&, const Resource& r) {
@@ -66,7 +72,8 @@ ApiResponse putNetworkResource(Service::Impl& impl, RouteCall& call) {
   if (!written) return impl.error(written.error());
   call.unlock();
   ApiResponse r = jsonResponse(created ? 201 : 200, written->rendered);
-  addLroHeaders(impl, call.req, r, written->rendered.value("location", ""), written->operationId, false);
+  addLroHeaders(impl, call.req, r, written->rendered.value("location", ""), written->operationId,
+                false);
   impl.announce({written->operationId, {scope->id.str()}});
   return r;
 }

@@ -16,9 +16,10 @@ constexpr size_t kGroupSeg = 3, kTypeSeg = 6, kNameSeg = 7, kCollectionSeg = 8;
 /// A wrongly typed envelope field is the client's error (400), not a json exception (500).
 ArmResult<std::string> checkEnvelope(const NetworkScope& scope, const json& request,
                                      const Resource* current) {
-  if (auto k = armapi::checkKinds(request, "", {{"location", armapi::JsonKind::String},
-                                                {"sku", armapi::JsonKind::Object},
-                                                {"properties", armapi::JsonKind::Object}});
+  if (auto k = armapi::checkKinds(request, "",
+                                  {{"location", armapi::JsonKind::String},
+                                   {"sku", armapi::JsonKind::Object},
+                                   {"properties", armapi::JsonKind::Object}});
       !k)
     return armapi::armFail(k.error());
   std::string loc = normalizeLocation(armapi::stringOr(request, "location", ""));
@@ -26,7 +27,8 @@ ArmResult<std::string> checkEnvelope(const NetworkScope& scope, const json& requ
   if (current) {
     std::string old = current->body.value("location", "");
     if (!loc.empty() && loc != old)
-      return armapi::armFail(errors::invalidResourceLocation(scope.id.name(), old, scope.group, loc));
+      return armapi::armFail(
+          errors::invalidResourceLocation(scope.id.name(), old, scope.group, loc));
     loc = old;
   }
   if (request.contains("tags") && !request["tags"].is_null()) {
@@ -40,7 +42,8 @@ ArmResult<std::string> checkEnvelope(const NetworkScope& scope, const json& requ
 
 }  // namespace
 
-ArmResult<NetworkScope> resolveScope(const Service::Impl& impl, const RouteCall& call, Depth depth) {
+ArmResult<NetworkScope> resolveScope(const Service::Impl& impl, const RouteCall& call,
+                                     Depth depth) {
   NetworkScope s;
   s.group = call.seg[kGroupSeg];
   s.groupKey = armapi::resourceGroupKey(impl.cfg.subscriptionId, s.group);
@@ -49,8 +52,8 @@ ArmResult<NetworkScope> resolveScope(const Service::Impl& impl, const RouteCall&
   if (depth == Depth::Group) return s;
   s.type = network::findType(call.seg[kTypeSeg]);
   if (!s.type)
-    return armapi::armFail(errors::invalidResourceType(std::string(kNetworkNs) + "/" + call.seg[kTypeSeg],
-                                                       apiVersionOf(call.req)));
+    return armapi::armFail(errors::invalidResourceType(
+        std::string(kNetworkNs) + "/" + call.seg[kTypeSeg], apiVersionOf(call.req)));
   s.typeName = std::string(kNetworkNs) + "/" + s.type->segment;
   if (depth == Depth::Type) return s;
   s.id.subscription = impl.cfg.subscriptionId;
@@ -70,8 +73,10 @@ ArmResult<const network::ChildCollection*> resolveCollection(const NetworkScope&
   if (const network::ChildCollection* coll = network::findChild(*scope.type, name)) return coll;
   if (iequals(scope.type->segment, "loadBalancers") && iequals(name, "inboundNatPools"))
     return armapi::armFail(errors::methodNotAllowed(
-        call.method(), "inboundNatPools (they are changed and read only through the load balancer itself)"));
-  return armapi::armFail(errors::invalidResourceType(scope.typeName + "/" + name, apiVersionOf(call.req)));
+        call.method(),
+        "inboundNatPools (they are changed and read only through the load balancer itself)"));
+  return armapi::armFail(
+      errors::invalidResourceType(scope.typeName + "/" + name, apiVersionOf(call.req)));
 }
 
 std::optional<ArmError> checkPreconditions(const ApiRequest& req, const Resource* current) {
@@ -82,24 +87,29 @@ std::optional<ArmError> checkPreconditions(const ApiRequest& req, const Resource
     return strip(v) == strip(etag);
   };
   if (!ifMatch.empty() && (!current || (ifMatch != "*" && !same(ifMatch))))
-    return errors::preconditionFailed("The condition specified using HTTP conditional header(s) is not "
-                                      "met: If-Match '" + ifMatch + "' does not match the current etag '" +
-                                      etag + "'.");
+    return errors::preconditionFailed(
+        "The condition specified using HTTP conditional header(s) is not "
+        "met: If-Match '" +
+        ifMatch + "' does not match the current etag '" + etag + "'.");
   if (!ifNone.empty() && current && (ifNone == "*" || same(ifNone)))
-    return errors::preconditionFailed("The condition specified using HTTP conditional header(s) is not "
-                                      "met: the resource exists and If-None-Match is '" + ifNone + "'.");
+    return errors::preconditionFailed(
+        "The condition specified using HTTP conditional header(s) is not "
+        "met: the resource exists and If-None-Match is '" +
+        ifNone + "'.");
   return std::nullopt;
 }
 
 ArmResult<json> parseObjectBody(const ApiRequest& req) {
   json body = json::parse(req.body.empty() ? "{}" : req.body, nullptr, false);
-  if (body.is_discarded()) return armapi::armFail(errors::invalidJson("The request body is not valid JSON."));
+  if (body.is_discarded())
+    return armapi::armFail(errors::invalidJson("The request body is not valid JSON."));
   if (!body.is_object())
     return armapi::armFail(errors::invalidJsonTokenType("The request body must be a JSON object."));
   return body;
 }
 
-ArmResult<WriteResult> writeWhole(Service::Impl& impl, const NetworkScope& scope, const json& request) {
+ArmResult<WriteResult> writeWhole(Service::Impl& impl, const NetworkScope& scope,
+                                  const json& request) {
   const Resource* current = scope.existing;
   Txn tx(impl.state);
   network::Ctx ctx{tx, impl.cfg};
@@ -116,7 +126,8 @@ ArmResult<WriteResult> writeWhole(Service::Impl& impl, const NetworkScope& scope
   body["location"] = *loc;
   if (request.contains("tags") && request["tags"].is_object()) body["tags"] = request["tags"];
   body["etag"] = newEtag();
-  std::string guid = current ? current->body["properties"].value("resourceGuid", newGuid()) : newGuid();
+  std::string guid =
+      current ? current->body["properties"].value("resourceGuid", newGuid()) : newGuid();
   body["properties"]["resourceGuid"] = guid;
   body["properties"]["provisioningState"] = "Updating";
   tx.put(scope.key, Resource{scope.id.str(), scope.typeName, body});

@@ -50,7 +50,8 @@ struct WriteResult {
 /// Validates `request` as the whole resource (envelope, tags, the type's normalize), stores it
 /// Updating with a new etag and an operation in progress. Caller holds the lock and announces
 /// the operation after releasing it.
-ArmResult<WriteResult> writeWhole(Service::Impl& impl, const NetworkScope& scope, const json& request);
+ArmResult<WriteResult> writeWhole(Service::Impl& impl, const NetworkScope& scope,
+                                  const json& request);
 
 /// Azure-AsyncOperation (and for a DELETE, Location) headers of a long-running answer.
 void addLroHeaders(Service::Impl& impl, const ApiRequest& req, ApiResponse& r,

@@ -38,7 +38,8 @@ ApiResponse getOperationResult(Service::Impl& impl, RouteCall& call) {
   const json& op = it->second;
   if (op.value("status", "") == "InProgress")
     return stillRunning(impl.operationResultUrl(call.req, call.param("location"), opId));
-  if (op.value("status", "") == "Failed") return jsonResponse(400, json{{"error", op.value("error", json())}});
+  if (op.value("status", "") == "Failed")
+    return jsonResponse(400, json{{"error", op.value("error", json())}});
   if (op.contains("result")) return jsonResponse(200, op["result"]);  // POST actions
   return emptyResponse(204);
 }
@@ -52,7 +53,8 @@ ApiResponse getGroupDeletionResult(Service::Impl& impl, RouteCall& call) {
   if (op.value("status", "") == "InProgress")
     return stillRunning(call.req.baseUrl + "/subscriptions/" + impl.cfg.subscriptionId +
                         "/operationresults/" + opId + "?api-version=" + apiVersionOf(call.req));
-  if (op.value("status", "") == "Failed") return jsonResponse(400, json{{"error", op.value("error", json())}});
+  if (op.value("status", "") == "Failed")
+    return jsonResponse(400, json{{"error", op.value("error", json())}});
   return emptyResponse(200);
 }
 

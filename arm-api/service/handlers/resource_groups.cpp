@@ -35,7 +35,8 @@ ArmResult<std::map<std::string, std::string>> parseFilter(const std::string& tex
     std::smatch cm;
     if (!std::regex_match(part, cm, clause)) return armapi::armFail(errors::invalidFilter(text));
     std::string field = toLower(cm[1].str());
-    if (field != "resourcegroup" && field != "name" && field != "resourcetype" && field != "location")
+    if (field != "resourcegroup" && field != "name" && field != "resourcetype" &&
+        field != "location")
       return armapi::armFail(errors::unsupportedFilterField(cm[1].str()));
     filter[field] = std::regex_replace(cm[2].str(), std::regex("''"), "'");
     if (next == std::string::npos) break;
@@ -51,15 +52,19 @@ bool isTopLevelResource(const Resource& r) {
 
 bool passesFilter(const Resource& r, std::map<std::string, std::string>& filter) {
   auto id = ResourceId::parse(r.id);
-  if (filter.count("resourcegroup") && !iequals(id->resourceGroup, filter["resourcegroup"])) return false;
+  if (filter.count("resourcegroup") && !iequals(id->resourceGroup, filter["resourcegroup"]))
+    return false;
   if (filter.count("name") && !iequals(id->name(), filter["name"])) return false;
   if (filter.count("resourcetype") && !iequals(r.type, filter["resourcetype"])) return false;
-  if (filter.count("location") && !iequals(r.body.value("location", ""), filter["location"])) return false;
+  if (filter.count("location") && !iequals(r.body.value("location", ""), filter["location"]))
+    return false;
   return true;
 }
 
 json summary(const Resource& r) {
-  json item = {{"id", r.id}, {"name", ResourceId::parse(r.id)->name()}, {"type", r.type},
+  json item = {{"id", r.id},
+               {"name", ResourceId::parse(r.id)->name()},
+               {"type", r.type},
                {"location", r.body.value("location", "")}};
   for (const char* k : {"sku", "tags", "kind", "managedBy"})
     if (r.body.contains(k)) item[k] = r.body[k];
@@ -77,9 +82,12 @@ ArmResult<json> groupBody(const Service::Impl& impl, const std::string& method,
     std::string loc = normalizeLocation(body.value("location", ""));
     if (loc.empty()) return armapi::armFail(errors::locationRequired());
     if (existing && existing->body.value("location", "") != loc)
-      return armapi::armFail(errors::invalidResourceGroupLocation(loc, existing->body.value("location", "")));
-    out = {{"id", armapi::resourceGroupId(impl.cfg.subscriptionId, group)}, {"name", group},
-           {"type", kGroupType}, {"location", loc},
+      return armapi::armFail(
+          errors::invalidResourceGroupLocation(loc, existing->body.value("location", "")));
+    out = {{"id", armapi::resourceGroupId(impl.cfg.subscriptionId, group)},
+           {"name", group},
+           {"type", kGroupType},
+           {"location", loc},
            {"properties", {{"provisioningState", "Succeeded"}}}};
   }
   if (body.contains("tags")) out["tags"] = body["tags"];
@@ -91,9 +99,11 @@ ArmResult<json> groupBody(const Service::Impl& impl, const std::string& method,
 
 // GET /subscriptions/{sub}/resources and .../resourceGroups/{group}/resources
 ApiResponse listResources(Service::Impl& impl, RouteCall& call) {
-  if (call.method() != "GET") return impl.error(errors::methodNotAllowed(call.method(), "resources"));
+  if (call.method() != "GET")
+    return impl.error(errors::methodNotAllowed(call.method(), "resources"));
   const std::string& group = call.param("group");
-  if (!group.empty() && !impl.groupExists(group)) return impl.error(errors::resourceGroupNotFound(group));
+  if (!group.empty() && !impl.groupExists(group))
+    return impl.error(errors::resourceGroupNotFound(group));
   std::map<std::string, std::string> filter;
   if (auto f = call.req.query.find("$filter"); f != call.req.query.end()) {
     auto parsed = parseFilter(f->second);
@@ -108,7 +118,8 @@ ApiResponse listResources(Service::Impl& impl, RouteCall& call) {
 }
 
 ApiResponse listGroups(Service::Impl& impl, RouteCall& call) {
-  if (call.method() != "GET") return impl.error(errors::methodNotAllowed(call.method(), "resourceGroups"));
+  if (call.method() != "GET")
+    return impl.error(errors::methodNotAllowed(call.method(), "resourceGroups"));
   json value = json::array();
   for (const auto& [key, r] : impl.state.all())
     if (iequals(r.type, kGroupType)) value.push_back(r.body);
@@ -117,9 +128,11 @@ ApiResponse listGroups(Service::Impl& impl, RouteCall& call) {
 
 ApiResponse getGroup(Service::Impl& impl, RouteCall& call) {
   const std::string& group = call.param("group");
-  const Resource* groupRes = impl.state.find(armapi::resourceGroupKey(impl.cfg.subscriptionId, group));
+  const Resource* groupRes =
+      impl.state.find(armapi::resourceGroupKey(impl.cfg.subscriptionId, group));
   const bool head = call.method() == "HEAD";
-  if (!groupRes) return head ? emptyResponse(404) : impl.error(errors::resourceGroupNotFound(group));
+  if (!groupRes)
+    return head ? emptyResponse(404) : impl.error(errors::resourceGroupNotFound(group));
   return head ? emptyResponse(204) : jsonResponse(200, groupRes->body);
 }
 
@@ -134,9 +147,10 @@ ApiResponse putGroup(Service::Impl& impl, RouteCall& call) {
   static const std::regex nameRe(R"(^[-\w\._\(\)]{1,90}$)");
   if (!std::regex_match(group, nameRe) || group.back() == '.')
     return impl.error(errors::invalidResourceGroupName(group));
-  if (auto k = armapi::checkKinds(body, "", {{"location", armapi::JsonKind::String},
-                                             {"tags", armapi::JsonKind::Object},
-                                             {"managedBy", armapi::JsonKind::String}});
+  if (auto k = armapi::checkKinds(body, "",
+                                  {{"location", armapi::JsonKind::String},
+                                   {"tags", armapi::JsonKind::Object},
+                                   {"managedBy", armapi::JsonKind::String}});
       !k)
     return impl.error(k.error());
   auto out = groupBody(impl, call.method(), group, groupRes, body);
@@ -156,7 +170,8 @@ ApiResponse deleteGroup(Service::Impl& impl, RouteCall& call) {
   Txn tx(impl.state);
   std::vector<std::string> ids{groupRes->id};
   std::vector<Resource> removed;
-  tx.forEachWithPrefix(groupKey + "/", [&](const std::string&, const Resource& r) { removed.push_back(r); });
+  tx.forEachWithPrefix(groupKey + "/",
+                       [&](const std::string&, const Resource& r) { removed.push_back(r); });
   for (const auto& r : removed) {
     tx.erase(toLower(r.id));
     ids.push_back(r.id);
@@ -175,8 +190,9 @@ ApiResponse deleteGroup(Service::Impl& impl, RouteCall& call) {
   call.unlock();
   impl.announce({opId, ids});
   ApiResponse r = emptyResponse(202);
-  r.headers.emplace_back("Location", call.req.baseUrl + "/subscriptions/" + impl.cfg.subscriptionId +
-                                         "/operationresults/" + opId + "?api-version=" + apiVersionOf(call.req));
+  r.headers.emplace_back("Location", call.req.baseUrl + "/subscriptions/" +
+                                         impl.cfg.subscriptionId + "/operationresults/" + opId +
+                                         "?api-version=" + apiVersionOf(call.req));
   r.headers.emplace_back("Retry-After", "1");
   return r;
 }

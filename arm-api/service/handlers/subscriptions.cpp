@@ -15,14 +15,18 @@ json subscriptionBody(const ServiceConfig& cfg) {
               {"displayName", cfg.subscriptionName},
               {"state", "Enabled"},
               {"subscriptionPolicies",
-               {{"locationPlacementId", "Public_2014-09-01"}, {"quotaId", "azlb-local"}, {"spendingLimit", "Off"}}},
+               {{"locationPlacementId", "Public_2014-09-01"},
+                {"quotaId", "azlb-local"},
+                {"spendingLimit", "Off"}}},
               {"authorizationSource", "RoleBased"},
               {"managedByTenants", json::array()}};
 }
 
 json providerBody(const ServiceConfig& cfg, const std::string& ns) {
-  return json{{"id", "/subscriptions/" + cfg.subscriptionId + "/providers/" + ns}, {"namespace", ns},
-              {"registrationState", "Registered"}, {"registrationPolicy", "RegistrationRequired"},
+  return json{{"id", "/subscriptions/" + cfg.subscriptionId + "/providers/" + ns},
+              {"namespace", ns},
+              {"registrationState", "Registered"},
+              {"registrationPolicy", "RegistrationRequired"},
               {"resourceTypes", json::array()}};
 }
 
@@ -31,13 +35,18 @@ json providerBody(const ServiceConfig& cfg, const std::string& ns) {
 ApiResponse listTenants(Service::Impl& impl, RouteCall& call) {
   if (call.method() != "GET") return impl.error(errors::methodNotAllowed(call.method(), "tenants"));
   const auto& cfg = impl.cfg;
-  return jsonResponse(200, {{"value", {{{"id", "/tenants/" + cfg.tenantId}, {"tenantId", cfg.tenantId},
-                                        {"tenantCategory", "Home"}, {"displayName", "azlb local tenant"}}}}});
+  return jsonResponse(200, {{"value",
+                             {{{"id", "/tenants/" + cfg.tenantId},
+                               {"tenantId", cfg.tenantId},
+                               {"tenantCategory", "Home"},
+                               {"displayName", "azlb local tenant"}}}}});
 }
 
 ApiResponse listSubscriptions(Service::Impl& impl, RouteCall& call) {
-  if (call.method() != "GET") return impl.error(errors::methodNotAllowed(call.method(), "subscriptions"));
-  return jsonResponse(200, {{"value", {subscriptionBody(impl.cfg)}}, {"count", {{"type", "Total"}, {"value", 1}}}});
+  if (call.method() != "GET")
+    return impl.error(errors::methodNotAllowed(call.method(), "subscriptions"));
+  return jsonResponse(
+      200, {{"value", {subscriptionBody(impl.cfg)}}, {"count", {{"type", "Total"}, {"value", 1}}}});
 }
 
 ApiResponse getSubscription(Service::Impl& impl, RouteCall&) {
@@ -46,15 +55,19 @@ ApiResponse getSubscription(Service::Impl& impl, RouteCall&) {
 
 ApiResponse listLocations(Service::Impl& impl, RouteCall&) {
   json v = json::array();
-  for (const char* loc : {"westus", "westus2", "eastus", "eastus2", "centralus", "northeurope", "westeurope"})
-    v.push_back({{"id", "/subscriptions/" + impl.cfg.subscriptionId + "/locations/" + loc}, {"name", loc},
-                 {"displayName", loc}, {"regionalDisplayName", loc}});
+  for (const char* loc :
+       {"westus", "westus2", "eastus", "eastus2", "centralus", "northeurope", "westeurope"})
+    v.push_back({{"id", "/subscriptions/" + impl.cfg.subscriptionId + "/locations/" + loc},
+                 {"name", loc},
+                 {"displayName", loc},
+                 {"regionalDisplayName", loc}});
   return jsonResponse(200, {{"value", v}});
 }
 
 ApiResponse listProviders(Service::Impl& impl, RouteCall&) {
-  return jsonResponse(200, {{"value", {providerBody(impl.cfg, "Microsoft.Network"),
-                                       providerBody(impl.cfg, "Microsoft.Resources")}}});
+  return jsonResponse(200, {{"value",
+                             {providerBody(impl.cfg, "Microsoft.Network"),
+                              providerBody(impl.cfg, "Microsoft.Resources")}}});
 }
 
 ApiResponse getProvider(Service::Impl& impl, RouteCall& call) {
