@@ -152,3 +152,15 @@ azlb_on_exit() {
 trap azlb_on_exit EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+
+# azlb_finish_dataplane BIN INSTANCE STATUS: stops serve, removes what the instance made, fails
+# (status 1) when a namespace of it is left, prints ctest's closing line and exits with the status.
+azlb_finish_dataplane() {
+  local bin=$1 instance=$2 status=$3 left
+  azlb_stop
+  "$bin" cleanup --instance "$instance" >/dev/null 2>&1 || true
+  left=$(ip netns list 2>/dev/null | grep -c "^azlb$instance-" || true)
+  [[ $left == 0 ]] || { echo "FAIL: $left namespaces of instance $instance left"; status=1; }
+  if [[ $status == 0 ]]; then echo "1 passed, 0 failed"; else echo "0 passed, 1 failed"; fi
+  exit "$status"
+}

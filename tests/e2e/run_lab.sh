@@ -21,9 +21,4 @@ eval "$("$bin" env --port "$AZLB_PORT" --data-dir "$datadir")"
 AZLB=$bin AZLB_INSTANCE=$instance LAB_WORK=$AZLB_DATA/lab timeout --kill-after=10 300 \
   bash "$here/../../samples/labs/health-probes/lab.sh"
 status=$?
-azlb_stop
-"$bin" cleanup --instance $instance >/dev/null 2>&1 || true
-left=$(ip netns list 2>/dev/null | grep -c "^azlb$instance-" || true)
-[[ $left == 0 ]] || { echo "FAIL: $left namespaces of instance $instance left"; status=1; }
-if [[ $status == 0 ]]; then echo "1 passed, 0 failed"; else echo "0 passed, 1 failed"; fi
-exit $status
+azlb_finish_dataplane "$bin" $instance $status

@@ -43,9 +43,4 @@ for vm in vm1 vm2 vm3; do
 done
 grep -q '"name": "lb1"' "$AZLB_DATA/readme.out" || { echo "FAIL: az network lb show did not print lb1"; status=1; }
 [[ $status == 0 ]] || tail -60 "$AZLB_LOG"
-azlb_stop
-"$bin" cleanup --instance $instance >/dev/null 2>&1 || true
-left=$(ip netns list 2>/dev/null | grep -c "^azlb$instance-" || true)
-[[ $left == 0 ]] || { echo "FAIL: $left namespaces of instance $instance left"; status=1; }
-if [[ $status == 0 ]]; then echo "1 passed, 0 failed"; else echo "0 passed, 1 failed"; fi
-exit $status
+azlb_finish_dataplane "$bin" $instance $status
