@@ -1,0 +1,22 @@
+// Joins a ServiceDefinition with its ServiceConfiguration and checks both as Azure does (roles
+// match, instance counts, endpoint limits and port uniqueness, certificates for https, probe
+// references, FixedPortRange sizes, traffic rules). Each error names the element at fault
+// ("file:line:column: ..."). Pure.
+#pragma once
+
+#include <optional>
+#include <string>
+
+#include "common/result.h"
+#include "emulator/cloudservice/definition.h"
+
+namespace azlb::cloudservice {
+
+/// Without a configuration every role gets 1 instance. Error (EINVAL): the first rule broken.
+Result<Deployment> deploy(ServiceDefinition definition,
+                          std::optional<ServiceConfiguration> configuration);
+
+/// The .cscfg text azlb uses when none is given: every role with Instances count="1".
+std::string defaultConfiguration(const ServiceDefinition& definition);
+
+}  // namespace azlb::cloudservice
