@@ -40,6 +40,13 @@ std::optional<std::array<std::uint8_t, 6>> parseMac(const std::string& text) {
   return mac;
 }
 
+/// A packet that may open a connection: a TCP SYN without ACK, or any UDP datagram.
+bool startsFlow(const PacketView& v) {
+  if (v.protocol() == dataplane::IpProtocol::Udp) return true;
+  constexpr std::uint8_t kSyn = 0x02, kAck = 0x10;
+  return v.protocol() == dataplane::IpProtocol::Tcp && (v.tcpFlags() & (kSyn | kAck)) == kSyn;
+}
+
 /// The source address of frames the agent writes onto a VM's link (locally administered).
 constexpr std::array<std::uint8_t, 6> kAgentMac{0x02, 0x00, 0x00, 0x00, 0x00, 0x01};
 constexpr std::size_t kEthernetHeader = 14;
@@ -163,7 +170,39 @@ Result<std::shared_ptr<const HostPlan>> HostPlan::build(const Snapshot& snapshot
                   EINVAL);
     }
   }
+  plan->compileFilters(snapshot.host.trafficFilters, vnetIds);
   return std::shared_ptr<const HostPlan>(std::move(plan));
+}
+
+void HostPlan::compileFilters(const std::vector<TrafficFilter>& filters,
+                              const std::map<std::string, std::uint32_t>& vnetIds) {
+  for (const auto& f : filters) {
+    auto vnet = vnetIds.find(f.vnet);
+    if (vnet == vnetIds.end()) continue;  // no VM of that VNet here: nothing to send it
+    Filter c{vnetIpKey(vnet->second, f.ip), f.protocol, f.portMin, f.portMax, {}};
+    for (auto a : f.allowedSources) c.allowed.push_back(a.value);
+    std::sort(c.allowed.begin(), c.allowed.end());
+    filters_.push_back(std::move(c));
+  }
+  std::stable_sort(filters_.begin(), filters_.end(),
+                   [](const Filter& a, const Filter& b) { return a.key < b.key; });
+}
+
+// A destination with filters accepts a new flow when one filter covering its protocol and port
+// lists the source; a destination port no filter covers is open.
+bool HostPlan::allowsNewFlow(std::uint32_t vnet, Ipv4Address src, Ipv4Address dst,
+                             std::uint8_t protocol, std::uint16_t port) const {
+  const std::uint64_t key = vnetIpKey(vnet, dst);
+  auto it = std::lower_bound(filters_.begin(), filters_.end(), key,
+                             [](const Filter& f, std::uint64_t k) { return f.key < k; });
+  bool covered = false;
+  for (; it != filters_.end() && it->key == key; ++it) {
+    if ((it->protocol != 0 && it->protocol != protocol) || port < it->portMin || port > it->portMax)
+      continue;
+    covered = true;
+    if (std::binary_search(it->allowed.begin(), it->allowed.end(), src.value)) return true;
+  }
+  return !covered;
 }
 
 std::shared_ptr<const HostPlan> HostPlan::empty(std::uint32_t hostIndex) {
@@ -349,6 +388,9 @@ std::uint32_t HostSwitch::fromVnet(std::uint32_t inPort, PacketBuf& packet, Nano
     // own address (the outer source names it to the other host).
     const HostPlan::Vm* source = plan.findInVnet(*vnet, view->src());
     if (source == nullptr || source->port != inPort) return drop(HostDropReason::SpoofedAddress);
+    if (startsFlow(*view) && !plan.allowsNewFlow(*vnet, view->src(), view->dst(),
+                                                view->protocolNumber(), view->dstPort()))
+      return drop(HostDropReason::TrafficRuleDenied);
     // A backend answering an internal load balancer's client: source back to the frontend.
     bool reply = false;
     if (auto verdict = forwarder_.snatIfReply(packet, now)) {

@@ -12,6 +12,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -40,6 +41,7 @@ enum class HostDropReason : std::uint8_t {
   SpoofedAddress,              ///< inner addresses are not those of the VMs behind the PAs
   NoVmLink,                    ///< a floating-IP packet for a VM without a link to write it to
   LocalDestination,            ///< (unused since the agent delivers local VM-to-VM itself)
+  TrafficRuleDenied,           ///< a new VM-to-VM flow a cloud service's NetworkTrafficRules refuse
   Count,
 };
 inline constexpr std::size_t kHostDropReasonCount = static_cast<std::size_t>(HostDropReason::Count);
@@ -58,6 +60,8 @@ constexpr std::string_view hostDropReasonName(HostDropReason reason) {
       return "noVmLink";
     case HostDropReason::LocalDestination:
       return "localDestination";
+    case HostDropReason::TrafficRuleDenied:
+      return "trafficRuleDenied";
     case HostDropReason::Count:
       break;
   }
@@ -110,9 +114,21 @@ class HostPlan {
   std::optional<std::uint32_t> vnetOfPort(std::uint32_t port) const;
   /// The VNet of an internal frontend's rule; nullopt for a public one.
   std::optional<std::uint32_t> vnetOfRule(const dataplane::Rule& rule) const;
+  /// Whether a new flow (protocol 6/17) from src to dst:port within `vnet` is allowed by the
+  /// snapshot's traffic filters (TrafficFilter): true when no filter covers dst:port.
+  bool allowsNewFlow(std::uint32_t vnet, dataplane::Ipv4Address src, dataplane::Ipv4Address dst,
+                     std::uint8_t protocol, std::uint16_t port) const;
 
  private:
   HostPlan() = default;
+  struct Filter {
+    std::uint64_t key = 0;  // vnetIpKey(vnet, destination)
+    std::uint8_t protocol = 0;
+    std::uint16_t portMin = 0, portMax = 0;
+    std::vector<std::uint32_t> allowed;  // sorted source addresses
+  };
+  void compileFilters(const std::vector<TrafficFilter>& filters,
+                      const std::map<std::string, std::uint32_t>& vnetIds);
 
   std::uint64_t version_ = 0;
   std::uint32_t hostIndex_ = 0;
@@ -123,6 +139,7 @@ class HostPlan {
   std::vector<std::uint32_t> portVnet_;  // [port - 1] -> vnet
   std::vector<Link> links_;
   std::vector<std::uint32_t> ruleVnet_;  // [rule index] -> vnet, or kNoVnet for public rules
+  std::vector<Filter> filters_;          // sorted by key
 };
 
 /// Drops and path counts of one HostSwitch. Single writer (the forwarding thread).

@@ -83,6 +83,50 @@ constexpr std::pair<const char*, dataplane::LoadDistribution> kDistributions[] =
     {"SourceIP", dataplane::LoadDistribution::SourceIP},
     {"SourceIPProtocol", dataplane::LoadDistribution::SourceIPProtocol}};
 
+json filtersToJson(const std::vector<TrafficFilter>& filters) {
+  json out = json::array();
+  for (const auto& f : filters) {
+    json sources = json::array();
+    for (auto a : f.allowedSources) sources.push_back(ip(a));
+    out.push_back({{"vnet", f.vnet},
+                   {"ip", ip(f.ip)},
+                   {"protocol", f.protocol},
+                   {"portMin", f.portMin},
+                   {"portMax", f.portMax},
+                   {"allowedSources", sources}});
+  }
+  return out;
+}
+
+Result<std::vector<TrafficFilter>> filtersFromJson(const json& list) {
+  std::vector<TrafficFilter> out;
+  for (const auto& f : list) {
+    TrafficFilter t;
+    t.vnet = f.at("vnet").get<std::string>();
+    const std::string where = "trafficFilter " + f.at("ip").get<std::string>() + " ";
+    auto a = Ipv4Address::parse(f.at("ip").get<std::string>());
+    auto proto = uintField<std::uint8_t>(f, "protocol", where, std::uint8_t{0});
+    auto lo = uintField<std::uint16_t>(f, "portMin", where, std::uint16_t{1});
+    auto hi = uintField<std::uint16_t>(f, "portMax", where, std::uint16_t{65535});
+    if (!a) return fail("snapshot: " + where + "ip is not an IPv4 address");
+    if (!proto) return unexpected(proto.error());
+    if (!lo) return unexpected(lo.error());
+    if (!hi) return unexpected(hi.error());
+    if (*proto != 0 && *proto != 6 && *proto != 17) return fail("snapshot: " + where + "protocol must be 0, 6 or 17");
+    t.ip = *a;
+    t.protocol = *proto;
+    t.portMin = *lo;
+    t.portMax = *hi;
+    for (const auto& src : f.at("allowedSources")) {
+      auto s = src.is_string() ? Ipv4Address::parse(src.get<std::string>()) : std::nullopt;
+      if (!s) return fail("snapshot: " + where + "allowedSources holds a non-address");
+      t.allowedSources.push_back(*s);
+    }
+    out.push_back(std::move(t));
+  }
+  return out;
+}
+
 }  // namespace
 
 json toJson(const Snapshot& s) {
@@ -123,7 +167,7 @@ json toJson(const Snapshot& s) {
           {"vms", vms},
           {"probeTimeScale", s.probeTimeScale},
           {"host", {{"index", s.host.index}, {"underlayRange", s.host.underlayRange}, {"vnetNamespaces", nss},
-                    {"probes", probes}}}};
+                    {"probes", probes}, {"trafficFilters", filtersToJson(s.host.trafficFilters)}}}};
 }
 
 Result<Snapshot> snapshotFromJson(const json& j) {
@@ -228,6 +272,9 @@ Result<Snapshot> snapshotFromJson(const json& j) {
       if (!e.probe.is_object()) return fail("snapshot: probe " + e.key + ": probe must be an object");
       s.host.probes.push_back(std::move(e));
     }
+    auto filters = filtersFromJson(h.value("trafficFilters", json::array()));
+    if (!filters) return unexpected(filters.error());
+    s.host.trafficFilters = std::move(*filters);
     s.probeTimeScale = j.value("probeTimeScale", 1.0);
     if (!(s.probeTimeScale > 0.0 && s.probeTimeScale <= 1.0)) {
       return fail("snapshot: probeTimeScale must be in (0, 1]");

@@ -44,11 +44,23 @@ struct ProbeEntry {
   nlohmann::json probe;
 };
 
+/// A VM address inside a VNet that takes new connections (TCP SYN, any UDP datagram) on these
+/// ports only from the listed sources: a cloud service's NetworkTrafficRules. The host agent of
+/// the sending VM drops the rest (HostDropReason::TrafficRuleDenied).
+struct TrafficFilter {
+  std::string vnet;  // lower-case VNet id
+  dataplane::Ipv4Address ip;
+  std::uint8_t protocol = 0;  // 6 TCP, 17 UDP, 0 both
+  std::uint16_t portMin = 1, portMax = 65535;
+  std::vector<dataplane::Ipv4Address> allowedSources;
+};
+
 struct HostPart {
   std::uint32_t index = 0;
   std::string underlayRange;  // CIDR of this host's VM underlay addresses, routed into its TUN
   std::vector<VnetNamespace> vnetNamespaces;
   std::vector<ProbeEntry> probes;  // the probes of this host's VMs
+  std::vector<TrafficFilter> trafficFilters;  // every VNet's: the sender's agent enforces them
 };
 
 struct Snapshot {

@@ -563,3 +563,22 @@ TEST_CASE("enableTcpReset sends nothing for a connection that already closed or 
   CHECK(sw.expireFlows(kNow + std::chrono::seconds(1), 100, [&](std::uint32_t, const PacketBuf&) { ++emitted; }) == 2);
   CHECK(emitted == 0);
 }
+
+TEST_CASE("a traffic filter lets only the listed sources open connections to its ports", "[runtime][host-switch]") {
+  // C (10.0.0.6) takes new TCP connections on 8080 from B only: A's SYN is dropped at A's own
+  // host; B's passes; A's non-SYN segments and other ports pass (replies are never filtered).
+  Snapshot s = twoHosts(0);
+  s.host.trafficFilters = {{.vnet = kVnet1, .ip = ip("10.0.0.6"), .protocol = 6, .portMin = 8080,
+                            .portMax = 8080, .allowedSources = {ip("10.0.0.5")}}};
+  HostSwitch sw(HostSwitchOptions{.flowCapacity = 1024}, planFor(s));
+  auto fromA = bufferOf(tcp("10.0.0.4", 33000, "10.0.0.6", 8080));
+  CHECK(sw.process(1, fromA, kNow) == kNoPort);
+  CHECK(sw.counters().hostDropped(HostDropReason::TrafficRuleDenied) == 1);
+  auto fromB = bufferOf(tcp("10.0.0.5", 33000, "10.0.0.6", 8080));
+  CHECK(sw.process(1, fromB, kNow) == kHostPort);
+  auto otherPort = bufferOf(tcp("10.0.0.4", 33000, "10.0.0.6", 9090));
+  CHECK(sw.process(1, otherPort, kNow) == kHostPort);
+  auto ack = bufferOf(tcp("10.0.0.4", 33000, "10.0.0.6", 8080, azlb::testing::tcpflags::kAck));
+  CHECK(sw.process(1, ack, kNow) == kHostPort);
+  CHECK(sw.counters().hostDropped(HostDropReason::TrafficRuleDenied) == 1);
+}

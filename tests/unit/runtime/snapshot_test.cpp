@@ -207,3 +207,25 @@ TEST_CASE("wrongly typed fields come back as errors, never exceptions", "[runtim
   expectRejected([](json& j) { j["host"]["vnetNamespaces"] = json::array({json::object()}); },
                  "malformed JSON");
 }
+
+TEST_CASE("traffic filters survive a JSON round trip; a bad protocol is refused by name", "[runtime][snapshot]") {
+  Snapshot s;
+  s.host.trafficFilters = {{.vnet = "/subscriptions/x/vnet1", .ip = ip("10.0.1.4"), .protocol = 17,
+                            .portMin = 20000, .portMax = 20010,
+                            .allowedSources = {ip("10.0.0.4"), ip("10.0.0.5")}}};
+  auto back = snapshotFromJson(toJson(s));
+  REQUIRE(back);
+  REQUIRE(back->host.trafficFilters.size() == 1);
+  const auto& f = back->host.trafficFilters[0];
+  CHECK(f.vnet == "/subscriptions/x/vnet1");
+  CHECK(f.ip == ip("10.0.1.4"));
+  CHECK(f.protocol == 17);
+  CHECK(f.portMin == 20000);
+  CHECK(f.portMax == 20010);
+  CHECK(f.allowedSources == std::vector<Ipv4Address>{ip("10.0.0.4"), ip("10.0.0.5")});
+  json j = toJson(s);
+  j["host"]["trafficFilters"][0]["protocol"] = 1;
+  auto bad = snapshotFromJson(j);
+  REQUIRE_FALSE(bad);
+  CHECK(bad.error().message().find("trafficFilter 10.0.1.4 protocol") != std::string::npos);
+}
