@@ -209,6 +209,18 @@ void addHostAgent(CLI::App& app, runtime::HostAgentProcessOptions& o) {
       "cleanly.");
 }
 
+void addRoleHost(CLI::App& app, guestagent::RoleHostOptions& o) {
+  app.add_option("--config", o.config, "the instance's configuration (written by the manager)")
+      ->type_name("FILE")
+      ->required();
+  app.footer(
+      "Runs the guest agent of one cloud-service role instance in the current network namespace "
+      "(the manager\n"
+      "starts it in the instance's VM namespace): start-up tasks, the entry point (restarted when "
+      "it exits),\n"
+      "and the status / discovery interface on port 32526. SIGTERM stops it and its programs.");
+}
+
 void addStatus(CLI::App& app, StatusFlags& f) {
   addInstance(app, f.instance, "the azlb instance");
   app.add_flag("--json", f.json, "print status.json as it is");
@@ -260,6 +272,10 @@ std::map<const CLI::App*, Command> build(CLI::App& app, CommandLine& line) {
                     "run one host agent of the data plane (started by the manager in its netns)",
                     Command::HostAgent),
                line.hostAgent);
+  addRoleHost(*add("role-host",
+                   "run the guest agent of a cloud-service role instance (started by the manager)",
+                   Command::RoleHost),
+              line.roleHost);
   addStatus(*add("status",
                  "print the data plane: tiers, addresses, processes, rules, which VM sits where",
                  Command::Status),

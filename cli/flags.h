@@ -10,11 +10,24 @@
 #include <vector>
 
 #include "common/log.h"
+#include "emulator/guestagent/role_host.h"
 #include "emulator/runtime/processes.h"
 
 namespace azlb::cli {
 
-enum class Command { Help, Version, Serve, Env, AzLogin, Mux, HostAgent, Status, Exec, Cleanup };
+enum class Command {
+  Help,
+  Version,
+  Serve,
+  Env,
+  AzLogin,
+  Mux,
+  HostAgent,
+  RoleHost,
+  Status,
+  Exec,
+  Cleanup
+};
 
 /// `azlb serve`; defaults as README's `azlb serve` table gives them.
 struct ServeFlags {
@@ -74,6 +87,7 @@ struct CommandLine {
   ClientFlags client;  ///< env, az-login
   runtime::MuxProcessOptions mux;
   runtime::HostAgentProcessOptions hostAgent;
+  guestagent::RoleHostOptions roleHost;
   StatusFlags status;
   ExecFlags exec;
   CleanupFlags cleanup;

@@ -28,6 +28,8 @@ int main(int argc, char** argv) {
       return azlb::runtime::runMux(line.mux);
     case Command::HostAgent:
       return azlb::runtime::runHostAgent(line.hostAgent);
+    case Command::RoleHost:
+      return azlb::guestagent::runRoleHost(line.roleHost);
     case Command::Status:
       return azlb::cli::runStatus(line.status);
     case Command::Exec:

@@ -98,6 +98,9 @@ class ChangeListener {
   /// `ruleId` as the service renders it; null when the data plane has no such rule (none built,
   /// or the rule has no probe). Called without the service's lock held.
   virtual json ruleHealth(const std::string& /*ruleId*/) const { return nullptr; }
+  /// Cloud-service role instances as the data plane runs them: {"<lower-case role instance id>":
+  /// {"ip", "status": "Ready|Busy|Starting|Stopping|Unknown", "reason"}}; null: no data plane.
+  virtual json roleInstances() const { return nullptr; }
 };
 
 class Service {

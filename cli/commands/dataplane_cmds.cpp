@@ -32,6 +32,17 @@ std::optional<json> readStatus(const std::string& instance) {
   return j;
 }
 
+/// Cloud-service role instances: status (Ready, Busy, Starting, Stopping) and why.
+void printRoleInstances(const json& st) {
+  for (const auto& r : st.value("roleInstances", json::array())) {
+    const std::string reason = r.value("reason", "");
+    std::printf("  instance   %-16s %-15s %-8s service %s%s\n", r.value("name", "").c_str(),
+                r.value("ip", "").c_str(), r.value("status", "").c_str(),
+                r.value("service", "").c_str(),
+                reason.empty() ? "" : ("  (" + reason + ")").c_str());
+  }
+}
+
 }  // namespace
 
 int runStatus(const StatusFlags& flags) {
@@ -94,6 +105,7 @@ int runStatus(const StatusFlags& flags) {
                 vm.value("host", 0U), vm.value("namespace", "").c_str(),
                 vm.value("underlay", "").c_str());
   }
+  printRoleInstances(*st);
   for (const auto& p : st->value("probes", json::array())) {
     std::string detail = p.value("detail", "");
     std::printf("  probe      %-15s %-4s %s%s  %s\n", p.value("ip", "").c_str(),

@@ -2,6 +2,7 @@
 
 #include <utility>
 
+#include "emulator/controller/passes/cloud_services.h"
 #include "emulator/controller/passes/forwarding.h"
 #include "emulator/controller/passes/inventory.h"
 #include "emulator/controller/passes/placement.h"
@@ -28,19 +29,23 @@ std::string hostNamespace(const PlanOptions& o, std::uint32_t j) {
 // passes/ with its own output struct and one line here, not a longer existing pass.
 Plan compile(const Inputs& in, const PlanOptions& o, const Assignments& previous,
              std::uint64_t version) {
-  const model::Resources resources = model::parseResources(in.virtualNetworks, in.networkInterfaces,
-                                                           in.loadBalancers, in.publicIpAddresses);
+  model::Resources resources =
+      model::parseResources(in.virtualNetworks, in.networkInterfaces, in.loadBalancers,
+                            in.publicIpAddresses, in.cloudServices);
+  passes::CloudServices services = passes::cloudServices(resources);  // lowers into `resources`
   const passes::Inventory inventory = passes::inventory(resources);
   passes::Placement placed = passes::placement(inventory, o, previous);
   passes::Fabric fabric = passes::topology(placed.vms, o);
   passes::Forwarding forwarding =
       passes::forwarding(resources, inventory, placed.vms, in.probeUp, o);
-  passes::Snapshots snapshots = passes::snapshots(forwarding, fabric, placed.vms, o, version);
+  passes::Snapshots snapshots =
+      passes::snapshots(forwarding, fabric, placed.vms, o, version, services.filters);
 
   Plan plan;
   // A resource that does not parse is reported under its own id, like a load balancer whose data
   // plane cannot be built: the manager fails the operation that changed it.
   plan.loadBalancerErrors = resources.errors;
+  for (auto& [id, why] : services.errors) plan.loadBalancerErrors[id] = why;
   for (auto& [id, why] : inventory.errors) plan.loadBalancerErrors[id] = why;
   for (auto& [id, why] : forwarding.errors) plan.loadBalancerErrors[id] = std::move(why);
   plan.topology = std::move(fabric.topology);
@@ -54,6 +59,10 @@ Plan compile(const Inputs& in, const PlanOptions& o, const Assignments& previous
   plan.ruleHealth = std::move(forwarding.ruleHealth);
   plan.assignments = std::move(placed.assignments);
   plan.vms = std::move(placed.vms);
+  for (auto& inst : services.instances)
+    for (const auto& vm : plan.vms)
+      if (vm.id == inst.id) inst.ns = vm.ns;
+  plan.roleInstances = std::move(services.instances);
   return plan;
 }
 

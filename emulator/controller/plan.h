@@ -2,7 +2,8 @@
 // become a data-plane plan — which VMs exist and where they sit, the namespaces, links, addresses
 // and routes that carry traffic, and the snapshot each MUX and host agent forwards with.
 // Pure: no syscalls. compile() parses the inputs once into azlb::model and runs the passes in
-// passes/ (inventory -> placement -> topology -> forwarding -> snapshots); see plan.cpp.
+// passes/ (cloud services -> inventory -> placement -> topology -> forwarding -> snapshots);
+// see plan.cpp.
 #pragma once
 
 #include <nlohmann/json.hpp>
@@ -13,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "emulator/cloudservice/definition.h"
 #include "emulator/runtime/snapshot.h"
 #include "netns/naming.h"
 #include "netns/topology.h"
@@ -27,6 +29,8 @@ struct Inputs {
   std::vector<json> networkInterfaces;
   std::vector<json> loadBalancers;
   std::vector<json> publicIpAddresses;
+  /// Microsoft.Compute/cloudServices as the manager reads them (with properties.azlb).
+  std::vector<json> cloudServices;
   /// Health reported by the host agents: probe key (see ProbePlan) -> in rotation. A key not
   /// here has no result yet and counts as down (Azure sends no new flows before a probe passes).
   std::map<std::string, bool> probeUp;
@@ -104,6 +108,25 @@ struct VmPlan {
   std::string mac;          // its eth0's Ethernet address: 02:00 + its PA (unique, stable)
 };
 
+/// One cloud-service role instance: a VM (vmId = its id) whose namespace runs `azlb role-host`,
+/// azlb's guest agent, with what it needs to run the role's code and answer RoleEnvironment.
+struct RoleInstancePlan {
+  std::string id;  // <cloud service id>/roleInstances/<Role>_IN_<i>: also its VM's id
+  std::string service, serviceId, slot;
+  std::string role;
+  std::string name;  // "FERole_IN_0"
+  int index = 0;
+  std::string ip;
+  std::string ns;       // its VM's namespace (from placement)
+  std::string roleDir;  // <appRoot>/<Role>: the working directory of its programs
+  std::string entryPoint;
+  bool setReadyOnProcessStart = false;
+  std::vector<cloudservice::StartupTask> startupTasks;
+  std::vector<std::pair<std::string, std::string>> environment;  // the AZLB_* variables first
+  std::vector<std::string> notRun;  // Windows-only parts, reported by the agent
+  json roleEnvironment;             // the discovery document
+};
+
 /// Stable numbers handed from one plan to the next, so adding a VM never renumbers another.
 struct Assignments {
   std::map<std::string, std::uint32_t> vmIndex;    // vm id -> index
@@ -116,6 +139,7 @@ struct Plan {
   std::vector<runtime::Snapshot> muxSnapshots;   // [i] for MUX i
   std::vector<runtime::Snapshot> hostSnapshots;  // [j] for host j
   std::vector<VmPlan> vms;
+  std::vector<RoleInstancePlan> roleInstances;  // every cloud-service instance, in service order
   /// lb id -> why its data plane is not built; also any input resource (VNet, NIC, public IP,
   /// load balancer) that does not parse, under its own id, with the property at fault.
   std::map<std::string, std::string> loadBalancerErrors;

@@ -1,5 +1,8 @@
 #include "emulator/manager/manager.h"
 
+#include "common/strings.h"
+
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -82,6 +85,27 @@ void Manager::loop() {
   }
 }
 
+json Manager::roleInstances() const {
+  std::lock_guard lk(roleMu_);
+  json out = json::object();
+  for (const auto& r : roleInstances_)
+    out[toLower(r.id)] = {{"ip", r.ip}, {"status", r.status}, {"reason", r.reason}};
+  return out;
+}
+
+bool Manager::refreshRoleInstances() {
+  auto now = supervisor_.roleHosts();
+  std::lock_guard lk(roleMu_);
+  const bool changed = now.size() != roleInstances_.size() ||
+                       !std::equal(now.begin(), now.end(), roleInstances_.begin(),
+                                   [](const RoleHostStatus& a, const RoleHostStatus& b) {
+                                     return a.id == b.id && a.status == b.status &&
+                                            a.reason == b.reason && a.pid == b.pid;
+                                   });
+  roleInstances_ = std::move(now);
+  return changed;
+}
+
 void Manager::step(std::vector<Change> changes, bool dirty) {
   // Supervision: a dead process needs a reconcile (which restarts it); a restarted MUX rejoins
   // the ECMP route once it has the current snapshot.
@@ -95,6 +119,7 @@ void Manager::step(std::vector<Change> changes, bool dirty) {
     }
     if (reporter_.differsFrom(*reconciler_.plan())) reconcileNow = true;
   }
+  if (refreshRoleInstances()) writeStatus();
   if (!reconcileNow && !muxesBack) return;
   // After a failure, wait out the backoff, unless ARM changes wait: their operations complete now.
   if (!reconciler_.mayRun(!changes.empty())) return;
@@ -106,6 +131,7 @@ void Manager::step(std::vector<Change> changes, bool dirty) {
     std::fprintf(stderr, "azlb manager: %s (retrying in %lld ms)\n", ok.error().message().c_str(),
                  static_cast<long long>(reconciler_.retryStatus().delay.count()));
   }
+  refreshRoleInstances();
   writeStatus();
   reconciler_.completeOperations(changes);
 }
@@ -116,6 +142,7 @@ void Manager::writeStatus() {
                   .options = &opts_.plan,
                   .muxesDown = supervisor_.muxesDown(),
                   .processes = supervisor_.processes(),
+                  .roleInstances = supervisor_.roleHosts(),
                   .retry = reconciler_.retryStatus(),
                   .now = std::chrono::steady_clock::now()};
   writeStatusFile(opts_.runDir, reporter_.statusJson(in));

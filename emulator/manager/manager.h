@@ -74,6 +74,9 @@ class Manager : public armservice::ChangeListener {
   nlohmann::json ruleHealth(const std::string& ruleId) const override {
     return reporter_.ruleHealth(ruleId);
   }
+  /// {"<lower role instance id>": {"ip", "status", "reason"}}: the cloud-service role instances'
+  /// guest agents as last seen (ChangeListener::roleInstances). Any thread.
+  nlohmann::json roleInstances() const override;
   /// Stops the thread. With teardown, also ends the processes and removes every namespace.
   void stop(bool teardown);
 
@@ -82,6 +85,8 @@ class Manager : public armservice::ChangeListener {
   /// One pass of the loop with the changes taken from the queue.
   void step(std::vector<Change> changes, bool dirty);
   void writeStatus();
+  /// Reads the role hosts' status files; true when one changed since the last call.
+  bool refreshRoleInstances();
 
   ManagerOptions opts_;
   ServiceResourceSource source_;
@@ -94,6 +99,8 @@ class Manager : public armservice::ChangeListener {
   std::vector<Change> pending_;
   bool dirty_ = true, stopping_ = false;
   std::thread thread_;
+  mutable std::mutex roleMu_;
+  std::vector<RoleHostStatus> roleInstances_;  // guarded by roleMu_
 };
 
 }  // namespace azlb::manager

@@ -26,6 +26,7 @@ Result<void> Reconciler::reconcile(const ObservedState& observed) {
   in.networkInterfaces = source_.listByType("Microsoft.Network/networkInterfaces");
   in.loadBalancers = source_.listByType("Microsoft.Network/loadBalancers");
   in.publicIpAddresses = source_.listByType("Microsoft.Network/publicIPAddresses");
+  in.cloudServices = source_.listByType("Microsoft.Compute/cloudServices");
   auto options = options_;
   options.muxesDown = observed.muxesDown;
   auto plan = controller::compile(in, options, assignments_, ++version_);
@@ -53,7 +54,8 @@ void Reconciler::completeOperations(const std::vector<Change>& changes) {
     } else {
       for (const auto& id : change.resourceIds)
         for (const auto& [lb, why] : loadBalancerErrors_)
-          if (armapi::iequals(id, lb))
+          // A cloud service's own load balancer is reported under <service id>/loadBalancers/..
+          if (armapi::iequals(id, lb) || armapi::istartsWith(lb, id + "/"))
             failure =
                 OperationFailure{400, "azlb could not build the data plane of " + lb + ": " + why};
     }

@@ -175,6 +175,19 @@ json Reporter::statusJson(const StatusInputs& in) const {
                      {"socket", p.socket},
                      {"log", p.log},
                      {"snapshot", p.ackedVersion}});
+  json instances = json::array();
+  for (const auto& r : in.roleInstances)
+    instances.push_back({{"id", r.id},
+                         {"service", r.service},
+                         {"name", r.name},
+                         {"role", r.role},
+                         {"ip", r.ip},
+                         {"namespace", r.ns},
+                         {"status", r.status},
+                         {"reason", r.reason},
+                         {"pid", r.pid},
+                         {"restarts", r.restarts},
+                         {"log", r.log}});
   json rules = json::array();
   if (!plan.muxSnapshots.empty())
     for (const auto& r : plan.muxSnapshots[0].forwarding.rules)
@@ -194,6 +207,7 @@ json Reporter::statusJson(const StatusInputs& in) const {
           {"idleTimeoutScale", options.idleTimeoutScale},
           {"probes", probeStatus()["probes"]},
           {"vms", vms},
+          {"roleInstances", instances},
           {"reconcile", retryJson(in.retry, in.now)}};
 }
 

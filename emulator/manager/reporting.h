@@ -29,6 +29,7 @@ struct StatusInputs {
   const controller::PlanOptions* options = nullptr;
   std::set<std::uint32_t> muxesDown;
   std::vector<ProcessStatus> processes;
+  std::vector<RoleHostStatus> roleInstances;
   RetryStatus retry;
   Backoff::TimePoint now{};  // steady time the retry's nextRetry is relative to
 };

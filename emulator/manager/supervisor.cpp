@@ -1,7 +1,5 @@
 #include "emulator/manager/supervisor.h"
 
-#include <fcntl.h>
-#include <sched.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -13,6 +11,7 @@
 #include <fstream>
 #include <thread>
 
+#include "emulator/manager/spawn.h"
 #include "emulator/runtime/control_client.h"
 
 namespace azlb::manager {
@@ -28,7 +27,8 @@ std::string readFile(const std::string& path) {
 
 }  // namespace
 
-Supervisor::Supervisor(SupervisorOptions options) : opts_(std::move(options)) {}
+Supervisor::Supervisor(SupervisorOptions options)
+    : opts_(std::move(options)), roleHosts_(opts_.runDir, opts_.binary) {}
 
 Supervisor::Proc Supervisor::makeProc(const std::string& kind, std::uint32_t index) const {
   const auto& o = opts_.plan;
@@ -85,6 +85,7 @@ bool Supervisor::alive(Proc& p) {
 }
 
 bool Supervisor::checkProcesses() {
+  roleHosts_.check();
   bool down = false;
   for (auto& p : procs_)
     if (!alive(p)) {
@@ -106,35 +107,11 @@ bool Supervisor::readmitMuxes(std::uint64_t version) {
 }
 
 Result<void> Supervisor::spawn(Proc& p) {
-  // Everything the child needs is prepared before fork: after it only async-signal-safe calls.
-  const std::string nsPath = "/run/netns/" + p.status.ns;
-  std::vector<char*> argv;
-  for (auto& a : p.args) argv.push_back(a.data());
-  argv.push_back(nullptr);
-  pid_t pid = fork();
-  if (pid < 0) return fail("fork for " + p.status.kind, errno);
-  if (pid == 0) {
-    setsid();
-    sigset_t none;
-    sigemptyset(&none);
-    sigprocmask(SIG_SETMASK, &none, nullptr);
-    signal(SIGPIPE, SIG_DFL);
-    int nsfd = open(nsPath.c_str(), O_RDONLY | O_CLOEXEC);
-    if (nsfd < 0 || setns(nsfd, CLONE_NEWNET) != 0) _exit(126);
-    int log = open(p.status.log.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    int null = open("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (null >= 0) dup2(null, 0);
-    if (log >= 0) {
-      dup2(log, 1);
-      dup2(log, 2);
-    }
-    closefrom(3);
-    execv(argv[0], argv.data());
-    _exit(127);
-  }
-  p.pid = pid;
+  auto pid = spawnInNamespace(p.status.ns, p.args, p.status.log);
+  if (!pid) return fail(p.status.kind + ": " + pid.error().message());
+  p.pid = *pid;
   p.status.ackedVersion = 0;
-  std::ofstream(p.pidFile) << pid << "\n";
+  std::ofstream(p.pidFile) << *pid << "\n";
   return {};
 }
 
@@ -169,7 +146,7 @@ Result<void> Supervisor::pushSnapshots(const controller::Plan& plan) {
                                               : plan.hostSnapshots[p.status.index];
     if (auto ok = push(p, snap); !ok) return ok;
   }
-  return {};
+  return roleHosts_.apply(plan.roleInstances);
 }
 
 std::vector<runtime::ProbeReport> Supervisor::pollProbes() {
@@ -195,6 +172,7 @@ std::vector<ProcessStatus> Supervisor::processes() const {
 }
 
 void Supervisor::stopAll() {
+  roleHosts_.stopAll();
   for (auto& p : procs_) {
     pid_t pid = p.pid < 0 ? -p.pid : p.pid;
     if (pid > 0) kill(pid, SIGTERM);

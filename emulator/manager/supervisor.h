@@ -1,4 +1,5 @@
-// SUPERVISION: keeps one `azlb mux` per MUX namespace and one `azlb host-agent` per host running.
+// SUPERVISION: keeps one `azlb mux` per MUX namespace and one `azlb host-agent` per host running
+// (and, through role_hosts.h, one `azlb role-host` per cloud-service role instance).
 // It starts them (each its own session, inside its namespace, logging to the run dir), adopts the
 // ones a previous manager started (they keep forwarding across a manager restart), notices the
 // dead, restarts them when snapshots are pushed, and tracks which MUXes are out of the router's
@@ -15,6 +16,7 @@
 
 #include "emulator/controller/plan.h"
 #include "emulator/manager/reconciler.h"
+#include "emulator/manager/role_hosts.h"
 #include "emulator/runtime/control_protocol.h"
 
 namespace azlb::manager {
@@ -59,7 +61,10 @@ class Supervisor : public SnapshotSink {
   /// Probe results from every running host agent that answers within 500 ms.
   std::vector<runtime::ProbeReport> pollProbes();
   std::vector<ProcessStatus> processes() const;
-  /// SIGTERM to every process, SIGKILL after 3 s, and their pid files removed.
+  /// The cloud-service role instances' guest agents (started by pushSnapshots, once their VM
+  /// namespaces exist; restarted by checkProcesses when they die).
+  std::vector<RoleHostStatus> roleHosts() const { return roleHosts_.statuses(); }
+  /// SIGTERM to every process (role hosts first), SIGKILL after 3 s, and their pid files removed.
   void stopAll();
 
  private:
@@ -77,6 +82,7 @@ class Supervisor : public SnapshotSink {
   SupervisorOptions opts_;
   std::vector<Proc> procs_;
   std::set<std::uint32_t> muxesDown_;
+  RoleHosts roleHosts_;
 };
 
 }  // namespace azlb::manager

@@ -74,6 +74,9 @@ struct LoadBalancingRule {
   int idleTimeoutInMinutes = 4;
   bool enableFloatingIp = false;
   bool enableTcpReset = false;
+  /// Not ARM: pools whose members keep the flows they already have but get no new ones (a cloud
+  /// service's former deployment after a VIP swap). Set by the cloud services pass only.
+  std::vector<std::string> drainingPoolIds;
 };
 
 struct InboundNatRule {

@@ -7,6 +7,8 @@
 #include <utility>
 
 #include "common/strings.h"
+#include "emulator/cloudservice/parse.h"
+#include "emulator/cloudservice/validate.h"
 
 namespace azlb::model {
 
@@ -316,10 +318,57 @@ Result<LoadBalancer> parseLoadBalancer(const json& resource) {
   });
 }
 
+namespace {
+
+/// The cscfg the service runs with: its `configuration` (or one instance per role), with
+/// roleProfile's sku.capacity overriding a role's instance count.
+cloudservice::ServiceConfiguration configurationOf(const Node& p,
+                                                   const cloudservice::ServiceDefinition& def) {
+  std::string text = p.str("configuration");
+  if (text.empty()) text = cloudservice::defaultConfiguration(def);
+  auto cfg = cloudservice::parseServiceConfiguration(text, "configuration");
+  if (!cfg) p.bad("configuration", "does not parse: " + cfg.error().message());
+  for (const Node& role : p.object("roleProfile").array("roles")) {
+    const std::optional<int> capacity = role.object("sku").optInteger("capacity");
+    if (!capacity) continue;
+    for (auto& r : cfg->roles)
+      if (iequals(r.name, role.str("name"))) r.instances = *capacity;
+  }
+  return std::move(*cfg);
+}
+
+}  // namespace
+
+Result<CloudService> parseCloudService(const json& resource) {
+  return parseRoot<CloudService>(resource, [](const Node& n) {
+    const Node p = n.properties();
+    const Node azlb = p.object("azlb");
+    CloudService cs;
+    cs.id = n.str("id");
+    cs.name = n.str("name");
+    cs.slot = azlb.str("slot", "Production");
+    cs.appRoot = azlb.str("appRoot");
+    cs.swappableCloudServiceId = p.ref("swappableCloudService");
+    for (const Node& lbc : p.object("networkProfile").array("loadBalancerConfigurations"))
+      for (const Node& fe : lbc.properties().array("frontendIpConfigurations"))
+        if (auto pip = fe.properties().optRef("publicIPAddress"))
+          cs.publicIpAddressIds.push_back(*pip);
+    auto def = cloudservice::parseServiceDefinition(azlb.str("serviceDefinition"),
+                                                    azlb.str("definitionFile", "csdef"));
+    if (!def) azlb.bad("serviceDefinition", "does not parse: " + def.error().message());
+    auto cfg = configurationOf(p, *def);
+    auto deployed = cloudservice::deploy(std::move(*def), std::move(cfg));
+    if (!deployed) p.bad("configuration", "is not valid: " + deployed.error().message());
+    cs.deployment = std::move(*deployed);
+    return cs;
+  });
+}
+
 Resources parseResources(const std::vector<json>& virtualNetworks,
                          const std::vector<json>& networkInterfaces,
                          const std::vector<json>& loadBalancers,
-                         const std::vector<json>& publicIpAddresses) {
+                         const std::vector<json>& publicIpAddresses,
+                         const std::vector<json>& cloudServices) {
   Resources out;
   auto collect = [&out](const std::vector<json>& in, auto parse, auto& into) {
     for (const auto& j : in) {
@@ -337,6 +386,7 @@ Resources parseResources(const std::vector<json>& virtualNetworks,
   collect(networkInterfaces, parseNetworkInterface, out.networkInterfaces);
   collect(loadBalancers, parseLoadBalancer, out.loadBalancers);
   collect(publicIpAddresses, parsePublicIpAddress, out.publicIpAddresses);
+  collect(cloudServices, parseCloudService, out.cloudServices);
   return out;
 }
 

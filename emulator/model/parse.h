@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "emulator/model/cloud_service.h"
 #include "emulator/model/health.h"
 #include "emulator/model/load_balancer.h"
 #include "emulator/model/network.h"
@@ -23,6 +24,10 @@ Result<VirtualNetwork> parseVirtualNetwork(const nlohmann::json& resource);
 Result<NetworkInterface> parseNetworkInterface(const nlohmann::json& resource);
 Result<PublicIpAddress> parsePublicIpAddress(const nlohmann::json& resource);
 Result<LoadBalancer> parseLoadBalancer(const nlohmann::json& resource);
+/// A Microsoft.Compute/cloudServices resource as the manager reads it (with properties.azlb:
+/// serviceDefinition text, definitionFile, appRoot, slot): csdef and cscfg parsed and validated,
+/// roleProfile capacities overriding the cscfg's instance counts.
+Result<CloudService> parseCloudService(const nlohmann::json& resource);
 
 /// Every resource the data plane reads. A resource that does not parse is left out and its
 /// error kept in `errors` (resource id as stored -> message), so one bad resource never hides
@@ -32,13 +37,15 @@ struct Resources {
   std::vector<NetworkInterface> networkInterfaces;
   std::vector<LoadBalancer> loadBalancers;
   std::vector<PublicIpAddress> publicIpAddresses;
+  std::vector<CloudService> cloudServices;
   std::map<std::string, std::string> errors;
 };
 
 Resources parseResources(const std::vector<nlohmann::json>& virtualNetworks,
                          const std::vector<nlohmann::json>& networkInterfaces,
                          const std::vector<nlohmann::json>& loadBalancers,
-                         const std::vector<nlohmann::json>& publicIpAddresses);
+                         const std::vector<nlohmann::json>& publicIpAddresses,
+                         const std::vector<nlohmann::json>& cloudServices = {});
 
 /// {"up", "down", "loadBalancerBackendAddresses": [{"ipAddress",
 /// "networkInterfaceIPConfigurationId" (when set), "state", "reason"}]}, as Azure answers.

@@ -179,6 +179,13 @@ void loadBalancingRules(const Balancer& b, Context& c, std::vector<dataplane::Ru
       RuleHealthPlan health = probeRule(r, *probe->second, b, c);
       if (!r.backends.empty()) healthOfRules.push_back(std::move(health));
     }
+    // Draining members: in the rule (their established flows stay) but never chosen anew.
+    for (const auto& poolId : rule.drainingPoolIds)
+      if (auto m = b.members.find(toLower(poolId)); m != b.members.end())
+        for (auto be : m->second) {
+          be.healthy = false;
+          r.backends.push_back(std::move(be));
+        }
     if (!r.backends.empty()) rules.push_back(std::move(r));
   }
 }

@@ -5,7 +5,8 @@
 namespace azlb::controller::passes {
 
 Snapshots snapshots(const Forwarding& fwd, const Fabric& fabric, const std::vector<VmPlan>& vms,
-                    const PlanOptions& o, std::uint64_t version) {
+                    const PlanOptions& o, std::uint64_t version,
+                    const std::vector<runtime::TrafficFilter>& trafficFilters) {
   runtime::Snapshot base;
   base.version = version;
   base.forwarding.version = version;
@@ -27,6 +28,7 @@ Snapshots snapshots(const Forwarding& fwd, const Fabric& fabric, const std::vect
     for (const auto& [ns, hv] : fabric.hostVnets)
       if (hv.first == j) s.host.vnetNamespaces.push_back({ns, hv.second, "tun0"});
     if (auto e = fwd.probeEntries.find(j); e != fwd.probeEntries.end()) s.host.probes = e->second;
+    s.host.trafficFilters = trafficFilters;
     out.host.push_back(std::move(s));
   }
   return out;

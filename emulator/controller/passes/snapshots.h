@@ -1,6 +1,7 @@
 // Last step, snapshots: the earlier passes' output as what each process forwards with. Every MUX
 // and host agent gets the same rules, MUX underlays and VM table; a host agent's snapshot adds its
-// own part (its underlay range, its (host, VNet) namespaces, the probes of its VMs). Pure.
+// own part (its underlay range, its (host, VNet) namespaces, the probes of its VMs, the traffic
+// filters it enforces for its VMs' new flows). Pure.
 #pragma once
 
 #include <cstdint>
@@ -19,6 +20,7 @@ struct Snapshots {
 
 Snapshots snapshots(const Forwarding& forwarding, const Fabric& fabric,
                     const std::vector<VmPlan>& vms, const PlanOptions& options,
-                    std::uint64_t version);
+                    std::uint64_t version,
+                    const std::vector<runtime::TrafficFilter>& trafficFilters = {});
 
 }  // namespace azlb::controller::passes

@@ -1,0 +1,187 @@
+// Issue 11 end to end: the brief's ProbeTenant (samples/cloud-services/ProbeTenant, FERole x3,
+// BERole x2, the sample's Python role programs) created through Microsoft.Compute/cloudServices
+// on a real `azlb serve` runs on the real data path: input endpoints spread over the instances
+// at exactly the csdef ports, the custom probe and the guest agent's Ready/Busy decide rotation,
+// instance input endpoints reach one instance each, internal endpoints answer inside the service
+// only. --probe-time-scale 0.2: the csdef's 5 s interval becomes 1 s.
+#include <algorithm>
+#include <map>
+#include <set>
+
+#include "emulator/cloudservice/guest_agent.h"
+#include "tests/netns/lb_support.h"
+
+using namespace azlb::lbtest;
+
+namespace {
+
+const ServeInstance kWhere{"cst", "198.18.249.0/24", "100.124.0.0/16", {"--probe-time-scale", "0.2"}};
+const std::string kGroup = kSub + "/resourceGroups/cs";
+const std::string kService = kGroup + "/providers/Microsoft.Compute/cloudServices/ProbeTenant";
+const std::string kPip = kGroup + "/providers/Microsoft.Network/publicIPAddresses/ProbeTenant-vip";
+const std::string kSample = std::string(AZLB_SOURCE_DIR) + "/samples/cloud-services/ProbeTenant";
+
+std::string readText(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+int putVersion(const Serve& serve, const std::string& path, const json& body, const char* version) {
+  auto r = serve.client()->Put((path + "?api-version=" + version).c_str(), body.dump(), "application/json");
+  if (r && r->status >= 300) UNSCOPED_INFO(r->body);
+  return r ? r->status : 0;
+}
+
+json cloudServiceBody() {
+  return {{"location", "westus"},
+          {"properties",
+           {{"packageUrl", kSample},
+            {"configuration", readText(kSample + "/ServiceConfiguration.cscfg")},
+            {"networkProfile",
+             {{"loadBalancerConfigurations",
+               {{{"name", "lb"},
+                 {"properties",
+                  {{"frontendIpConfigurations",
+                    {{{"name", "fe"}, {"properties", {{"publicIPAddress", {{"id", kPip}}}}}}}}}}}}}}}}}};
+}
+
+/// The role instances in status.json by name.
+std::map<std::string, json> instances(const Serve& serve) {
+  std::map<std::string, json> out;
+  for (const auto& r : serve.status().value("roleInstances", json::array())) out[r["name"]] = r;
+  return out;
+}
+
+bool allReady(const Serve& serve, std::size_t n) {
+  auto all = instances(serve);
+  return all.size() == n && std::all_of(all.begin(), all.end(), [](const auto& kv) {
+           return kv.second.value("status", "") == "Ready";
+         });
+}
+
+/// GET `path` on ip:port over a new connection; the body ("" on failure).
+std::string httpGet(const std::string& ip, int port, const std::string& path = "/") {
+  httplib::Client c(ip, port);
+  c.set_connection_timeout(2, 0);
+  c.set_read_timeout(3, 0);
+  auto r = c.Get(path.c_str());
+  return r && r->status == 200 ? r->body : std::string();
+}
+
+std::map<std::string, int> httpSpread(const std::string& ip, int port, int n) {
+  std::map<std::string, int> hits;
+  for (int i = 0; i < n; ++i) ++hits[httpGet(ip, port)];
+  return hits;
+}
+
+/// httpGet run from inside namespace `ns`.
+std::string httpGetIn(const std::string& ns, const std::string& ip, int port, const std::string& path) {
+  std::string out;
+  std::thread t([&] {
+    int fd = open(("/run/netns/" + ns).c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) return;
+    close(fd);
+    out = httpGet(ip, port, path);
+  });
+  t.join();
+  return out;
+}
+
+/// Sets an instance's status through its guest agent, from inside its namespace.
+void setStatus(const std::string& ns, const json& body) {
+  std::thread t([&] {
+    int fd = open(("/run/netns/" + ns).c_str(), O_RDONLY | O_CLOEXEC);
+    REQUIRE((fd >= 0 && setns(fd, CLONE_NEWNET) == 0));
+    close(fd);
+    httplib::Client c("127.0.0.1", azlb::cloudservice::kGuestAgentPort);
+    auto r = c.Put(azlb::cloudservice::kStatusPath, body.dump(), "application/json");
+    REQUIRE(r);
+    CHECK(r->status == 200);
+  });
+  t.join();
+}
+
+}  // namespace
+
+TEST_CASE("a cloud service runs on the real data path: endpoints, probes, Ready/Busy, instance and internal endpoints",
+          "[cloudservice]") {
+  char tmpl[] = "/tmp/azlb-cstest.XXXXXX";
+  const std::string dir = mkdtemp(tmpl);
+  {
+    Serve serve(dir, kWhere);
+    serve.start();
+    REQUIRE(serve.put(kSub + "/resourcegroups/cs", {{"location", "westus"}}) == 201);
+    REQUIRE(serve.put(kPip, {{"location", "westus"}, {"sku", {{"name", "Standard"}}}}) == 201);
+    const auto t0 = Clock::now();
+    REQUIRE(putVersion(serve, kService, cloudServiceBody(), "2022-09-04") == 201);
+    REQUIRE(waitFor([&] { return allReady(serve, 5); }, std::chrono::seconds(30)));
+    const std::string vip = serve.get(kPip)["properties"].value("ipAddress", "");
+    REQUIRE_FALSE(vip.empty());
+    // Every probed endpoint has its instances in rotation once the probes passed.
+    REQUIRE(waitFor([&] { return httpSpread(vip, 10000, 30).size() == 3; }, std::chrono::seconds(15)));
+    INFO("import to all endpoints answering: " << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count() << " ms");
+    auto all = instances(serve);
+
+    SECTION("input endpoints spread over the FE instances at exactly the csdef ports") {
+      auto http = httpSpread(vip, 10000, 60);
+      CHECK(http.count("") == 0);
+      CHECK(http.size() == 3);
+      CHECK(http.count("FERole_IN_0"));
+      auto tcp = spread(vip, 10001, 60);
+      CHECK(tcp.count("") == 0);
+      CHECK(tcp.size() == 3);
+      std::set<std::string> udp;
+      for (int i = 0; i < 30; ++i) udp.insert(udpAsk(vip, 10002, nullptr, static_cast<std::uint16_t>(42000 + i)));
+      CHECK(udp.count("") == 0);
+      CHECK(udp.size() == 3);
+    }
+
+    SECTION("instance input endpoints reach one instance each; internal endpoints only inside the service") {
+      for (int i = 0; i < 3; ++i) CHECK(httpGet(vip, 10110 + i) == "FERole_IN_" + std::to_string(i));
+      for (int i = 0; i < 2; ++i) CHECK(httpGet(vip, 10210 + i) == "BERole_IN_" + std::to_string(i));
+      CHECK(httpGet(vip, 10113).empty());  // FERole has 3 instances: 10113 is no endpoint
+      // FE instance 0 asks every BE instance's internal endpoints (found through discovery).
+      const std::string fromFe = httpGet(vip, 10110, "/sample/be");
+      CHECK(fromFe.find("BERole_IN_0") != std::string::npos);
+      CHECK(fromFe.find("BERole_IN_1") != std::string::npos);
+      // Inside the service a BE instance answers at its address; from outside (the router's
+      // namespace: never the root one, whose default route leaves the machine) it does not.
+      const std::string beIp = all.at("BERole_IN_0")["ip"];
+      CHECK(httpGetIn(all.at("FERole_IN_2")["namespace"], beIp, 80, "/") == "BERole_IN_0");
+      CHECK(httpGetIn(serve.status()["router"], beIp, 80, "/").empty());
+    }
+
+    SECTION("Probe.aspx answering 503 takes an instance out of HTTP_Probe's rotation; its open connection continues; 200 brings it back") {
+      httplib::Client pinned(vip, 80);  // one keep-alive connection
+      pinned.set_keep_alive(true);
+      std::string owner;
+      for (int i = 0; i < 20 && owner != "FERole_IN_0"; ++i) {
+        pinned.stop();
+        auto r = pinned.Get("/");
+        owner = r ? r->body : "";
+      }
+      REQUIRE(owner == "FERole_IN_0");
+      REQUIRE(httpGet(vip, 10110, "/sample/probe?code=503") != "");
+      REQUIRE(waitFor([&] { return httpSpread(vip, 80, 30).count("FERole_IN_0") == 0; }, std::chrono::seconds(5)));
+      auto again = pinned.Get("/");
+      REQUIRE(again);
+      CHECK(again->body == "FERole_IN_0");  // established flow keeps its instance
+      CHECK(httpSpread(vip, 10000, 30).count("FERole_IN_0") == 1);  // other endpoints unaffected
+      REQUIRE(httpGet(vip, 10110, "/sample/probe?code=200") != "");
+      CHECK(waitFor([&] { return httpSpread(vip, 80, 30).count("FERole_IN_0") == 1; }, std::chrono::seconds(5)));
+    }
+
+    SECTION("a Busy instance leaves the endpoints without a custom probe; ignoreRoleInstanceStatus keeps it") {
+      const std::string ns = all.at("FERole_IN_1")["namespace"];
+      setStatus(ns, {{"status", "busy"}, {"forced", true}});
+      REQUIRE(waitFor([&] { return instances(serve)["FERole_IN_1"].value("status", "") == "Busy"; }, std::chrono::seconds(5)));
+      CHECK(waitFor([&] { return httpSpread(vip, 10000, 30).count("FERole_IN_1") == 0; }, std::chrono::seconds(5)));
+      CHECK(spread(vip, 10001, 60).count("FERole_IN_1") == 1);  // FE_External_Tcp ignores the status
+      setStatus(ns, {{"forced", false}});
+      CHECK(waitFor([&] { return httpSpread(vip, 10000, 30).count("FERole_IN_1") == 1; }, std::chrono::seconds(5)));
+    }
+
+    serve.stop(SIGTERM);
+  }
+  std::filesystem::remove_all(dir);
+}
