@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 # Folders (and single modules) that must stay pure. The snapshot contract lives in runtime/ (the
 # processes' input) but is its own pure target, azlb::runtime_contract, which the controller uses.
-pure=(emulator/dataplane emulator/controller emulator/model emulator/probes/probe_policy.h
+pure=(emulator/dataplane emulator/controller emulator/model emulator/cloudservice emulator/probes/probe_policy.h
   emulator/probes/probe_policy.cpp netns/naming.h netns/naming.cpp netns/topology.h netns/topology.cpp
   netns/address.h netns/address.cpp
   emulator/runtime/snapshot.h emulator/runtime/snapshot.cpp

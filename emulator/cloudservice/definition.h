@@ -79,7 +79,7 @@ struct Role {
   /// Runtime/EntryPoint/ProgramEntryPoint commandLine ("" = none).
   std::string programEntryPoint;
   bool setReadyOnProcessStart = false;
-  std::vector<std::string> settingNames;  // ConfigurationSettings/Setting name= (declared here)
+  std::vector<std::string> settingNames;      // ConfigurationSettings/Setting name= (declared here)
   std::vector<std::string> certificateNames;  // Certificates/Certificate name=
   /// Windows-only parts azlb does not run, each "what (file:line:col)": "Sites",
   /// "NetFxEntryPoint", "Runtime executionContext=elevated", ... Reported, never silently dropped.
@@ -128,7 +128,7 @@ struct RoleConfiguration {
 
 /// cscfg NetworkConfiguration: the VNet (by name) and which subnet each role's instances take.
 struct NetworkConfiguration {
-  std::string virtualNetworkSite;                                 // "" = none
+  std::string virtualNetworkSite;                                // "" = none
   std::vector<std::pair<std::string, std::string>> roleSubnets;  // (roleName, subnet name)
   SourcePos pos;
 };

@@ -12,7 +12,7 @@
 
 namespace azlb::cloudservice {
 
-/// Error (EINVAL) message: "<file>:<line>:<column>: <what>", e.g.
+/// Error message: "<file>:<line>:<column>: <what>", e.g.
 /// "ServiceDefinition.csdef:27:10: malformed XML: ... (near '<InputEndpointname=')".
 Result<ServiceDefinition> parseServiceDefinition(std::string_view xml, const std::string& file);
 Result<ServiceConfiguration> parseServiceConfiguration(std::string_view xml,

@@ -12,7 +12,8 @@
 
 namespace azlb::cloudservice {
 
-/// Without a configuration every role gets 1 instance. Error (EINVAL): the first rule broken.
+/// Without a configuration every role gets 1 instance. Error: the first rule broken,
+/// "file:line:col: Element 'name': what".
 Result<Deployment> deploy(ServiceDefinition definition,
                           std::optional<ServiceConfiguration> configuration);
 

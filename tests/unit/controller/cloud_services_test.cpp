@@ -9,6 +9,7 @@
 #include <set>
 
 #include "emulator/cloudservice/guest_agent.h"
+#include "emulator/controller/passes/cloud_services.h"
 #include "emulator/controller/passes/role_environment.h"
 #include "emulator/controller/plan.h"
 
