@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # e2e: README's own commands, verbatim and in README's order, as a newcomer runs them: every ```sh
 # block that README marks with `<!-- e2e: readme` (the az set-up lines, the complete az session,
-# the real-traffic block), in one shell, against a real `azlb serve` with its data plane (root).
+# the real-traffic block, the cloud-service import), in one shell, against a real `azlb serve` with its data plane (root).
 # What README promises is then checked: az lists the load balancer, the curl loop is answered by
-# vm1, vm2 and vm3. Usage: run_readme.sh <path to azlb>. Exit 77 (skip) without root or az.
+# vm1, vm2 and vm3, the cloud service's by its three FE instances. Usage: run_readme.sh <path to azlb>. Exit 77 (skip) without root or az.
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 # shellcheck source=lib.sh
@@ -29,6 +29,7 @@ azlb_start "$bin" --dataplane on --instance $instance --public-prefix 198.18.237
 # What README's reader has: `azlb` on PATH (scripts/start.sh links it), this server's port and data
 # dir as the defaults `azlb env` reads, this instance as the one `azlb status` and `exec` read.
 mkdir -p "$AZLB_DATA/path" "$AZLB_DATA/cwd"
+ln -s "$(cd "$here/../.." && pwd)/samples" "$AZLB_DATA/cwd/samples"   # README's paths are from the repo root
 ln -s "$bin" "$AZLB_DATA/path/azlb"
 export PATH=$AZLB_DATA/path:$PATH AZLB_DATA_DIR=$AZLB_DATA/data AZLB_INSTANCE=$instance
 printf '%s\n' "$script" >"$AZLB_DATA/readme.sh"
@@ -42,5 +43,9 @@ for vm in vm1 vm2 vm3; do
   grep -Eq "^ *[0-9]+ $vm\$" "$AZLB_DATA/readme.out" || { echo "FAIL: the curl loop got no answer from $vm"; status=1; }
 done
 grep -q '"name": "lb1"' "$AZLB_DATA/readme.out" || { echo "FAIL: az network lb show did not print lb1"; status=1; }
+for inst in FERole_IN_0 FERole_IN_1 FERole_IN_2; do
+  grep -Eq "^ *[0-9]+ $inst\$" "$AZLB_DATA/readme.out" || { echo "FAIL: the cloud service's :10000 loop got no answer from $inst"; status=1; }
+done
+grep -Eq '^FERole_IN_1$' "$AZLB_DATA/readme.out" || { echo "FAIL: VIP:10111 did not reach FERole_IN_1"; status=1; }
 [[ $status == 0 ]] || tail -60 "$AZLB_LOG"
 azlb_finish_dataplane "$bin" $instance $status

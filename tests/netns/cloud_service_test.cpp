@@ -5,10 +5,12 @@
 // instance input endpoints reach one instance each, internal endpoints answer inside the service
 // only. --probe-time-scale 0.2: the csdef's 5 s interval becomes 1 s.
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <set>
 
 #include "emulator/cloudservice/guest_agent.h"
+#include "emulator/cloudservice/ports.h"
 #include "tests/netns/lb_support.h"
 
 using namespace azlb::lbtest;
@@ -32,17 +34,25 @@ int putVersion(const Serve& serve, const std::string& path, const json& body, co
   return r ? r->status : 0;
 }
 
-json cloudServiceBody() {
+json cloudServiceBody(const std::string& pip = kPip, const std::string& configuration = readText(kSample + "/ServiceConfiguration.cscfg")) {
   return {{"location", "westus"},
           {"properties",
            {{"packageUrl", kSample},
-            {"configuration", readText(kSample + "/ServiceConfiguration.cscfg")},
+            {"configuration", configuration},
             {"networkProfile",
              {{"loadBalancerConfigurations",
                {{{"name", "lb"},
                  {"properties",
                   {{"frontendIpConfigurations",
-                    {{{"name", "fe"}, {"properties", {{"publicIPAddress", {{"id", kPip}}}}}}}}}}}}}}}}}};
+                    {{{"name", "fe"}, {"properties", {{"publicIPAddress", {{"id", pip}}}}}}}}}}}}}}}}}};
+}
+
+/// The sample's configuration with every role at one instance (the staging deployment).
+std::string oneInstanceEach() {
+  std::string cfg = readText(kSample + "/ServiceConfiguration.cscfg");
+  for (std::size_t at = cfg.find("count=\""); at != std::string::npos; at = cfg.find("count=\"", at + 1))
+    cfg.replace(at + 7, cfg.find('"', at + 7) - (at + 7), "1");
+  return cfg;
 }
 
 /// The role instances in status.json by name.
@@ -74,17 +84,28 @@ std::map<std::string, int> httpSpread(const std::string& ip, int port, int n) {
   return hits;
 }
 
-/// httpGet run from inside namespace `ns`.
-std::string httpGetIn(const std::string& ns, const std::string& ip, int port, const std::string& path) {
+/// `fn()` run on a thread inside namespace `ns`.
+template <typename Fn>
+std::string runIn(const std::string& ns, Fn fn) {
   std::string out;
   std::thread t([&] {
     int fd = open(("/run/netns/" + ns).c_str(), O_RDONLY | O_CLOEXEC);
     if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) return;
     close(fd);
-    out = httpGet(ip, port, path);
+    out = fn();
   });
   t.join();
   return out;
+}
+
+/// httpGet run from inside namespace `ns`.
+std::string httpGetIn(const std::string& ns, const std::string& ip, int port, const std::string& path) {
+  return runIn(ns, [&] { return httpGet(ip, port, path); });
+}
+
+/// One line asked over a new TCP connection from inside `ns` ("" when refused or dropped).
+std::string askIn(const std::string& ns, const std::string& ip, int port) {
+  return runIn(ns, [&] { return Conn(ip, port).ask(); });
 }
 
 /// Sets an instance's status through its guest agent, from inside its namespace.
@@ -151,6 +172,16 @@ TEST_CASE("a cloud service runs on the real data path: endpoints, probes, Ready/
       CHECK(httpGetIn(serve.status()["router"], beIp, 80, "/").empty());
     }
 
+    SECTION("NetworkTrafficRules: BE_InternalEP_Tcp takes connections from FERole only") {
+      // The sample's rule: OnlyAllowTrafficTo BERole/BE_InternalEP_Tcp WhenSource FromRole FERole.
+      // BE_InternalEP_Tcp has no port in the csdef: the first dynamic port (ports.h).
+      const std::string beIp = all.at("BERole_IN_0")["ip"];
+      const int port = azlb::cloudservice::kFirstDynamicPort;
+      CHECK(askIn(all.at("FERole_IN_1")["namespace"], beIp, port) == "BERole_IN_0");
+      CHECK(askIn(all.at("BERole_IN_1")["namespace"], beIp, port).empty());  // dropped: times out
+      CHECK(httpGetIn(all.at("BERole_IN_1")["namespace"], beIp, 80, "/") == "BERole_IN_0");  // not restricted
+    }
+
     SECTION("Probe.aspx answering 503 takes an instance out of HTTP_Probe's rotation; its open connection continues; 200 brings it back") {
       httplib::Client pinned(vip, 80);  // one keep-alive connection
       pinned.set_keep_alive(true);
@@ -179,6 +210,45 @@ TEST_CASE("a cloud service runs on the real data path: endpoints, probes, Ready/
       CHECK(spread(vip, 10001, 60).count("FERole_IN_1") == 1);  // FE_External_Tcp ignores the status
       setStatus(ns, {{"forced", false}});
       CHECK(waitFor([&] { return httpSpread(vip, 10000, 30).count("FERole_IN_1") == 1; }, std::chrono::seconds(5)));
+    }
+
+    SECTION("VIP swap: established connections stay on their deployment, new ones reach the new production") {
+      const std::string stagingPip = kGroup + "/providers/Microsoft.Network/publicIPAddresses/ProbeTenant-staging-vip";
+      const std::string staging = kService + "-staging";
+      REQUIRE(serve.put(stagingPip, {{"location", "westus"}, {"sku", {{"name", "Standard"}}}}) == 201);
+      json body = cloudServiceBody(stagingPip, oneInstanceEach());
+      body["properties"]["networkProfile"]["swappableCloudService"] = {{"id", kService}};
+      REQUIRE(putVersion(serve, staging, body, "2022-09-04") == 201);
+      REQUIRE(waitFor([&] { return allReady(serve, 7); }, std::chrono::seconds(30)));
+      const std::string stagingVip = serve.get(stagingPip)["properties"].value("ipAddress", "");
+      REQUIRE(waitFor([&] { return httpGet(stagingVip, 10000, "/sample/whoami").rfind("ProbeTenant-staging/", 0) == 0; },
+                      std::chrono::seconds(15)));
+      httplib::Client pinned(vip, 10000);  // one keep-alive connection to production
+      pinned.set_keep_alive(true);
+      auto before = pinned.Get("/sample/whoami");
+      REQUIRE(before);
+      REQUIRE(before->body.rfind("ProbeTenant/", 0) == 0);
+      // New connections to the production VIP while the swap happens: every one is answered.
+      std::atomic<bool> swapping{true};
+      std::atomic<int> failed{0}, answered{0};
+      std::thread load([&] {
+        while (swapping) (httpGet(vip, 10000, "/sample/whoami").empty() ? failed : answered)++;
+      });
+      const int swapStatus = putVersion(serve, staging + "/providers/Microsoft.Network/cloudServiceSlots/swap",
+                                        {{"properties", {{"slotType", "Production"}}}}, "2023-09-01");
+      const bool moved = waitFor([&] { return httpGet(vip, 10000, "/sample/whoami").rfind("ProbeTenant-staging/", 0) == 0; },
+                                 std::chrono::seconds(10));
+      swapping = false;
+      load.join();
+      REQUIRE((swapStatus == 200 || swapStatus == 201 || swapStatus == 202));
+      CHECK(moved);
+      CHECK(failed == 0);
+      CHECK(answered > 0);
+      CHECK(serve.get(kService)["properties"]["networkProfile"]["loadBalancerConfigurations"][0]["properties"]["frontendIpConfigurations"][0]["properties"]["publicIPAddress"]["id"] == stagingPip);
+      auto after = pinned.Get("/sample/whoami");  // the established connection: still the old deployment
+      REQUIRE(after);
+      CHECK(after->body == before->body);
+      CHECK(httpGet(stagingVip, 10000, "/sample/whoami").rfind("ProbeTenant/", 0) == 0);
     }
 
     serve.stop(SIGTERM);
