@@ -24,7 +24,10 @@ constexpr std::array kKnownSegments = {"loadBalancers",
                                        "loadBalancerBackendAddresses",
                                        "operations",
                                        "operationStatuses",
-                                       "locations"};
+                                       "locations",
+                                       "cloudServices",
+                                       "roles",
+                                       "roleInstances"};
 constexpr std::array kKnownNamespaces = {"Microsoft.Network", "Microsoft.Resources",
                                          "Microsoft.Compute"};
 

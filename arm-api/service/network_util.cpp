@@ -36,7 +36,6 @@ const json* findChildById(const Txn& tx, const std::string& id, const char* coll
   return childByName(parent->body, collection, parsed->segments[1].second);
 }
 
-namespace {
 std::optional<std::string> refOf(const json& obj, const char* key) {
   auto it = obj.find(key);
   if (it == obj.end() || !it->is_object()) return std::nullopt;
@@ -56,7 +55,6 @@ const json& itemsOf(const json& body, const char* collection) {
   auto arr = props->find(collection);
   return arr != props->end() && arr->is_array() ? *arr : kEmpty;
 }
-}  // namespace
 
 std::vector<std::string> publicIpUsers(const Txn& tx, const std::string& pipKey) {
   std::vector<std::string> users;
@@ -70,6 +68,18 @@ std::vector<std::string> publicIpUsers(const Txn& tx, const std::string& pipKey)
   };
   scan("microsoft.network/loadbalancers", "frontendIPConfigurations");
   scan("microsoft.network/networkinterfaces", "ipConfigurations");
+  // Cloud services:
+  // networkProfile.loadBalancerConfigurations[].properties.frontendIpConfigurations[].
+  tx.forEachOfType("microsoft.compute/cloudservices", [&](const std::string&, const Resource& r) {
+    const json& profile = propsOf(r.body).value("networkProfile", json::object());
+    for (const auto& lbc : profile.value("loadBalancerConfigurations", json::array()))
+      for (const auto& fe : propsOf(lbc).value("frontendIpConfigurations", json::array())) {
+        auto ref = refOf(propsOf(fe), "publicIPAddress");
+        if (ref && refKey(*ref) == pipKey)
+          users.push_back(r.id + "/loadBalancerConfigurations/" + lbc.value("name", "") +
+                          "/frontendIpConfigurations/" + fe.value("name", ""));
+      }
+  });
   return users;
 }
 

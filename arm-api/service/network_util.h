@@ -17,6 +17,12 @@ namespace azlb::armservice::network {
 using armapi::armFail;
 namespace errors = armapi::errors;
 
+/// obj[key].id when obj[key] is a reference object ({"id": "..."}).
+std::optional<std::string> refOf(const json& obj, const char* key);
+/// item.properties (an empty object when absent).
+const json& propsOf(const json& item);
+/// body.properties[collection] (an empty array when absent).
+const json& itemsOf(const json& body, const char* collection);
 /// Lower-case key of an id as a client wrote it ("/resourcegroups/" or "/resourceGroups/").
 std::string refKey(const std::string& id);
 /// The top-level resource an id (or a child id inside it) points into.
@@ -26,7 +32,8 @@ const json* findChildById(const Txn& tx, const std::string& id, const char* coll
 /// The named item of body.properties[collection] (case-insensitive), or nullptr.
 const json* childByName(const json& body, const char* collection, std::string_view name);
 
-/// Ids of LB frontends and NIC ipConfigurations that use the public IP (by key).
+/// Ids of LB frontends, NIC ipConfigurations and cloud-service frontends that use the public IP
+/// (by key).
 std::vector<std::string> publicIpUsers(const Txn& tx, const std::string& pipKey);
 /// Ids of NIC ipConfigurations and LB frontends in the subnet (by key), with their addresses.
 struct SubnetUser {

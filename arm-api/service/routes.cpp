@@ -20,15 +20,20 @@ constexpr Locking kLocked = Locking::State;
 
 /// Answered before any authentication: readiness, observability, metadata, login.
 const Route kBootstrapRoutes[] = {
-    {"", "azlb/ready", kNone, h::ready},   {"GET", "azlb/probes", kNone, h::probes},
-    {"GET", "metrics", kNone, h::metrics}, {"", "metadata/endpoints", kNone, h::metadataEndpoints},
+    {"", "azlb/ready", kNone, h::ready},
+    {"GET", "azlb/probes", kNone, h::probes},
+    {"GET", "metrics", kNone, h::metrics},
+    {"", "metadata/endpoints", kNone, h::metadataEndpoints},
     {"", "adfs/**", kNone, h::adfsLogin},
+    {"GET", "azlb/cloud-services", kNone, h::cloudServiceSummaries},
+    {"GET", "azlb/cloud-services/{name}", kNone, h::cloudServiceSummaries},
 };
 
 #define AZLB_SUB "subscriptions/{sub}"
 #define AZLB_GROUP AZLB_SUB "/resourceGroups/{group}"
 #define AZLB_DEPLOYMENTS AZLB_GROUP "/providers/Microsoft.Resources/deployments"
 #define AZLB_NETWORK AZLB_GROUP "/providers/Microsoft.Network/{type}"
+#define AZLB_CS AZLB_GROUP "/providers/Microsoft.Compute/cloudServices"
 
 /// Behind the ARM gate. Order matters: the first match wins, so a method-specific entry comes
 /// before the any-method entry of the same pattern that answers 405 (or ARM's error for it).
@@ -47,6 +52,8 @@ const Route kArmRoutes[] = {
     {"", AZLB_SUB "/operationResults/{operation}", kLocked, h::getGroupDeletionResult},
     {"", AZLB_SUB "/resources", kLocked, h::listResources},
     {"", AZLB_GROUP "/resources", kLocked, h::listResources},
+    {"", AZLB_SUB "/providers/Microsoft.Compute/cloudServices", kLocked,
+     h::listCloudServicesInSubscription},
     {"", AZLB_SUB "/providers/{ns}/{type}", kLocked, h::listNetworkInSubscription},
     // Resource groups.
     {"", AZLB_SUB "/resourceGroups", kLocked, h::listGroups},
@@ -69,6 +76,19 @@ const Route kArmRoutes[] = {
     {"PUT", AZLB_DEPLOYMENTS "/{name}", kNone, h::putDeployment},
     {"", AZLB_DEPLOYMENTS "/{name}", kLocked, h::deploymentMethodNotAllowed},
     {"", AZLB_GROUP "/providers/Microsoft.Resources/**", kLocked, h::deploymentsFallback},
+    // Microsoft.Compute/cloudServices, their read-only children and the VIP swap slot.
+    {"", AZLB_CS, kLocked, h::listCloudServices},
+    {"GET", AZLB_CS "/{name}", kLocked, h::getCloudService},
+    {"PUT", AZLB_CS "/{name}", kLocked, h::putCloudService},
+    {"DELETE", AZLB_CS "/{name}", kLocked, h::deleteCloudService},
+    {"", AZLB_CS "/{name}", kLocked, h::cloudServiceMethodNotAllowed},
+    {"", AZLB_CS "/{name}/providers/Microsoft.Network/cloudServiceSlots", kLocked,
+     h::cloudServiceSlots},
+    {"", AZLB_CS "/{name}/providers/Microsoft.Network/cloudServiceSlots/{slot}", kLocked,
+     h::cloudServiceSlots},
+    {"", AZLB_CS "/{name}/{collection}", kNone, h::cloudServiceChildren},
+    {"", AZLB_CS "/{name}/{collection}/{child}", kNone, h::cloudServiceChildren},
+    {"", AZLB_CS "/{name}/{collection}/{child}/{view}", kNone, h::cloudServiceChildren},
     // Microsoft.Network resources, their child collections and actions.
     {"", AZLB_NETWORK, kLocked, h::listNetworkInGroup},
     {"GET", AZLB_NETWORK "/{name}", kLocked, h::getNetworkResource},
@@ -89,6 +109,7 @@ const Route kArmRoutes[] = {
 #undef AZLB_GROUP
 #undef AZLB_DEPLOYMENTS
 #undef AZLB_NETWORK
+#undef AZLB_CS
 
 /// A pattern's literal word against a lower-cased path segment (ASCII case-insensitive; this
 /// runs for every route tried, so no locale calls).

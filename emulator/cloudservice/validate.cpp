@@ -5,6 +5,9 @@
 #include <set>
 #include <stdexcept>
 
+#include "common/strings.h"
+#include "emulator/cloudservice/parse.h"
+
 namespace azlb::cloudservice {
 namespace {
 
@@ -269,6 +272,27 @@ Result<Deployment> deploy(ServiceDefinition definition,
   } catch (const Invalid& e) {
     return fail(e.what());
   }
+}
+
+Result<Deployment> deployTexts(const ServiceTexts& texts) {
+  auto def = parseServiceDefinition(texts.definition, texts.definitionFile);
+  if (!def) return unexpected(def.error());
+  const std::string fallback = texts.configuration.empty() ? defaultConfiguration(*def) : "";
+  auto cfg = parseServiceConfiguration(texts.configuration.empty() ? fallback : texts.configuration,
+                                       texts.configurationFile);
+  if (!cfg) return unexpected(cfg.error());
+  for (const auto& [role, count] : texts.capacities) {
+    bool known = false;
+    for (auto& r : cfg->roles)
+      if (iequals(r.name, role)) {
+        r.instances = count;
+        known = true;
+      }
+    if (!known)
+      return fail("roleProfile: role '" + role + "' is not a role of ServiceDefinition '" +
+                  def->name + "'");
+  }
+  return deploy(std::move(*def), std::move(*cfg));
 }
 
 std::string defaultConfiguration(const ServiceDefinition& definition) {

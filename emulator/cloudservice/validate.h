@@ -6,6 +6,9 @@
 
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "common/result.h"
 #include "emulator/cloudservice/definition.h"
@@ -16,6 +19,18 @@ namespace azlb::cloudservice {
 /// "file:line:col: Element 'name': what".
 Result<Deployment> deploy(ServiceDefinition definition,
                           std::optional<ServiceConfiguration> configuration);
+
+/// The whole read of a stored service: the csdef text, the cscfg text ("" = defaultConfiguration)
+/// and per-role instance counts that override the cscfg's (ARM's roleProfile sku.capacity, role
+/// names compared case-insensitively), parsed and validated. Error: the first problem found.
+struct ServiceTexts {
+  std::string_view definition;
+  std::string definitionFile;
+  std::string_view configuration;
+  std::string configurationFile = "ServiceConfiguration.cscfg";
+  std::vector<std::pair<std::string, int>> capacities;
+};
+Result<Deployment> deployTexts(const ServiceTexts& texts);
 
 /// The .cscfg text azlb uses when none is given: every role with Instances count="1".
 std::string defaultConfiguration(const ServiceDefinition& definition);

@@ -320,21 +320,13 @@ Result<LoadBalancer> parseLoadBalancer(const json& resource) {
 
 namespace {
 
-/// The cscfg the service runs with: its `configuration` (or one instance per role), with
-/// roleProfile's sku.capacity overriding a role's instance count.
-cloudservice::ServiceConfiguration configurationOf(const Node& p,
-                                                   const cloudservice::ServiceDefinition& def) {
-  std::string text = p.str("configuration");
-  if (text.empty()) text = cloudservice::defaultConfiguration(def);
-  auto cfg = cloudservice::parseServiceConfiguration(text, "configuration");
-  if (!cfg) p.bad("configuration", "does not parse: " + cfg.error().message());
-  for (const Node& role : p.object("roleProfile").array("roles")) {
-    const std::optional<int> capacity = role.object("sku").optInteger("capacity");
-    if (!capacity) continue;
-    for (auto& r : cfg->roles)
-      if (iequals(r.name, role.str("name"))) r.instances = *capacity;
-  }
-  return std::move(*cfg);
+/// roleProfile's sku.capacity per role (overrides the cscfg's instance count).
+std::vector<std::pair<std::string, int>> capacitiesOf(const Node& p) {
+  std::vector<std::pair<std::string, int>> out;
+  for (const Node& role : p.object("roleProfile").array("roles"))
+    if (const std::optional<int> capacity = role.object("sku").optInteger("capacity"))
+      out.emplace_back(role.str("name"), *capacity);
+  return out;
 }
 
 }  // namespace
@@ -348,16 +340,19 @@ Result<CloudService> parseCloudService(const json& resource) {
     cs.name = n.str("name");
     cs.slot = azlb.str("slot", "Production");
     cs.appRoot = azlb.str("appRoot");
-    cs.swappableCloudServiceId = p.ref("swappableCloudService");
+    cs.swappableCloudServiceId =
+        p.object("networkProfile").optRef("swappableCloudService").value_or("");
     for (const Node& lbc : p.object("networkProfile").array("loadBalancerConfigurations"))
       for (const Node& fe : lbc.properties().array("frontendIpConfigurations"))
         if (auto pip = fe.properties().optRef("publicIPAddress"))
           cs.publicIpAddressIds.push_back(*pip);
-    auto def = cloudservice::parseServiceDefinition(azlb.str("serviceDefinition"),
-                                                    azlb.str("definitionFile", "csdef"));
-    if (!def) azlb.bad("serviceDefinition", "does not parse: " + def.error().message());
-    auto cfg = configurationOf(p, *def);
-    auto deployed = cloudservice::deploy(std::move(*def), std::move(cfg));
+    const std::string definition = azlb.str("serviceDefinition");
+    const std::string configuration = p.str("configuration");
+    auto deployed =
+        cloudservice::deployTexts({.definition = definition,
+                                   .definitionFile = azlb.str("definitionFile", "csdef"),
+                                   .configuration = configuration,
+                                   .capacities = capacitiesOf(p)});
     if (!deployed) p.bad("configuration", "is not valid: " + deployed.error().message());
     cs.deployment = std::move(*deployed);
     return cs;

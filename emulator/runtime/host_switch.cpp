@@ -81,7 +81,6 @@ Result<std::shared_ptr<const HostPlan>> HostPlan::build(const Snapshot& snapshot
   };
 
   std::map<std::string, std::uint32_t> portOfNamespace;
-  std::set<std::string> tunNames;
   for (const auto& ns : snapshot.host.vnetNamespaces) {
     if (ns.name.empty() || ns.tun.empty() || ns.vnet.empty()) {
       return fail("host.vnetNamespaces: an entry has an empty name, tun or vnet", EINVAL);
@@ -94,9 +93,6 @@ Result<std::shared_ptr<const HostPlan>> HostPlan::build(const Snapshot& snapshot
     const auto port = static_cast<std::uint32_t>(1 + plan->portVnet_.size());
     if (!portOfNamespace.emplace(ns.name, port).second) {
       return fail("host.vnetNamespaces lists " + ns.name + " twice", EINVAL);
-    }
-    if (!tunNames.insert(ns.tun).second) {
-      return fail("host.vnetNamespaces uses tun name " + ns.tun + " twice", EINVAL);
     }
     plan->portVnet_.push_back(intern(ns.vnet));
   }

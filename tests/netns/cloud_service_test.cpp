@@ -55,18 +55,25 @@ std::string oneInstanceEach() {
   return cfg;
 }
 
-/// The role instances in status.json by name.
+/// Every role instance in status.json.
+json allInstances(const Serve& serve) {
+  const json st = serve.status();
+  return st.is_object() ? st.value("roleInstances", json::array()) : json::array();  // not written yet
+}
+
+/// ProbeTenant's role instances in status.json by name.
 std::map<std::string, json> instances(const Serve& serve) {
   std::map<std::string, json> out;
-  for (const auto& r : serve.status().value("roleInstances", json::array())) out[r["name"]] = r;
+  for (const auto& r : allInstances(serve))
+    if (r.value("service", "") == "ProbeTenant") out[r["name"]] = r;
   return out;
 }
 
+/// `n` instances (of every service), all Ready.
 bool allReady(const Serve& serve, std::size_t n) {
-  auto all = instances(serve);
-  return all.size() == n && std::all_of(all.begin(), all.end(), [](const auto& kv) {
-           return kv.second.value("status", "") == "Ready";
-         });
+  const json all = allInstances(serve);
+  return all.size() == n &&
+         std::all_of(all.begin(), all.end(), [](const json& r) { return r.value("status", "") == "Ready"; });
 }
 
 /// GET `path` on ip:port over a new connection; the body ("" on failure).
@@ -155,6 +162,11 @@ TEST_CASE("a cloud service runs on the real data path: endpoints, probes, Ready/
       for (int i = 0; i < 30; ++i) udp.insert(udpAsk(vip, 10002, nullptr, static_cast<std::uint16_t>(42000 + i)));
       CHECK(udp.count("") == 0);
       CHECK(udp.size() == 3);
+      // The start-up task ran (with the settings) before the entry point started.
+      const std::string log = readText(all.at("FERole_IN_0")["log"]);
+      const auto task = log.find("startup task: FERole_IN_0 of ProbeTenant is starting (Greeting: hello from the front end)");
+      CHECK(task != std::string::npos);
+      CHECK(task < log.find("FERole_IN_0: http on"));
     }
 
     SECTION("instance input endpoints reach one instance each; internal endpoints only inside the service") {

@@ -54,6 +54,18 @@ ApiResponse putOrDeleteChild(Service::Impl& impl, RouteCall& call);
 ApiResponse childMethodNotAllowed(Service::Impl& impl, RouteCall& call);
 ApiResponse childAction(Service::Impl& impl, RouteCall& call);
 
+// --- cloud_services.cpp: Microsoft.Compute/cloudServices, roles, role instances, VIP swap,
+// and azlb's summary (/azlb/cloud-services, no token) ---
+ApiResponse listCloudServicesInSubscription(Service::Impl& impl, RouteCall& call);
+ApiResponse listCloudServices(Service::Impl& impl, RouteCall& call);
+ApiResponse getCloudService(Service::Impl& impl, RouteCall& call);
+ApiResponse putCloudService(Service::Impl& impl, RouteCall& call);
+ApiResponse deleteCloudService(Service::Impl& impl, RouteCall& call);
+ApiResponse cloudServiceMethodNotAllowed(Service::Impl& impl, RouteCall& call);
+ApiResponse cloudServiceChildren(Service::Impl& impl, RouteCall& call);
+ApiResponse cloudServiceSlots(Service::Impl& impl, RouteCall& call);
+ApiResponse cloudServiceSummaries(Service::Impl& impl, RouteCall& call);
+
 // --- deployments.cpp: Microsoft.Resources/deployments ---
 ApiResponse listDeployments(Service::Impl& impl, RouteCall& call);
 ApiResponse getDeployment(Service::Impl& impl, RouteCall& call);  // GET and HEAD

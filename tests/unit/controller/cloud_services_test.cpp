@@ -251,7 +251,7 @@ TEST_CASE("VIP swap partners: each rule keeps the other deployment's instances a
   json staging = cloudService(2);
   staging["id"] = stagingId;
   staging["name"] = "ProbeTenant-staging";
-  staging["properties"]["swappableCloudService"] = {{"id", kService}};
+  staging["properties"]["networkProfile"]["swappableCloudService"] = {{"id", kService}};
   staging["properties"]["networkProfile"]["loadBalancerConfigurations"][0]["properties"]
          ["frontendIpConfigurations"][0]["properties"]["publicIPAddress"]["id"] = stagingPip;
   Inputs in;
