@@ -246,6 +246,58 @@ void addCleanup(CLI::App& app, CleanupFlags& f) {
       ->capture_default_str();
 }
 
+void addImport(CLI::App& app, ImportFlags& f) {
+  addPort(app, f.port, 1, "azlb's HTTPS port");
+  addDataDir(app, f.dataDir, "azlb's data dir (TLS material)");
+  app.add_option("csdef", f.definition, "the ServiceDefinition (.csdef)")
+      ->type_name("FILE")
+      ->required();
+  app.add_option("--config", f.configuration,
+                 "the ServiceConfiguration (.cscfg); default: 1 instance per role")
+      ->type_name("FILE");
+  app.add_option("--slot", f.slot,
+                 "production, or staging: NAME-staging with its own VIP, swappable with NAME")
+      ->type_name("SLOT")
+      ->check(rule([](std::string_view s) {
+        return checkOneOf(s, {"production", "staging"});
+      }))
+      ->capture_default_str();
+  app.add_option("--name", f.name, "the cloud service's name (default: the csdef's name)")
+      ->type_name("NAME");
+  app.add_option("--app-root", f.appRoot,
+                 "where the roles' folders are (default: the csdef's folder)")
+      ->type_name("DIR");
+  app.add_option("--resource-group", f.resourceGroup, "resource group (made when missing)")
+      ->type_name("GROUP")
+      ->capture_default_str();
+  app.add_flag("--no-wait", f.noWait, "return once stored, before the instances are Ready");
+  app.footer(
+      "Validates both files (errors name file:line:column; nothing is created), then creates the "
+      "public IP\nNAME-vip and the Microsoft.Compute/cloudServices resource through azlb's API and "
+      "waits until every\ninstance is Ready and in rotation.");
+}
+
+void addCloudService(CLI::App& app, CloudServiceFlags& f) {
+  addPort(app, f.port, 1, "azlb's HTTPS port");
+  addDataDir(app, f.dataDir, "azlb's data dir (TLS material)");
+  addInstance(app, f.instance, "the azlb instance (for instance and logs)");
+  app.add_option("action", f.action, "list, show, delete, swap, instance or logs")
+      ->type_name("ACTION")
+      ->required()
+      ->check(rule([](std::string_view s) {
+        return checkOneOf(s, {"list", "show", "delete", "swap", "instance", "logs"});
+      }));
+  app.add_option("args", f.args, "NAME [INSTANCE [busy|ready|auto]]")->type_name("ARGS");
+  app.add_option("--resource-group", f.resourceGroup, "only this resource group")
+      ->type_name("GROUP");
+  app.add_flag("--json", f.json, "show: print the summary document as JSON");
+  addNumber(app, "--tail", f.tail, 0, 1000000, "logs: the last N lines of each log (0 = all)");
+  app.footer(
+      "azlb cloud-service list | show NAME [--json] | delete NAME | swap NAME\n"
+      "                   | instance NAME INSTANCE busy|ready|auto | logs NAME [INSTANCE] [--tail "
+      "N]");
+}
+
 /// Builds the one app, bound to `line`; returns which command each subcommand is.
 std::map<const CLI::App*, Command> build(CLI::App& app, CommandLine& line) {
   app.option_defaults()->disable_flag_override();  // "--in-memory=false" is an error, not false
@@ -285,6 +337,13 @@ std::map<const CLI::App*, Command> build(CLI::App& app, CommandLine& line) {
   addCleanup(*add("cleanup", "remove every namespace, link and process an azlb instance created",
                   Command::Cleanup),
              line.cleanup);
+  addImport(
+      *add("import", "import a .csdef/.cscfg cloud service into a running azlb", Command::Import),
+      line.import);
+  addCloudService(
+      *add("cloud-service", "list, show, delete, swap cloud services; set an instance busy; logs",
+           Command::CloudService),
+      line.cloudService);
   add("version", "print the version", Command::Version);
   add("help", "print this list", Command::Help);
   return commands;
@@ -299,6 +358,22 @@ bool isLoopback(const std::string& addr) {
   return addr == "localhost" || addr == "::1" || addr.rfind("127.", 0) == 0;
 }
 
+/// How many arguments each `cloud-service` action takes (min, max), and what the last one may be.
+std::string cloudServiceArgsError(const CloudServiceFlags& f) {
+  const std::map<std::string, std::pair<std::size_t, std::size_t>> counts = {
+      {"list", {0, 0}}, {"show", {1, 1}},     {"delete", {1, 1}},
+      {"swap", {1, 1}}, {"instance", {3, 3}}, {"logs", {1, 2}}};
+  const auto [min, max] = counts.at(f.action);
+  if (f.args.size() < min || f.args.size() > max)
+    return f.action + " takes " +
+           (f.action == "instance" ? std::string("NAME INSTANCE busy|ready|auto")
+            : f.action == "logs"   ? std::string("NAME [INSTANCE]")
+            : max == 0             ? std::string("no argument")
+                                   : std::string("NAME"));
+  if (f.action == "instance") return checkOneOf(f.args[2], {"busy", "ready", "auto"});
+  return {};
+}
+
 /// Checks that involve more than one flag; "" when the line is fine.
 std::string crossFlagError(const CommandLine& line) {
   if (line.command == Command::Serve && !isLoopback(line.serve.bind) && !line.serve.allowRemote)
@@ -309,6 +384,7 @@ std::string crossFlagError(const CommandLine& line) {
     return "needs -- <command> after the VM";
   if (line.command != Command::Exec && !line.exec.command.empty())
     return "unexpected arguments after --";
+  if (line.command == Command::CloudService) return cloudServiceArgsError(line.cloudService);
   return {};
 }
 

@@ -26,7 +26,9 @@ enum class Command {
   RoleHost,
   Status,
   Exec,
-  Cleanup
+  Cleanup,
+  Import,
+  CloudService
 };
 
 /// `azlb serve`; defaults as README's `azlb serve` table gives them.
@@ -72,6 +74,31 @@ struct ExecFlags {
   std::vector<std::string> command;  ///< everything after "--"
 };
 
+/// `azlb import`: a csdef (and cscfg) into a running azlb, through its API.
+struct ImportFlags {
+  int port = 8443;  ///< or $AZLB_PORT
+  std::string dataDir;
+  std::string definition;     ///< the .csdef
+  std::string configuration;  ///< the .cscfg ("" = one instance per role)
+  std::string slot = "production";
+  std::string name;     ///< "" = the csdef's service name
+  std::string appRoot;  ///< "" = the csdef's folder
+  std::string resourceGroup = "cloud-services";
+  bool noWait = false;
+};
+
+/// `azlb cloud-service ACTION [NAME [INSTANCE [STATE]]]`.
+struct CloudServiceFlags {
+  int port = 8443;  ///< or $AZLB_PORT
+  std::string dataDir;
+  std::string instance = "0";  ///< the azlb instance (instance and logs read its status.json)
+  std::string action;          ///< list, show, delete, swap, instance, logs
+  std::vector<std::string> args;
+  std::string resourceGroup;  ///< "" = any group
+  bool json = false;
+  int tail = 0;  ///< logs: the last N lines of each (0 = all)
+};
+
 struct CleanupFlags {
   std::string instance = "0";
   bool all = false;
@@ -91,6 +118,8 @@ struct CommandLine {
   StatusFlags status;
   ExecFlags exec;
   CleanupFlags cleanup;
+  ImportFlags import;
+  CloudServiceFlags cloudService;
 
   std::optional<int> exitCode;
   std::string output;

@@ -36,6 +36,10 @@ int main(int argc, char** argv) {
       return azlb::cli::runExec(line.exec);
     case Command::Cleanup:
       return azlb::cli::runCleanup(line.cleanup);
+    case Command::Import:
+      return azlb::cli::runImport(line.import);
+    case Command::CloudService:
+      return azlb::cli::runCloudService(line.cloudService);
     case Command::Help:
     case Command::Version:
       break;  // answered by the parser (exitCode set)

@@ -12,5 +12,7 @@ int runAzLogin(const ClientFlags& flags);
 int runStatus(const StatusFlags& flags);
 int runExec(const ExecFlags& flags);
 int runCleanup(const CleanupFlags& flags);
+int runImport(const ImportFlags& flags);
+int runCloudService(const CloudServiceFlags& flags);
 
 }  // namespace azlb::cli

@@ -91,7 +91,7 @@ ArmResult<std::string> writeService(Service::Impl& impl, const CsScope& s, const
   body["etag"] = armapi::newEtag();
   body["properties"]["provisioningState"] = "Updating";
   tx.put(s.key, Resource{s.id.str(), cloudsvc::kType, body});
-  json op = impl.newOperation("compute", {s.id.str()}, *loc);
+  json op = impl.newOperation("network", {s.id.str()}, *loc);
   if (auto c = impl.commit(tx, {op}); !c) return armapi::armFail(c.error());
   return op["id"].get<std::string>();
 }
@@ -158,7 +158,7 @@ ApiResponse deleteCloudService(Service::Impl& impl, RouteCall& call) {
   Txn tx(impl.state);
   tx.erase(s->key);
   const std::string loc = s->existing->body.value("location", ""), rid = s->existing->id;
-  json op = impl.newOperation("compute", {rid}, loc);
+  json op = impl.newOperation("network", {rid}, loc);
   const std::string opId = op["id"];
   if (auto c = impl.commit(tx, {op}); !c) return impl.error(c.error());
   call.unlock();

@@ -316,3 +316,36 @@ TEST_CASE("--help is generated per subcommand and lists every flag", "[cli]") {
   CHECK(parse({"help"}).output == helpText(""));
   CHECK(parse({"--version"}).output == "azlb 0.1.0\n");
 }
+
+TEST_CASE("import takes a csdef and its options; cloud-service checks its action's arguments", "[cli]") {
+  ScopedEnv port("AZLB_PORT", std::nullopt);
+  const CommandLine imp = parse({"import", "S.csdef", "--config", "S.cscfg", "--slot", "staging", "--name", "web",
+                                 "--app-root", "/srv/app", "--no-wait"});
+  REQUIRE_FALSE(imp.exitCode);
+  CHECK(imp.command == Command::Import);
+  CHECK(imp.import.definition == "S.csdef");
+  CHECK(imp.import.configuration == "S.cscfg");
+  CHECK(imp.import.slot == "staging");
+  CHECK(imp.import.name == "web");
+  CHECK(imp.import.appRoot == "/srv/app");
+  CHECK(imp.import.resourceGroup == "cloud-services");
+  CHECK(imp.import.noWait);
+  requireUsageError({"import"}, "csdef");
+  requireUsageError({"import", "S.csdef", "--slot", "blue"}, "--slot");
+
+  const CommandLine show = parse({"cloud-service", "show", "web", "--json"});
+  REQUIRE_FALSE(show.exitCode);
+  CHECK(show.command == Command::CloudService);
+  CHECK(show.cloudService.action == "show");
+  CHECK(show.cloudService.args == std::vector<std::string>{"web"});
+  CHECK(show.cloudService.json);
+  const CommandLine busy = parse({"cloud-service", "instance", "web", "FERole_IN_1", "busy"});
+  REQUIRE_FALSE(busy.exitCode);
+  CHECK(busy.cloudService.args.at(2) == "busy");
+  CHECK(parse({"cloud-service", "logs", "web", "--tail", "5"}).cloudService.tail == 5);
+  requireUsageError({"cloud-service", "frobnicate"}, "action");
+  requireUsageError({"cloud-service", "show"}, "show takes NAME");
+  requireUsageError({"cloud-service", "list", "extra"}, "list takes no argument");
+  requireUsageError({"cloud-service", "instance", "web", "FERole_IN_1", "sleepy"}, "sleepy");
+  requireUsageError({"cloud-service", "instance", "web"}, "instance takes NAME INSTANCE busy|ready|auto");
+}
