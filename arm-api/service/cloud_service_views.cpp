@@ -231,6 +231,8 @@ ArmResult<bool> swap(Txn& tx, const Resource& cs) {
   json& pb = b.body["properties"]["networkProfile"];
   std::swap(pa["loadBalancerConfigurations"], pb["loadBalancerConfigurations"]);
   std::swap(a.body["properties"]["azlb"]["slot"], b.body["properties"]["azlb"]["slot"]);
+  pa["slotType"] = a.body["properties"]["azlb"]["slot"];
+  pb["slotType"] = b.body["properties"]["azlb"]["slot"];
   a.body["etag"] = armapi::newEtag();
   b.body["etag"] = armapi::newEtag();
   tx.put(toLower(a.id), a);

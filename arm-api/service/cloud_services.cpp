@@ -193,6 +193,8 @@ ArmResult<json> normalize(const Txn& tx, const ResourceId& id, const json& reque
                {"slot", slotOf(tx, props, existing)}};
   for (const char* ro : {"provisioningState", "uniqueId"}) props.erase(ro);
   props["roleProfile"] = roleProfileOf(*deployed);
+  if (!props.contains("networkProfile")) props["networkProfile"] = json::object();
+  props["networkProfile"]["slotType"] = azlb["slot"];
   if (!configuration->empty()) props["configuration"] = *configuration;
   props["azlb"] = azlb;
   props["uniqueId"] = existing
