@@ -66,6 +66,10 @@ Result<Spec> specFromArm(const nlohmann::json& p, double timeScale) {
   const auto cap = std::chrono::milliseconds(
       std::max<std::int64_t>(1, static_cast<std::int64_t>(30000.0 * timeScale)));
   s.timeout = s.protocol == Protocol::Tcp ? s.interval : std::min(s.interval, cap);
+  auto startup = integer(p, "azlbStartupIntervalInSeconds", 0, 0, 2147483647);
+  if (!startup) return unexpected(startup.error());
+  s.startupInterval = std::chrono::milliseconds(
+      static_cast<std::int64_t>(static_cast<double>(*startup) * 1000.0 * timeScale));
   return s;
 }
 
@@ -107,6 +111,7 @@ bool State::record(Outcome outcome, std::string detail, Clock::time_point now) {
     failures_ = 0;
     if (!up_ && successes_ >= successesNeeded()) {
       up_ = true;
+      everUp_ = true;
       ++transitions_;
       return true;
     }

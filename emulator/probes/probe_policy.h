@@ -6,6 +6,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -31,6 +32,11 @@ struct Spec {
   /// One attempt's limit: the interval (a Tcp probe unanswered by the next one failed), capped
   /// at 30 s for Http(s) as Azure does.
   std::chrono::milliseconds timeout{15000};
+  /// Until the backend's first pass, attempts come this often when it is shorter than the
+  /// interval (0 = the interval). azlb's own `azlbStartupIntervalInSeconds`, set for cloud-service
+  /// instances: their program is still starting when the first probe goes out, and Azure's fabric
+  /// only starts probing an instance once its role has started.
+  std::chrono::milliseconds startupInterval{0};
 
   friend bool operator==(const Spec&, const Spec&) = default;
 };
@@ -51,7 +57,8 @@ std::string_view outcomeName(Outcome outcome);
 ///    such fall, at most 8;
 ///  - in -> out after `threshold` consecutive failures, or at once on Refused (a reset) or
 ///    BadStatus (any HTTP status but 200);
-///  - the next attempt is due one interval after the previous one started.
+///  - the next attempt is due one interval after the previous one started (one startupInterval
+///    while the backend has never been up).
 class State {
  public:
   State(Spec spec, Clock::time_point now) : spec_(std::move(spec)), nextDue_(now) {}
@@ -60,7 +67,10 @@ class State {
   bool up() const { return up_; }
   Clock::time_point nextDue() const { return nextDue_; }
   /// Call when an attempt starts (schedules the next one).
-  void started(Clock::time_point now) { nextDue_ = now + spec_.interval; }
+  void started(Clock::time_point now) {
+    const bool starting = !everUp_ && spec_.startupInterval.count() > 0;
+    nextDue_ = now + (starting ? std::min(spec_.startupInterval, spec_.interval) : spec_.interval);
+  }
   /// Records an attempt's result; true when up() changed.
   bool record(Outcome outcome, std::string detail, Clock::time_point now);
 
@@ -75,6 +85,7 @@ class State {
   Spec spec_;
   Clock::time_point nextDue_;
   bool up_ = false;
+  bool everUp_ = false;
   Outcome last_ = Outcome::None;
   std::string detail_;
   std::uint32_t successes_ = 0;

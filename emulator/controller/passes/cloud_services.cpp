@@ -324,7 +324,8 @@ json probeProperties(const cloudservice::LoadBalancerProbe& probe, int port) {
   json p = {{"protocol", probe.protocol == cloudservice::ProbeProtocol::Http ? "Http" : "Tcp"},
             {"port", port},
             {"intervalInSeconds", interval},
-            {"probeThreshold", std::max(1, (probe.timeoutInSeconds + interval - 1) / interval)}};
+            {"probeThreshold", std::max(1, (probe.timeoutInSeconds + interval - 1) / interval)},
+            {"azlbStartupIntervalInSeconds", 1}};
   if (probe.protocol == cloudservice::ProbeProtocol::Http)
     p["requestPath"] = probe.path.rfind('/', 0) == 0 ? probe.path : "/" + probe.path;
   return p;

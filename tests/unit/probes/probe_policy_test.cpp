@@ -125,3 +125,24 @@ TEST_CASE("a flapping backend needs more successes to return, doubling up to 8",
   s.record(Outcome::Refused, "", tick());
   CHECK(successesToReturn() == 1);
 }
+
+TEST_CASE("azlb's startup interval paces attempts only until the first pass", "[probes]") {
+  auto s = specFromArm({{"protocol", "Http"}, {"port", 80}, {"intervalInSeconds", 5}, {"azlbStartupIntervalInSeconds", 1}}, 0.5);
+  REQUIRE(s);
+  CHECK(s->interval == milliseconds(2500));
+  CHECK(s->startupInterval == milliseconds(500));
+  CHECK(specFromArm({{"protocol", "Tcp"}, {"port", 80}}, 1.0)->startupInterval == milliseconds(0));
+  const Clock::time_point t0{};
+  State st(*s, t0);
+  st.started(t0);
+  CHECK(st.nextDue() == t0 + milliseconds(500));  // the program may still be starting
+  st.record(Outcome::Refused, "refused", t0 + milliseconds(1));
+  st.started(t0 + milliseconds(500));
+  CHECK(st.nextDue() == t0 + milliseconds(1000));
+  REQUIRE(st.record(Outcome::Success, "HTTP 200", t0 + milliseconds(501)));
+  st.started(t0 + milliseconds(1000));
+  CHECK(st.nextDue() == t0 + milliseconds(3500));  // up once: the interval from now on
+  REQUIRE(st.record(Outcome::BadStatus, "HTTP 503", t0 + milliseconds(1001)));
+  st.started(t0 + milliseconds(3500));
+  CHECK(st.nextDue() == t0 + milliseconds(6000));  // out again: still the interval
+}
