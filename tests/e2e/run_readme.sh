@@ -47,5 +47,11 @@ for inst in FERole_IN_0 FERole_IN_1 FERole_IN_2; do
   grep -Eq "^ *[0-9]+ $inst\$" "$AZLB_DATA/readme.out" || { echo "FAIL: the cloud service's :10000 loop got no answer from $inst"; status=1; }
 done
 grep -Eq '^FERole_IN_1$' "$AZLB_DATA/readme.out" || { echo "FAIL: VIP:10111 did not reach FERole_IN_1"; status=1; }
+# The brief's original csdef (its typo) is refused by azlb import with its line, exit 2, nothing made.
+"$bin" import "$here/../fixtures/cloudservice/ProbeTenant-brief.csdef" >"$AZLB_DATA/typo.out" 2>&1
+typo=$?
+if [[ $typo != 2 ]] || ! grep -q 'ProbeTenant-brief.csdef:27:.*malformed XML' "$AZLB_DATA/typo.out"; then
+  echo "FAIL: azlb import of the brief's typo: exit $typo, $(cat "$AZLB_DATA/typo.out")"; status=1
+fi
 [[ $status == 0 ]] || tail -60 "$AZLB_LOG"
 azlb_finish_dataplane "$bin" $instance $status
