@@ -157,15 +157,7 @@ ApiResponse deleteCloudService(Service::Impl& impl, RouteCall& call) {
   if (auto pre = checkPreconditions(call.req, s->existing)) return impl.error(*pre);
   Txn tx(impl.state);
   tx.erase(s->key);
-  const std::string loc = s->existing->body.value("location", ""), rid = s->existing->id;
-  json op = impl.newOperation("network", {rid}, loc);
-  const std::string opId = op["id"];
-  if (auto c = impl.commit(tx, {op}); !c) return impl.error(c.error());
-  call.unlock();
-  ApiResponse r = emptyResponse(202);
-  addLroHeaders(impl, call.req, r, loc, opId, true);
-  impl.announce({opId, {rid}});
-  return r;
+  return commitDeletion(impl, call, tx, *s->existing);
 }
 
 ApiResponse cloudServiceMethodNotAllowed(Service::Impl& impl, RouteCall& call) {

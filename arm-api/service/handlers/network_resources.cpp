@@ -106,15 +106,7 @@ ApiResponse deleteNetworkResource(Service::Impl& impl, RouteCall& call) {
   Txn tx(impl.state);
   tx.erase(scope->key);
   if (auto ok = scope->type->checkDelete(tx, *existing); !ok) return impl.error(ok.error());
-  std::string loc = existing->body.value("location", "");
-  json op = impl.newOperation("network", {existing->id}, loc);
-  std::string opId = op["id"], rid = existing->id;
-  if (auto c = impl.commit(tx, {op}); !c) return impl.error(c.error());
-  call.unlock();
-  ApiResponse r = emptyResponse(202);
-  addLroHeaders(impl, call.req, r, loc, opId, true);
-  impl.announce({opId, {rid}});
-  return r;
+  return commitDeletion(impl, call, tx, *existing);
 }
 
 ApiResponse networkResourceMethodNotAllowed(Service::Impl& impl, RouteCall& call) {

@@ -143,6 +143,19 @@ ArmResult<WriteResult> writeWhole(Service::Impl& impl, const NetworkScope& scope
   return out;
 }
 
+ApiResponse commitDeletion(Service::Impl& impl, RouteCall& call, Txn& tx,
+                           const Resource& existing) {
+  const std::string loc = existing.body.value("location", ""), rid = existing.id;
+  json op = impl.newOperation("network", {rid}, loc);
+  const std::string opId = op["id"];
+  if (auto c = impl.commit(tx, {op}); !c) return impl.error(c.error());
+  call.unlock();
+  ApiResponse r = emptyResponse(202);
+  addLroHeaders(impl, call.req, r, loc, opId, true);
+  impl.announce({opId, {rid}});
+  return r;
+}
+
 void addLroHeaders(Service::Impl& impl, const ApiRequest& req, ApiResponse& r,
                    const std::string& location, const std::string& opId, bool isDelete) {
   r.headers.emplace_back("Azure-AsyncOperation", impl.asyncOperationUrl(req, location, opId));

@@ -53,6 +53,10 @@ struct WriteResult {
 ArmResult<WriteResult> writeWhole(Service::Impl& impl, const NetworkScope& scope,
                                   const json& request);
 
+/// Commits `tx` (which erased `existing`, and whatever goes with it) with a new operation and
+/// answers 202 with the LRO headers; announces the change after releasing the lock.
+ApiResponse commitDeletion(Service::Impl& impl, RouteCall& call, Txn& tx, const Resource& existing);
+
 /// Azure-AsyncOperation (and for a DELETE, Location) headers of a long-running answer.
 void addLroHeaders(Service::Impl& impl, const ApiRequest& req, ApiResponse& r,
                    const std::string& location, const std::string& opId, bool isDelete);
