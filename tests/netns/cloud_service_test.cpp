@@ -76,6 +76,21 @@ bool allReady(const Serve& serve, std::size_t n) {
          std::all_of(all.begin(), all.end(), [](const json& r) { return r.value("status", "") == "Ready"; });
 }
 
+/// The data plane has applied the newest plan everywhere (every process acknowledged its
+/// version, no MUX down, no reconcile pending) and every probed instance is in rotation: after
+/// this no snapshot changes under the traffic the sections send.
+bool settled(const Serve& serve) {
+  const json st = serve.status();
+  if (!st.is_object() || st.value("reconcile", json::object()).value("state", "") != "ok") return false;
+  const json down = st.value("muxesDown", json());
+  if ((down.is_array() && !down.empty()) || (down.is_number() && down.get<int>() != 0)) return false;
+  for (const auto& p : st.value("processes", json::array()))
+    if (p.value("snapshot", json()) != st.value("version", json())) return false;
+  const json probes = st.value("probes", json::array());
+  return !probes.empty() &&
+         std::all_of(probes.begin(), probes.end(), [](const json& p) { return p.value("inRotation", false); });
+}
+
 /// GET `path` on ip:port over a new connection; the body ("" on failure).
 std::string httpGet(const std::string& ip, int port, const std::string& path = "/") {
   httplib::Client c(ip, port);
@@ -146,6 +161,7 @@ TEST_CASE("a cloud service runs on the real data path: endpoints, probes, Ready/
     const std::string vip = serve.get(kPip)["properties"].value("ipAddress", "");
     REQUIRE_FALSE(vip.empty());
     // Every probed endpoint has its instances in rotation once the probes passed.
+    REQUIRE(waitFor([&] { return settled(serve); }, std::chrono::seconds(15)));
     REQUIRE(waitFor([&] { return httpSpread(vip, 10000, 30).size() == 3; }, std::chrono::seconds(15)));
     INFO("import to all endpoints answering: " << std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - t0).count() << " ms");
     auto all = instances(serve);
