@@ -58,6 +58,30 @@ json roleStatus(const json& st) {
   return out;
 }
 
+json roleResource(const json& stored, const Deployment& d, const cloudservice::DeployedRole& r) {
+  const auto& role = d.definition.roles[r.role];
+  return {{"id", stored.value("id", "") + "/roles/" + role.name},
+          {"name", role.name},
+          {"type", std::string(kType) + "/roles"},
+          {"location", stored.value("location", "")},
+          {"sku", {{"name", role.vmsize}, {"tier", "Standard"}, {"capacity", r.instanceCount}}},
+          {"properties",
+           {{"uniqueId", network::propsOf(stored).value("uniqueId", "") + ":" + role.name}}}};
+}
+
+/// RoleInstanceView of a known instance.
+json viewOf(const json& stored, const Instance& in, const json& statuses) {
+  const json st = statusOf(statuses, stored.value("id", ""), in.name);
+  return {{"platformUpdateDomain", in.index % 5},
+          {"platformFaultDomain", in.index % 2},
+          {"privateId", network::propsOf(stored).value("uniqueId", "") + ":" + in.name},
+          {"statuses",
+           {{{"code", "ProvisioningState/succeeded"},
+             {"level", "Info"},
+             {"displayStatus", "Provisioning succeeded"}},
+            roleStatus(st)}}};
+}
+
 json instanceResource(const json& stored, const Instance& in, const json& statuses, bool withView) {
   const std::string csId = stored.value("id", "");
   const std::string id = csId + "/roleInstances/" + in.name;
@@ -69,7 +93,7 @@ json instanceResource(const json& stored, const Instance& in, const json& status
       {"sku", {{"name", in.vmsize}, {"tier", "Standard"}, {"capacity", in.capacity}}},
       {"properties",
        {{"networkProfile", {{"networkInterfaces", {{{"id", id + "/networkInterfaces/nic1"}}}}}}}}};
-  if (withView) r["properties"]["instanceView"] = instanceView(stored, in.name, statuses);
+  if (withView) r["properties"]["instanceView"] = viewOf(stored, in, statuses);
   return r;
 }
 
@@ -133,28 +157,16 @@ json endpointsOf(const Deployment& d) {
 
 json roles(const json& stored) {
   json value = json::array();
-  auto d = deploymentOf(stored);
-  if (d)
-    for (const auto& r : d->roles)
-      if (auto one = role(stored, d->definition.roles[r.role].name)) value.push_back(*one);
+  if (auto d = deploymentOf(stored))
+    for (const auto& r : d->roles) value.push_back(roleResource(stored, *d, r));
   return {{"value", value}};
 }
 
 std::optional<json> role(const json& stored, const std::string& name) {
   auto d = deploymentOf(stored);
   if (!d) return std::nullopt;
-  for (const auto& r : d->roles) {
-    const auto& role = d->definition.roles[r.role];
-    if (!iequals(role.name, name)) continue;
-    return json{
-        {"id", stored.value("id", "") + "/roles/" + role.name},
-        {"name", role.name},
-        {"type", std::string(kType) + "/roles"},
-        {"location", stored.value("location", "")},
-        {"sku", {{"name", role.vmsize}, {"tier", "Standard"}, {"capacity", r.instanceCount}}},
-        {"properties",
-         {{"uniqueId", network::propsOf(stored).value("uniqueId", "") + ":" + role.name}}}};
-  }
+  for (const auto& r : d->roles)
+    if (iequals(d->definition.roles[r.role].name, name)) return roleResource(stored, *d, r);
   return std::nullopt;
 }
 
@@ -175,16 +187,7 @@ std::optional<json> roleInstance(const json& stored, const std::string& name, co
 
 json instanceView(const json& stored, const std::string& instanceName, const json& statuses) {
   auto in = findInstance(stored, instanceName);
-  const int index = in ? in->index : 0;
-  const json st = statusOf(statuses, stored.value("id", ""), in ? in->name : instanceName);
-  return {{"platformUpdateDomain", index % 5},
-          {"platformFaultDomain", index % 2},
-          {"privateId", network::propsOf(stored).value("uniqueId", "") + ":" + instanceName},
-          {"statuses",
-           {{{"code", "ProvisioningState/succeeded"},
-             {"level", "Info"},
-             {"displayStatus", "Provisioning succeeded"}},
-            roleStatus(st)}}};
+  return viewOf(stored, in ? *in : Instance{instanceName, "", 0, "", 0}, statuses);
 }
 
 json serviceInstanceView(const json& stored, const json& statuses) {
