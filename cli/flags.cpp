@@ -115,6 +115,8 @@ void addServe(CLI::App& app, ServeFlags& f) {
   addNumber(*dp, "--muxes", f.muxes, 1, 60, "MUX processes");
   addNumber(*dp, "--hosts", f.hosts, 1, 60, "hosts");
   addPrefix(*dp, "--underlay", f.underlay, 16, "the underlay a.b.0.0/16");
+  addPrefix(*dp, "--internet-prefix", f.internetPrefix, -1,
+            "\"the internet\": every address of it is a host in `azlb exec internet`");
   dp->add_flag("--keep-dataplane", f.keepDataplane,
                "leave the data plane running when serve exits");
   addScale(*dp, "--probe-time-scale", f.probeTimeScale,
@@ -230,7 +232,7 @@ void addExec(CLI::App& app, ExecFlags& f) {
   addInstance(app, f.instance, "the azlb instance");
   app.add_option("vm", f.vm, "NIC name, backend-address name, private IP or the VM's namespace")
       ->required();
-  app.footer("usage: azlb exec [--instance ID] <vm> -- <command> [args...]");
+  app.footer("usage: azlb exec [--instance ID] <vm>|internet|router -- <command> [args...]");
 }
 
 void addCleanup(CLI::App& app, CleanupFlags& f) {
@@ -332,7 +334,9 @@ std::map<const CLI::App*, Command> build(CLI::App& app, CommandLine& line) {
                  "print the data plane: tiers, addresses, processes, rules, which VM sits where",
                  Command::Status),
             line.status);
-  addExec(*add("exec", "run a command inside a VM: azlb exec <vm> -- <command>", Command::Exec),
+  addExec(*add("exec",
+               "run a command inside a VM (or `internet`, `router`): azlb exec <vm> -- <command>",
+               Command::Exec),
           line.exec);
   addCleanup(*add("cleanup", "remove every namespace, link and process an azlb instance created",
                   Command::Cleanup),

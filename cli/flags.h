@@ -41,6 +41,7 @@ struct ServeFlags {
   std::string subscription = "00000000-0000-0000-0000-000000000001";
   std::string tenant = "00000000-0000-0000-0000-0000000000aa";
   std::string publicPrefix = "198.18.0.0/16";
+  std::string internetPrefix = "198.19.0.0/16";
   std::string readyFile;  ///< empty: none
   bool logRequests = false;
   log::Level logLevel = log::Level::Info;

@@ -219,6 +219,8 @@ Result<void> TopologyRealizer::syncNamespaces(const Topology& desired, Run& run)
     auto rtnl = Rtnl::openIn(*ns);
     if (!rtnl) return unexpected(rtnl.error());
     if (auto ok = rtnl->setLinkUp("lo", true); !ok) return ok;
+    for (const auto& a : n.loopbackAddresses)
+      if (auto ok = rtnl->addAddress("lo", a); !ok) return ok;
   }
   return {};
 }

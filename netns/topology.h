@@ -28,6 +28,9 @@ struct Sysctl {
 struct NamespaceSpec {
   std::string name;              // /run/netns/<name>; not kRootNamespace
   std::vector<Sysctl> sysctls;   // applied after links exist, in order
+  /// Addresses put on its loopback when it is created. The kernel makes the whole prefix of a
+  /// loopback address local: 198.19.0.1/16 on lo answers at every 198.19.x.y.
+  std::vector<Ipv4Prefix> loopbackAddresses = {};
 };
 
 /// One end of a veth pair: which namespace it lives in, its name there, its addresses.

@@ -154,7 +154,9 @@ std::optional<uint32_t> freePublicIp(const Txn& tx, const std::string& publicPre
             armapi::parseIpv4(r.body.value("properties", json::object()).value("ipAddress", "")))
       used.insert(*a);
   });
-  for (uint32_t a = pre->first() + 1; a < pre->last(); ++a)
+  // The last address before the broadcast is azlb's own: the source of default outbound access
+  // (the data plane's outbound pass, emulator/controller/passes/outbound.h).
+  for (uint32_t a = pre->first() + 1; a + 1 < pre->last(); ++a)
     if (!used.count(a)) return a;
   return std::nullopt;
 }

@@ -54,8 +54,9 @@ std::optional<uint32_t> allocatePrivateIp(const Txn& tx, const std::string& subn
 /// The subnet's IPv4 prefix (addressPrefix or the first of addressPrefixes).
 std::optional<armapi::Ipv4Prefix> subnetPrefix(const json& subnet);
 
-/// The first free address of the public range (cfg.publicPrefix) after its network address;
-/// nullopt when the range is unparsable or exhausted.
+/// The first free address of the public range (cfg.publicPrefix) after its network address,
+/// never its last two (the broadcast, and azlb's default-outbound-access address); nullopt when
+/// the range is unparsable or exhausted.
 std::optional<uint32_t> freePublicIp(const Txn& tx, const std::string& publicPrefix);
 
 // --- addresses of NIC ipConfigurations and load balancer frontends ----------------------------

@@ -64,6 +64,8 @@ int runStatus(const StatusFlags& flags) {
   std::printf("  your shell: %s %s -> router %s (frontends %s)\n",
               st->value("rootLink", "").c_str(), st->value("rootAddress", "").c_str(),
               st->value("router", "").c_str(), st->value("publicPrefix", "").c_str());
+  std::printf("  internet:   %s owns %s (azlb exec internet -- CMD)\n",
+              st->value("internet", "").c_str(), st->value("internetPrefix", "").c_str());
   // A failing reconcile: why, and when the manager tries again (it backs off,
   // emulator/manager/backoff.h).
   const json reconcile = st->value("reconcile", json::object());
@@ -92,6 +94,12 @@ int runStatus(const StatusFlags& flags) {
     for (const auto& [name, n] : report->drops)
       if (n != 0) line += " drop:" + name + " " + std::to_string(n);
     std::printf("             %s\n", line.c_str());
+    for (const auto& u : report->snat)
+      std::printf(
+          "             snat %s via %s: %llu/%llu ports used, %llu connections, %llu failed\n",
+          u.vm.c_str(), u.frontend.c_str(), static_cast<unsigned long long>(u.used),
+          static_cast<unsigned long long>(u.allocated),
+          static_cast<unsigned long long>(u.succeeded), static_cast<unsigned long long>(u.failed));
   }
   for (const auto& r : st->value("rules", json::array()))
     std::printf("  rule       %s -> %zu backend(s)   %s\n", r.value("frontend", "").c_str(),
@@ -104,6 +112,19 @@ int runStatus(const StatusFlags& flags) {
                 vm.value("name", "").c_str(), ips.c_str(), vm.value("vnet", "").c_str(),
                 vm.value("host", 0U), vm.value("namespace", "").c_str(),
                 vm.value("underlay", "").c_str());
+  }
+  // Outbound: Azure's precedence decided per VM (ARCHITECTURE §3).
+  for (const auto& o : st->value("outbound", json::array())) {
+    std::string from;
+    for (const auto& a : o.value("publicIps", json::array()))
+      from += (from.empty() ? "" : ",") + a.get<std::string>();
+    const unsigned ports = o.value("ports", 0U);
+    std::printf("  outbound   %-16s %-15s %s%s%s%s  (%s)\n", o.value("vm", "").c_str(),
+                o.value("ip", "").c_str(), o.value("kind", "").c_str(),
+                from.empty() ? "" : (" from " + from).c_str(),
+                ports ? (", " + std::to_string(ports) + " ports").c_str() : "",
+                o.value("kind", "") == "None" ? "" : (", " + o.value("protocol", "All")).c_str(),
+                o.value("reason", "").c_str());
   }
   printRoleInstances(*st);
   for (const auto& p : st->value("probes", json::array())) {
@@ -129,7 +150,14 @@ int runExec(const ExecFlags& flags) {
   const std::string& want = flags.vm;
   std::string ns;
   int matches = 0;
-  for (const auto& vm : st->value("vms", json::array())) {
+  // The two fabric namespaces a user may enter by name: "the internet" (its test servers) and
+  // the router.
+  const bool fabric = want == "internet" || want == "router";
+  if (fabric) {
+    ns = st->value(want, "");
+    matches = ns.empty() ? 0 : 1;
+  }
+  for (const auto& vm : fabric ? json::array() : st->value("vms", json::array())) {
     bool hit = vm.value("name", "") == want || vm.value("namespace", "") == want ||
                vm.value("id", "") == want;
     for (const auto& ip : vm.value("ips", json::array()))

@@ -63,6 +63,7 @@ Result<std::unique_ptr<manager::Manager>> startDataplane(const ServeFlags& f,
   manager::ManagerOptions mo;
   mo.plan.instance = f.instance;
   mo.plan.publicPrefix = f.publicPrefix;
+  mo.plan.internetPrefix = f.internetPrefix;
   mo.plan.muxes = f.muxes;
   mo.plan.hosts = f.hosts;
   mo.plan.underlayHigh = static_cast<std::uint8_t>(underlay->network >> 24U);

@@ -5,6 +5,7 @@
 #include "emulator/controller/passes/cloud_services.h"
 #include "emulator/controller/passes/forwarding.h"
 #include "emulator/controller/passes/inventory.h"
+#include "emulator/controller/passes/outbound.h"
 #include "emulator/controller/passes/placement.h"
 #include "emulator/controller/passes/snapshots.h"
 #include "emulator/controller/passes/topology.h"
@@ -38,8 +39,9 @@ Plan compile(const Inputs& in, const PlanOptions& o, const Assignments& previous
   passes::Fabric fabric = passes::topology(placed.vms, o);
   passes::Forwarding forwarding =
       passes::forwarding(resources, inventory, placed.vms, in.probeUp, o);
-  passes::Snapshots snapshots =
-      passes::snapshots(forwarding, fabric, placed.vms, o, version, services.filters);
+  passes::Outbound outbound = passes::outbound(resources, inventory, placed.vms, o);
+  passes::Snapshots snapshots = passes::snapshots(forwarding, fabric, placed.vms, o, version,
+                                                  services.filters, outbound.specs);
 
   Plan plan;
   // A resource that does not parse is reported under its own id, like a load balancer whose data
@@ -53,10 +55,12 @@ Plan compile(const Inputs& in, const PlanOptions& o, const Assignments& previous
   plan.rootAddress = std::move(fabric.rootAddress);
   plan.routerAddress = std::move(fabric.routerAddress);
   plan.muxUnderlays = std::move(fabric.muxUnderlays);
+  plan.internetNamespace = std::move(fabric.internetNamespace);
   plan.muxSnapshots = std::move(snapshots.mux);
   plan.hostSnapshots = std::move(snapshots.host);
   for (auto& [key, pl] : forwarding.probes) plan.probes.push_back(std::move(pl));
   plan.ruleHealth = std::move(forwarding.ruleHealth);
+  plan.outbound = std::move(outbound.decisions);
   plan.assignments = std::move(placed.assignments);
   plan.vms = std::move(placed.vms);
   for (auto& inst : services.instances)

@@ -2,7 +2,8 @@
 // become a data-plane plan — which VMs exist and where they sit, the namespaces, links, addresses
 // and routes that carry traffic, and the snapshot each MUX and host agent forwards with.
 // Pure: no syscalls. compile() parses the inputs once into azlb::model and runs the passes in
-// passes/ (cloud services -> inventory -> placement -> topology -> forwarding -> snapshots);
+// passes/ (cloud services -> inventory -> placement -> topology -> forwarding -> outbound ->
+// snapshots);
 // see plan.cpp.
 #pragma once
 
@@ -49,6 +50,9 @@ struct PlanOptions {
   std::uint32_t muxes = 2;
   std::uint32_t hosts = 2;
   std::string publicPrefix = "198.18.0.0/16";
+  /// "The internet" (serve --internet-prefix): a namespace behind the router where every address
+  /// of this prefix is a host, the destination of the VMs' outbound traffic (ARCHITECTURE §2).
+  std::string internetPrefix = "198.19.0.0/16";
   std::uint8_t underlayHigh = 100, underlayLow = 64;  // the underlay /16: 100.64.0.0/16
   /// MUXes left out of the router's ECMP route (dead, being restarted): Ananta's BGP withdrawal.
   std::set<std::uint32_t> muxesDown;
@@ -127,6 +131,21 @@ struct RoleInstancePlan {
   json roleEnvironment;             // the discovery document
 };
 
+/// How one VM reaches the internet, and why (the outbound pass; `azlb status` prints it).
+struct OutboundPlan {
+  std::string vm;    // VmPlan id
+  std::string name;  // VmPlan name
+  std::string ip;    // the address that gets outbound (the primary one)
+  std::string
+      kind;  // InstancePublicIp, OutboundRule, LoadBalancingRule, DefaultOutboundAccess, None
+  std::string via;     // the public IP, outbound rule or load-balancing rule id ("" otherwise)
+  std::string reason;  // in words, for `azlb status`
+  std::vector<std::string> publicIps;   // the addresses it leaves from
+  std::string protocol = "All";         // Tcp, Udp or All
+  std::uint32_t ports = 0;              // SNAT ports allocated (0: 1:1 or none)
+  std::vector<std::string> portRanges;  // "198.18.0.5:1024-2047", one per block of its ports
+};
+
 /// Stable numbers handed from one plan to the next, so adding a VM never renumbers another.
 struct Assignments {
   std::map<std::string, std::uint32_t> vmIndex;    // vm id -> index
@@ -145,10 +164,12 @@ struct Plan {
   std::map<std::string, std::string> loadBalancerErrors;
   std::vector<ProbePlan> probes;           // every (probe, backend) pair, sorted by key
   std::vector<RuleHealthPlan> ruleHealth;  // one per probed load-balancing rule that is built
+  std::vector<OutboundPlan> outbound;      // one per VM
   Assignments assignments;
   // Addresses the manager and `azlb status` print.
   std::string rootLink, rootAddress, routerAddress;
   std::vector<std::string> muxUnderlays;
+  std::string internetNamespace;
 };
 
 /// Compiles inputs into a plan. Never fails as a whole: what cannot be built is reported per load

@@ -37,6 +37,7 @@ struct ForwarderCounters {
   Counter txBytes;     ///< their size after rewriting/encapsulation
   Counter flowHits;    ///< packets that found their flow (MUX flow table, host reverse table)
   Counter flowMisses;  ///< packets that created a flow
+  Counter snatReturns;  ///< MUX: packets to a SNAT port, sent to the VM that owns it
   std::array<Counter, kDropReasonCount> drops{};
 
   Counter& drop(DropReason reason) { return drops[static_cast<std::size_t>(reason)]; }

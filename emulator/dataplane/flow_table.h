@@ -56,6 +56,20 @@ class FlowTable {
   template <typename OnExpired>
   std::size_t expireIdle(Nanos now, std::size_t budget, OnExpired&& onExpired);
 
+  /// Whether a live entry has this key. Changes nothing (no refresh, no removal, no counter).
+  bool contains(const FlowKey& key, Nanos now) const {
+    const std::uint32_t index = lookup(key, hashFlowKey(key));
+    return index != kNil && !isExpired(entries_[index], now);
+  }
+
+  /// Calls fn(const FlowKey&, const Value&) for every entry not yet idle, most recently used
+  /// first. Changes nothing (no refresh, no removal).
+  template <typename Fn>
+  void forEachLive(Nanos now, Fn&& fn) const {
+    for (std::uint32_t i = head_; i != kNil; i = entries_[i].next)
+      if (!isExpired(entries_[i], now)) fn(entries_[i].key, entries_[i].value);
+  }
+
   void clear();
   std::size_t size() const { return size_; }
   std::size_t capacity() const { return entries_.size(); }

@@ -45,11 +45,16 @@ Verdict MuxForwarder::process(PacketBuf& packet, Nanos now, Ipv4Address outerSou
   Context ctx;
   if (auto v = parseStage(packet, ctx)) return *v;
   if (auto v = classifyStage(ctx)) return *v;
-  if (auto v = selectBackendStage(ctx, now)) return *v;
+  if (ctx.rule != nullptr) {
+    if (auto v = selectBackendStage(ctx, now)) return *v;
+    ctx.target = ctx.backend->hostIp;
+  } else {
+    counters_.snatReturns.add();
+  }
   if (auto v = encapStage(packet, ctx, outerSource)) return *v;
   counters_.txPackets.add();
   counters_.txBytes.add(packet.size());
-  return Verdict::forward(Egress::Underlay, ctx.backend->hostIp);
+  return Verdict::forward(Egress::Underlay, ctx.target);
 }
 
 std::optional<Verdict> MuxForwarder::parseStage(PacketBuf& packet, Context& ctx) {
@@ -65,7 +70,10 @@ std::optional<Verdict> MuxForwarder::parseStage(PacketBuf& packet, Context& ctx)
 std::optional<Verdict> MuxForwarder::classifyStage(Context& ctx) {
   if (!ctx.view.hasPorts()) return drop(DropReason::UnsupportedProtocol);
   ctx.rule = config_->findFrontend(ctx.view.dst(), ctx.view.protocolNumber(), ctx.view.dstPort());
-  if (ctx.rule == nullptr) return drop(DropReason::UnknownFrontend);
+  if (ctx.rule != nullptr) return std::nullopt;
+  const auto owner = config_->snat().ownerOf(ctx.view.dst(), ctx.view.dstPort());
+  if (!owner) return drop(DropReason::UnknownFrontend);
+  ctx.target = *owner;
   return std::nullopt;
 }
 
@@ -119,7 +127,7 @@ std::optional<Verdict> MuxForwarder::encapStage(PacketBuf& packet, Context& ctx,
                                                 Ipv4Address outerSource) {
   EncapParams params;
   params.outerSrc = outerSource;
-  params.outerDst = ctx.backend->hostIp;
+  params.outerDst = ctx.target;
   params.maxOuterSize = options_.underlayMtu;
   if (!ctx.view.dontFragment()) params.id = nextIpId_++;
   if (auto reason = encapsulateIpip(packet, params)) return drop(*reason);

@@ -50,7 +50,9 @@ class MuxForwarder {
   void setConfig(std::shared_ptr<const ForwardingConfig> config);
   const ForwardingConfig& config() const { return *config_; }
 
-  /// One packet from the frontend side, at packet.data(). Forward: the packet has been
+  /// One packet from the frontend side, at packet.data(). A packet to no rule's frontend that is
+  /// to a VM's SNAT port (or instance public IP) goes to that VM's PA unchanged: return traffic
+  /// of outbound flows (ForwardingConfig::snat()). Forward: the packet has been
   /// encapsulated in place (outer src = this MUX, dst = the backend's underlay address), and the
   /// verdict's nextHop is that address, egress Underlay. Drop: counted per reason; the buffer
   /// may have been trimmed to the IPv4 total length. Called on the forwarding thread only.
@@ -69,8 +71,9 @@ class MuxForwarder {
  private:
   struct Context {
     PacketView view{};
-    const Rule* rule = nullptr;
+    const Rule* rule = nullptr;  ///< null: SNAT return traffic to `target`
     const Backend* backend = nullptr;
+    Ipv4Address target{};  ///< the outer destination: the backend's (or SNAT owner's) PA
   };
 
   std::optional<Verdict> parseStage(PacketBuf& packet, Context& ctx);

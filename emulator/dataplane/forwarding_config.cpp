@@ -152,6 +152,9 @@ Result<std::shared_ptr<const ForwardingConfig>> ForwardingConfig::build(
   }
   std::sort(config->hostIndex_.begin(), config->hostIndex_.end(),
             [](const HostEntry& a, const HostEntry& b) { return a.key < b.key; });
+  auto snat = SnatIndex::build(spec.outbound);
+  if (!snat) return fail("forwarding config: " + snat.error().context);
+  config->snat_ = std::move(*snat);
   config->instanceId_ = nextInstanceId.fetch_add(1);
   return std::shared_ptr<const ForwardingConfig>(std::move(config));
 }

@@ -18,6 +18,7 @@
 #include "emulator/dataplane/ipv4_address.h"
 #include "emulator/dataplane/maglev.h"
 #include "emulator/dataplane/nanos.h"
+#include "emulator/dataplane/snat.h"
 
 namespace azlb::dataplane {
 
@@ -69,6 +70,7 @@ struct ForwardingConfigSpec {
   std::uint64_t version = 0;  ///< the manager's snapshot version, for status output
   std::vector<RuleSpec> rules{};
   std::uint32_t maglevTableSize = 0;  ///< 0: MaglevTable::tableSizeFor(backends); else a prime
+  std::vector<SnatSpec> outbound{};   ///< every VM's outbound (SnatIndex::build's rules)
 };
 
 struct Backend {
@@ -125,6 +127,8 @@ class ForwardingConfig {
   /// backend index still applies.
   std::uint64_t instanceId() const { return instanceId_; }
   std::span<const Rule> rules() const { return rules_; }
+  /// Every VM's outbound SNAT: who owns a (public IP, port), a VM's blocks.
+  const SnatIndex& snat() const { return snat_; }
 
   /// The rule for a packet to (ip, protocol, port): the exact rule, else the frontend IP's HA
   /// ports rule for TCP/UDP; nullptr if none. Binary search, no allocation.
@@ -160,6 +164,7 @@ class ForwardingConfig {
   std::vector<Rule> rules_{};
   std::vector<std::pair<std::uint64_t, std::uint32_t>> frontendIndex_{};  // sorted by key
   std::vector<HostEntry> hostIndex_{};                                    // sorted by key
+  SnatIndex snat_{};
 };
 
 }  // namespace azlb::dataplane

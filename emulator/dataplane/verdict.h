@@ -32,6 +32,11 @@ enum class DropReason : std::uint8_t {
                         ///< delivery: larger than the link's MTU and not a TCP superpacket
   BadOffload,           ///< the virtio-net header does not fit the packet (partial checksum not
                         ///< at the TCP/UDP checksum, or a superpacket that is not TCP)
+  NoOutbound,           ///< host: a VM's new flow out of its VNet, and the VM has no outbound
+                        ///< connectivity for that protocol (a private subnet, as in Azure)
+  SnatExhausted,        ///< host: a VM's new outbound flow, and every SNAT port of the VM is in
+                        ///< use for that destination (Azure drops the SYN)
+  NoSnatMapping,        ///< host: a packet to a SNAT port that maps to no flow of this VM
   Count,                ///< not a reason: the number of reasons
 };
 
@@ -74,6 +79,12 @@ constexpr std::string_view dropReasonName(DropReason reason) {
       return "tooBig";
     case DropReason::BadOffload:
       return "badOffload";
+    case DropReason::NoOutbound:
+      return "noOutbound";
+    case DropReason::SnatExhausted:
+      return "snatExhausted";
+    case DropReason::NoSnatMapping:
+      return "noSnatMapping";
     case DropReason::Count:
       break;
   }

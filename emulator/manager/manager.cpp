@@ -112,12 +112,19 @@ void Manager::step(std::vector<Change> changes, bool dirty) {
   bool reconcileNow = dirty || supervisor_.checkProcesses() || reconciler_.retryWanted();
   const bool muxesBack = reconciler_.plan() && supervisor_.readmitMuxes(reconciler_.version());
   // Health: the host agents probe; a backend going up or down rebuilds the MUX tables.
-  if (reconciler_.plan() && !reconciler_.plan()->probes.empty()) {
-    if (reporter_.mergeProbeReports(supervisor_.pollProbes())) {
-      reporter_.publish(*reconciler_.plan());
-      writeStatus();
+  // Outbound: their SNAT usage feeds /metrics.
+  const controller::Plan* plan = reconciler_.plan() ? &*reconciler_.plan() : nullptr;
+  if (plan != nullptr && (!plan->probes.empty() || !plan->outbound.empty())) {
+    std::vector<runtime::ProbeReport> probes;
+    std::vector<runtime::SnatReport> snat;
+    for (auto& report : supervisor_.pollHostAgents()) {
+      probes.insert(probes.end(), report.probes.begin(), report.probes.end());
+      snat.insert(snat.end(), report.snat.begin(), report.snat.end());
     }
-    if (reporter_.differsFrom(*reconciler_.plan())) reconcileNow = true;
+    const bool probesChanged = reporter_.mergeProbeReports(probes);
+    if (reporter_.mergeSnatReports(std::move(snat)) || probesChanged) reporter_.publish(*plan);
+    if (probesChanged) writeStatus();
+    if (reporter_.differsFrom(*plan)) reconcileNow = true;
   }
   if (refreshRoleInstances()) writeStatus();
   if (!reconcileNow && !muxesBack) return;

@@ -1,8 +1,10 @@
 #include "emulator/manager/reporting.h"
 
+#include <algorithm>
 #include <ctime>
 #include <filesystem>
 #include <fstream>
+#include <tuple>
 
 #include "arm-api/common/resource_id.h"
 #include "emulator/controller/rule_health.h"
@@ -79,6 +81,17 @@ bool Reporter::mergeProbeReports(const std::vector<runtime::ProbeReport>& report
   return changed;
 }
 
+bool Reporter::mergeSnatReports(std::vector<runtime::SnatReport> reports) {
+  auto key = [](const runtime::SnatReport& r) {
+    return std::tie(r.vm, r.frontend, r.kind, r.allocated, r.used, r.succeeded, r.failed);
+  };
+  const bool same = reports.size() == snatReports_.size() &&
+                    std::equal(reports.begin(), reports.end(), snatReports_.begin(),
+                               [&](const auto& a, const auto& b) { return key(a) == key(b); });
+  snatReports_ = std::move(reports);
+  return !same;
+}
+
 bool Reporter::differsFrom(const controller::Plan& plan) const {
   for (const auto& pl : plan.probes) {
     auto r = probeReports_.find(pl.key);
@@ -93,8 +106,40 @@ std::map<std::string, bool> Reporter::probeUp() const {
   return out;
 }
 
+namespace {
+
+/// Azure Monitor's SNAT metrics per (backend IP, frontend IP).
+std::string snatMetrics(const std::vector<runtime::SnatReport>& snat) {
+  std::string count =
+      "# HELP azlb_snat_connection_count New outbound flows per backend and frontend (Azure "
+      "Monitor SnatConnectionCount); failed: no free SNAT port.\n"
+      "# TYPE azlb_snat_connection_count counter\n";
+  std::string allocated =
+      "# HELP azlb_allocated_snat_ports SNAT ports allocated per backend and frontend (Azure "
+      "Monitor AllocatedSnatPorts).\n"
+      "# TYPE azlb_allocated_snat_ports gauge\n";
+  std::string used =
+      "# HELP azlb_used_snat_ports SNAT ports in use per backend and frontend (Azure Monitor "
+      "UsedSnatPorts).\n"
+      "# TYPE azlb_used_snat_ports gauge\n";
+  for (const auto& r : snat) {
+    const std::string labels = "backend_ip_address=\"" + label(r.vm) + "\",frontend_ip_address=\"" +
+                               label(r.frontend) + "\",outbound=\"" + label(r.kind) + "\"";
+    count += "azlb_snat_connection_count{connection_state=\"succeeded\"," + labels + "} " +
+             std::to_string(r.succeeded) + "\n";
+    count += "azlb_snat_connection_count{connection_state=\"failed\"," + labels + "} " +
+             std::to_string(r.failed) + "\n";
+    allocated += "azlb_allocated_snat_ports{" + labels + "} " + std::to_string(r.allocated) + "\n";
+    used += "azlb_used_snat_ports{" + labels + "} " + std::to_string(r.used) + "\n";
+  }
+  return count + allocated + used;
+}
+
+}  // namespace
+
 std::string metricsFor(const controller::Plan& plan,
-                       const std::map<std::string, runtime::ProbeReport>& reports) {
+                       const std::map<std::string, runtime::ProbeReport>& reports,
+                       const std::vector<runtime::SnatReport>& snat) {
   std::string text =
       "# HELP azlb_dip_availability Health probe status per backend (Azure Monitor "
       "DipAvailability): 100 up, 0 down.\n"
@@ -118,12 +163,12 @@ std::string metricsFor(const controller::Plan& plan,
               r.frontendIp.toString() + "\",frontend_port=\"" + std::to_string(r.frontendPort) +
               "\"} " + (any ? "100" : "0") + "\n";
     }
-  return text;
+  return text + snatMetrics(snat);
 }
 
 void Reporter::publish(const controller::Plan& plan) {
   json probes = probeList(plan, probeReports_);
-  std::string text = metricsFor(plan, probeReports_);
+  std::string text = metricsFor(plan, probeReports_, snatReports_);
   std::map<std::string, controller::ProbeObservation> seen;
   for (const auto& [key, report] : probeReports_) seen[key] = {report.up, report.outcome};
   std::map<std::string, json> health;
@@ -194,11 +239,25 @@ json Reporter::statusJson(const StatusInputs& in) const {
       rules.push_back({{"name", r.name},
                        {"frontend", r.frontendIp.toString() + ":" + std::to_string(r.frontendPort)},
                        {"backends", r.backends.size()}});
+  json outbound = json::array();
+  for (const auto& o : plan.outbound)
+    outbound.push_back({{"vm", o.name},
+                        {"id", o.vm},
+                        {"ip", o.ip},
+                        {"kind", o.kind},
+                        {"via", o.via},
+                        {"reason", o.reason},
+                        {"publicIps", o.publicIps},
+                        {"protocol", o.protocol},
+                        {"ports", o.ports},
+                        {"portRanges", o.portRanges}});
   return {{"version", in.version},
           {"router", controller::routerNamespace(options)},
           {"rootLink", plan.rootLink},
           {"rootAddress", plan.rootAddress},
           {"publicPrefix", options.publicPrefix},
+          {"internet", plan.internetNamespace},
+          {"internetPrefix", options.internetPrefix},
           {"muxesDown", in.muxesDown},
           {"processes", procs},
           {"rules", rules},
@@ -207,6 +266,7 @@ json Reporter::statusJson(const StatusInputs& in) const {
           {"idleTimeoutScale", options.idleTimeoutScale},
           {"probes", probeStatus()["probes"]},
           {"vms", vms},
+          {"outbound", outbound},
           {"roleInstances", instances},
           {"reconcile", retryJson(in.retry, in.now)}};
 }

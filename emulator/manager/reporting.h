@@ -39,6 +39,8 @@ class Reporter {
   /// Merges the host agents' reports (manager thread). Returns true when one differs from the
   /// last known (the published views must be refreshed).
   bool mergeProbeReports(const std::vector<runtime::ProbeReport>& reports);
+  /// Keeps the host agents' latest SNAT usage (manager thread); true when it changed.
+  bool mergeSnatReports(std::vector<runtime::SnatReport> reports);
   /// Whether a backend's reported state differs from what `plan` compiled (the MUX tables must
   /// be rebuilt). A backend never reported counts as down.
   bool differsFrom(const controller::Plan& plan) const;
@@ -51,7 +53,8 @@ class Reporter {
   /// {"probes":[{key, loadBalancer, probe, backend, ip, host, up, inRotation, outcome, detail}],
   /// "dataPlane": true}. Any thread.
   nlohmann::json probeStatus() const;
-  /// Prometheus text: azlb_dip_availability and azlb_vip_availability. Any thread.
+  /// Prometheus text: azlb_dip_availability, azlb_vip_availability and the SNAT metrics
+  /// (azlb_snat_connection_count, azlb_allocated_snat_ports, azlb_used_snat_ports). Any thread.
   std::string metricsText() const;
   /// A rule's health status (controller::ruleHealthStatus); null when there is no such rule.
   nlohmann::json ruleHealth(const std::string& ruleId) const;
@@ -61,7 +64,8 @@ class Reporter {
 
  private:
   std::map<std::string, runtime::ProbeReport> probeReports_;  // key -> last report (manager thread)
-  mutable std::mutex mu_;  // guards the three below (read by HTTP threads)
+  std::vector<runtime::SnatReport> snatReports_;  // latest, all host agents (manager thread)
+  mutable std::mutex mu_;                         // guards the three below (read by HTTP threads)
   nlohmann::json probeStatus_ = nlohmann::json::array();
   std::string metrics_;
   std::map<std::string, nlohmann::json> ruleHealth_;  // lower-case rule id -> health status
@@ -70,8 +74,9 @@ class Reporter {
 /// Writes `status` to <runDir>/status.json atomically (write, then rename).
 void writeStatusFile(const std::string& runDir, const nlohmann::json& status);
 
-/// Prometheus text for `plan` with these probe reports (pure).
+/// Prometheus text for `plan` with these probe reports and SNAT usage (pure).
 std::string metricsFor(const controller::Plan& plan,
-                       const std::map<std::string, runtime::ProbeReport>& reports);
+                       const std::map<std::string, runtime::ProbeReport>& reports,
+                       const std::vector<runtime::SnatReport>& snat = {});
 
 }  // namespace azlb::manager

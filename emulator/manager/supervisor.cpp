@@ -149,15 +149,15 @@ Result<void> Supervisor::pushSnapshots(const controller::Plan& plan) {
   return roleHosts_.apply(plan.roleInstances);
 }
 
-std::vector<runtime::ProbeReport> Supervisor::pollProbes() {
-  std::vector<runtime::ProbeReport> out;
+std::vector<runtime::StatusReport> Supervisor::pollHostAgents() {
+  std::vector<runtime::StatusReport> out;
   for (auto& p : procs_) {
     if (p.status.kind != "host-agent" || !alive(p)) continue;
     auto client = runtime::ControlClient::connect(p.status.socket);
     if (!client) continue;
     auto report = client->status(std::chrono::milliseconds(500));
     if (!report) continue;
-    out.insert(out.end(), report->probes.begin(), report->probes.end());
+    out.push_back(std::move(*report));
   }
   return out;
 }

@@ -58,8 +58,9 @@ class Supervisor : public SnapshotSink {
   /// those that already acknowledged its version). Waits up to 10 s per process for it to listen.
   /// Errors name the process and its log.
   Result<void> pushSnapshots(const controller::Plan& plan) override;
-  /// Probe results from every running host agent that answers within 500 ms.
-  std::vector<runtime::ProbeReport> pollProbes();
+  /// The status (probe results, SNAT usage) of every running host agent that answers within
+  /// 500 ms.
+  std::vector<runtime::StatusReport> pollHostAgents();
   std::vector<ProcessStatus> processes() const;
   /// The cloud-service role instances' guest agents (started by pushSnapshots, once their VM
   /// namespaces exist; restarted by checkProcesses when they die).

@@ -74,6 +74,7 @@ struct LoadBalancingRule {
   int idleTimeoutInMinutes = 4;
   bool enableFloatingIp = false;
   bool enableTcpReset = false;
+  bool disableOutboundSnat = false;
   /// Not ARM: pools whose members keep the flows they already have but get no new ones (a cloud
   /// service's former deployment after a VIP swap). Set by the cloud services pass only.
   std::vector<std::string> drainingPoolIds;
@@ -105,7 +106,7 @@ struct InboundNatPool {
   int backendPort = 0;
 };
 
-/// Stored, not yet compiled (SNAT); here so the outbound pass can read it.
+/// SNAT for a pool's VMs (the outbound pass).
 struct OutboundRule {
   std::string id;
   std::string name;

@@ -13,6 +13,9 @@ struct Subnet {
   std::string name;
   std::string addressPrefix;  // "" when the subnet uses addressPrefixes
   std::vector<std::string> addressPrefixes;
+  /// Azure's default outbound access for VMs without explicit outbound (absent: allowed, as for
+  /// VNets made before api-version 2025-07-01).
+  bool defaultOutboundAccess = true;
 };
 
 struct VirtualNetwork {
@@ -25,8 +28,9 @@ struct IpConfiguration {
   std::string id;
   std::string name;
   bool primary = false;
-  std::string privateIpAddress;  // "" until allocated
-  std::string subnetId;          // "" when absent
+  std::string privateIpAddress;   // "" until allocated
+  std::string subnetId;           // "" when absent
+  std::string publicIpAddressId;  // an instance-level public IP; "" when none
 };
 
 struct NetworkInterface {

@@ -152,13 +152,18 @@ Result<T> parseRoot(const json& resource, F parse) {
 
 Subnet subnet(const Node& n) {
   const Node p = n.properties();
-  return {n.str("id"), n.str("name"), p.str("addressPrefix"), p.strings("addressPrefixes")};
+  return {n.str("id"), n.str("name"), p.str("addressPrefix"), p.strings("addressPrefixes"),
+          p.boolean("defaultOutboundAccess", true)};
 }
 
 IpConfiguration ipConfiguration(const Node& n) {
   const Node p = n.properties();
-  return {n.str("id"), n.str("name"), p.boolean("primary", false), p.str("privateIPAddress"),
-          p.ref("subnet")};
+  return {n.str("id"),
+          n.str("name"),
+          p.boolean("primary", false),
+          p.str("privateIPAddress"),
+          p.ref("subnet"),
+          p.ref("publicIPAddress")};
 }
 
 FrontendIpConfiguration frontend(const Node& n) {
@@ -222,6 +227,7 @@ LoadBalancingRule loadBalancingRule(const Node& n) {
   r.idleTimeoutInMinutes = p.integer("idleTimeoutInMinutes", 4);
   r.enableFloatingIp = p.boolean("enableFloatingIP", false);
   r.enableTcpReset = p.boolean("enableTcpReset", false);
+  r.disableOutboundSnat = p.boolean("disableOutboundSnat", false);
   return r;
 }
 

@@ -128,13 +128,18 @@ std::string statusLine(const StatusReport& r) {
   json probes = json::array();
   for (const auto& p : r.probes)
     probes.push_back({{"key", p.key}, {"up", p.up}, {"outcome", p.outcome}, {"detail", p.detail}});
+  json snat = json::array();
+  for (const auto& u : r.snat)
+    snat.push_back({{"vm", u.vm}, {"frontend", u.frontend}, {"kind", u.kind}, {"allocated", u.allocated},
+                    {"used", u.used}, {"succeeded", u.succeeded}, {"failed", u.failed}});
   return json{{"type", "status"},
               {"role", r.role},
               {"index", r.index},
               {"version", r.version},
               {"appliedVersion", r.appliedVersion},
               {"counters", counters},
-              {"probes", probes}}
+              {"probes", probes},
+              {"snat", snat}}
              .dump(-1, ' ', false, json::error_handler_t::replace) +
          "\n";
 }
@@ -192,6 +197,11 @@ Result<ControlResponse> parseControlResponse(std::string_view line) {
                                          p.value("outcome", ""), p.value("detail", "")});
         }
       }
+      for (const auto& u : j.value("snat", json::array()))
+        r.snat.push_back({u.at("vm").get<std::string>(), u.at("frontend").get<std::string>(),
+                          u.value("kind", ""), u.value("allocated", std::uint64_t{0}),
+                          u.value("used", std::uint64_t{0}), u.value("succeeded", std::uint64_t{0}),
+                          u.value("failed", std::uint64_t{0})});
       return ControlResponse{std::move(r)};
     }
     return fail("control response: unknown type \"" + type + "\"", EINVAL);

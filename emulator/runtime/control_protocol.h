@@ -65,6 +65,14 @@ struct ProbeReport {
   std::string detail;   // e.g. "HTTP 503"
 };
 
+/// One (VM, public address) of a host agent's outbound SNAT (dataplane::SnatUsage).
+struct SnatReport {
+  std::string vm;        // the VM's private address
+  std::string frontend;  // the public address
+  std::string kind;      // outboundKindName
+  std::uint64_t allocated = 0, used = 0, succeeded = 0, failed = 0;
+};
+
 /// A process's counters as reported by {"type":"status"}. Every name appears, zeros included.
 struct StatusReport {
   std::string role;  // "mux" or "host-agent"
@@ -81,6 +89,7 @@ struct StatusReport {
   std::vector<std::pair<std::string, std::uint64_t>> drops;  // by dropReasonName() and friends
   std::vector<std::pair<std::string, std::uint64_t>> paths;  // per-path packet counts (host agent)
   std::vector<ProbeReport> probes;                           // host agent: its probes' states
+  std::vector<SnatReport> snat;                              // host agent: its VMs' SNAT
 
   std::uint64_t dropped(std::string_view reason) const;
   std::uint64_t droppedTotal() const;

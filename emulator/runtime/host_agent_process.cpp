@@ -5,6 +5,7 @@
 #include <atomic>
 #include <cstdio>
 #include <map>
+#include <mutex>
 #include <span>
 #include <utility>
 #include <variant>
@@ -67,13 +68,19 @@ class HostEngine {
     const std::uint32_t out = switch_.process(inPort, packet, now);
     return out == kNoPort ? kDropPacket : out;
   }
-  void batchDone() { flows_.store(switch_.forwarder().flowCount(), std::memory_order_relaxed); }
+  void batchDone() {
+    flows_.store(switch_.forwarder().flowCount() + switch_.snat().flowCount(), std::memory_order_relaxed);
+  }
   void housekeeping(Nanos now) {
     // Idle flows go; an enableTcpReset flow's RSTs are written at once.
     switch_.expireFlows(now, kExpireBudget, [&](std::uint32_t port, const dataplane::PacketBuf& packet) {
       if (port < current_->fds.size()) writePacket(current_->fds[port], packet, vnetHdr_, pump_);
     });
-    flows_.store(switch_.forwarder().flowCount(), std::memory_order_relaxed);
+    flows_.store(switch_.forwarder().flowCount() + switch_.snat().flowCount(), std::memory_order_relaxed);
+    if (now - lastUsage_ >= std::chrono::seconds(1)) {
+      lastUsage_ = now;
+      publishSnatUsage(now);
+    }
   }
   PumpCounters& pumpCounters() { return pump_; }
 
@@ -88,12 +95,13 @@ class HostEngine {
     r.txBytes = pump_.txBytes.value();
     const auto& f = switch_.forwarder().counters();
     const auto& s = switch_.counters();
-    r.flowHits = f.flowHits.value();
-    r.flowMisses = f.flowMisses.value();
+    const auto& n = switch_.snat().counters();
+    r.flowHits = f.flowHits.value() + n.flowHits.value();
+    r.flowMisses = f.flowMisses.value() + n.flowMisses.value();
     r.flows = flows_.load(std::memory_order_relaxed);
     for (std::size_t i = 0; i < dataplane::kDropReasonCount; ++i) {
       r.drops.emplace_back(dataplane::dropReasonName(static_cast<dataplane::DropReason>(i)),
-                           f.drops[i].value() + s.drops[i].value());
+                           f.drops[i].value() + s.drops[i].value() + n.drops[i].value());
     }
     for (std::size_t i = 0; i < kHostDropReasonCount; ++i) {
       r.drops.emplace_back(hostDropReasonName(static_cast<HostDropReason>(i)),
@@ -109,7 +117,11 @@ class HostEngine {
                {"ilbEncap", s.ilbEncap.value()},
                {"ilbInbound", s.ilbInbound.value()},
                {"ilbReply", s.ilbReply.value()},
-               {"idleResets", s.idleResets.value()}};
+               {"idleResets", s.idleResets.value()},
+               {"snatOutbound", s.snatOutbound.value()},
+               {"snatInbound", s.snatInbound.value()}};
+    std::lock_guard lock(snatMu_);
+    r.snat = snatUsage_;
     return r;
   }
 
@@ -121,6 +133,32 @@ class HostEngine {
   std::atomic<std::uint64_t> appliedVersion_{0};
   std::atomic<std::uint64_t> flows_{0};
   bool vnetHdr_ = false;
+  Nanos lastUsage_{};
+  mutable std::mutex snatMu_;  // taken once a second by housekeeping, and by status()
+  std::vector<SnatReport> snatUsage_;
+
+  /// SNAT usage for status and metrics; a (VM, frontend) whose failed count grew since the last
+  /// time gets a log line (Azure's SnatPortExhaustion health event).
+  void publishSnatUsage(Nanos now) {
+    std::vector<SnatReport> rows;
+    for (const auto& u : switch_.snat().usage(now)) {
+      const HostPlan::Vm* vm = switch_.plan()->findByUnderlay(u.underlay);
+      if (vm == nullptr || vm->port == kNoPort) continue;  // another host's VM
+      rows.push_back({u.vm.toString(), u.frontend.toString(), std::string(dataplane::outboundKindName(u.kind)),
+                      u.allocated, u.used, u.succeeded, u.failed});
+    }
+    std::lock_guard lock(snatMu_);
+    for (const auto& row : rows)
+      for (const auto& old : snatUsage_)
+        if (old.vm == row.vm && old.frontend == row.frontend && row.failed > old.failed)
+          std::fprintf(stderr,
+                       "host-agent: SNAT port exhaustion: %s via %s: %llu new connection(s) failed "
+                       "(%llu of %llu ports in use)\n",
+                       row.vm.c_str(), row.frontend.c_str(),
+                       static_cast<unsigned long long>(row.failed - old.failed),
+                       static_cast<unsigned long long>(row.used), static_cast<unsigned long long>(row.allocated));
+    snatUsage_ = std::move(rows);
+  }
 };
 
 /// The control thread's record of the plumbing it made: TUNs in the VNet namespaces (by

@@ -245,12 +245,14 @@ HostSwitch::HostSwitch(const HostSwitchOptions& options, std::shared_ptr<const H
                                         .backendMtu = options.vmMtu},
                  plan_->forwarding()),
       ilb_(dataplane::MuxOptions{.flowCapacity = options.flowCapacity, .underlayMtu = options.underlayMtu},
-           plan_->forwarding()) {}
+           plan_->forwarding()),
+      snat_(options.flowCapacity, plan_->forwarding()) {}
 
 void HostSwitch::setPlan(std::shared_ptr<const HostPlan> plan) {
   plan_ = std::move(plan);
   forwarder_.setConfig(plan_->forwarding());
   ilb_.setConfig(plan_->forwarding());
+  snat_.setConfig(plan_->forwarding());
 }
 
 std::uint32_t HostSwitch::drop(DropReason reason) {
@@ -328,6 +330,10 @@ std::uint32_t HostSwitch::fromUnderlay(PacketBuf& packet, Nanos now) {
   }
 
   if (plan.isMux(outer->src())) {
+    const auto inner = PacketView::parse(outer->l4());
+    if (inner && inner->hasPorts() &&
+        !plan.forwarding()->findHostBackend(outer->dst(), inner->dst(), inner->protocolNumber(), inner->dstPort()))
+      return snatReturn(*target, packet, *outer, now);
     // Load-balanced traffic: decap + DNAT in the forwarder, then into the backend's namespace.
     const auto verdict = forwarder_.processInbound(packet, now);
     if (verdict.isDrop()) return kNoPort;  // counted by the forwarder
@@ -428,13 +434,43 @@ std::uint32_t HostSwitch::fromVnet(std::uint32_t inPort, PacketBuf& packet, Nano
     }
   }
 
-  // Anything else is a reply on a load-balanced flow (or from a floating-IP frontend), sent
-  // straight to the router: direct server return. Addresses outside the VNet that match no flow
-  // (another VNet's VMs included) are dropped by the forwarder as NoReverseFlow.
+  return leaveVnet(inPort, *vnet, packet, *view, now);
+}
+
+// A reply on a load-balanced flow goes straight to the router: direct server return. A VM's own
+// new flow out of the VNet is SNATed (SnatEngine). A floating-IP VM's reply from the frontend
+// address with no recorded flow (the agent restarted) passes; anything else is NoReverseFlow.
+std::uint32_t HostSwitch::leaveVnet(std::uint32_t inPort, std::uint32_t vnet, PacketBuf& packet,
+                                    const PacketView& view, Nanos now) {
+  if (auto verdict = forwarder_.snatIfReply(packet, now)) {
+    if (verdict->isDrop()) return kNoPort;
+    counters_.dsrOutbound.add();
+    return kHostPort;
+  }
+  const HostPlan::Vm* source = plan_->findInVnet(vnet, view.src());
+  if (source != nullptr && source->port == inPort) {
+    packet.resize(view.size());
+    if (!dataplane::offloadConsistent(packet.offload(), view)) return drop(DropReason::BadOffload);
+    if (snat_.outbound(packet, view, source->underlay, now).isDrop()) return kNoPort;
+    counters_.snatOutbound.add();
+    return kHostPort;
+  }
   const auto verdict = forwarder_.processOutbound(packet, now);
   if (verdict.isDrop()) return kNoPort;
   counters_.dsrOutbound.add();
   return kHostPort;
+}
+
+std::uint32_t HostSwitch::snatReturn(const HostPlan::Vm& target, PacketBuf& packet,
+                                     const PacketView& outer, Nanos now) {
+  const auto inner = dataplane::decapsulateIpip(packet, outer);
+  if (!inner) return drop(inner.error());
+  packet.resize(inner->size());
+  if (!dataplane::offloadConsistent(packet.offload(), *inner)) return drop(DropReason::BadOffload);
+  if (snat_.inbound(packet, *inner, target.underlay, now).isDrop()) return kNoPort;
+  if (auto failed = dataplane::fitToLink(packet, *inner, options_.vmMtu)) return drop(*failed);
+  counters_.snatInbound.add();
+  return deliver(target, packet);
 }
 
 }  // namespace azlb::runtime

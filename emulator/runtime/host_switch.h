@@ -26,6 +26,7 @@
 #include "emulator/dataplane/ipv4_address.h"
 #include "emulator/dataplane/nanos.h"
 #include "emulator/dataplane/packet_buf.h"
+#include "emulator/dataplane/snat_engine.h"
 #include "emulator/runtime/snapshot.h"
 
 namespace azlb::runtime {
@@ -156,6 +157,8 @@ struct HostSwitchCounters {
   dataplane::Counter ilbInbound;   ///< internal-frontend packet from a VM's host, DNATed to its backend
   dataplane::Counter ilbReply;     ///< backend -> internal LB client VM, SNATed to the frontend
   dataplane::Counter idleResets;   ///< RSTs sent because an enableTcpReset flow timed out idle
+  dataplane::Counter snatOutbound; ///< VM -> internet, source translated (SnatEngine)
+  dataplane::Counter snatInbound;  ///< internet -> VM via a MUX, destination translated back
 
   dataplane::Counter& hostDrop(HostDropReason r) { return hostDrops[static_cast<std::size_t>(r)]; }
   std::uint64_t hostDropped(HostDropReason r) const {
@@ -184,7 +187,7 @@ class HostSwitch {
   std::uint32_t process(std::uint32_t inPort, dataplane::PacketBuf& packet, dataplane::Nanos now);
 
   std::size_t expireFlows(dataplane::Nanos now, std::size_t budget) {
-    return forwarder_.expireFlows(now, budget);
+    return forwarder_.expireFlows(now, budget) + snat_.expireFlows(now, budget);
   }
   /// The same, and for each expired established flow of an enableTcpReset rule builds an RST to
   /// the client (from the frontend) and one to the backend VM (from the client) and calls
@@ -192,7 +195,7 @@ class HostSwitch {
   /// forwarding thread only (from housekeeping, between batches).
   template <typename Emit>
   std::size_t expireFlows(dataplane::Nanos now, std::size_t budget, Emit&& emit) {
-    return forwarder_.expireFlows(now, budget, [&](const dataplane::FlowKey& key, const dataplane::HostFlow& flow) {
+    return snat_.expireFlows(now, budget) + forwarder_.expireFlows(now, budget, [&](const dataplane::FlowKey& key, const dataplane::HostFlow& flow) {
       if (!flow.wantsResetOnIdle()) return;
       if (const std::uint32_t port = resetToClient(key, flow); port != kNoPort) {
         counters_.idleResets.add();
@@ -205,12 +208,20 @@ class HostSwitch {
     });
   }
   const dataplane::HostForwarder& forwarder() const { return forwarder_; }
+  const dataplane::SnatEngine& snat() const { return snat_; }
   const HostSwitchCounters& counters() const { return counters_; }
   HostSwitchCounters& counters() { return counters_; }
 
  private:
   std::uint32_t fromUnderlay(dataplane::PacketBuf& packet, dataplane::Nanos now);
   std::uint32_t fromVnet(std::uint32_t inPort, dataplane::PacketBuf& packet, dataplane::Nanos now);
+  /// A MUX's packet that no load-balancing or NAT rule of `target` takes: return traffic of
+  /// one of its outbound (SNAT) flows, or a connection to its instance public IP.
+  std::uint32_t snatReturn(const HostPlan::Vm& target, dataplane::PacketBuf& packet,
+                           const dataplane::PacketView& outer, dataplane::Nanos now);
+  /// A packet from a VM of `vnet` leaving the VNet that is no reply on a load-balanced flow.
+  std::uint32_t leaveVnet(std::uint32_t inPort, std::uint32_t vnet, dataplane::PacketBuf& packet,
+                          const dataplane::PacketView& view, dataplane::Nanos now);
   std::uint32_t drop(dataplane::DropReason reason);
   std::uint32_t drop(HostDropReason reason);
   /// The port that takes an inbound packet to local VM `vm`: its namespace when the destination
@@ -227,6 +238,7 @@ class HostSwitch {
   /// Internal load balancing: a VM's packet to an internal frontend of its VNet is balanced by
   /// the source host agent (Azure does this in the host, not in the MUXes).
   dataplane::MuxForwarder ilb_;
+  dataplane::SnatEngine snat_;  ///< the VMs' outbound flows (ARCHITECTURE §3, Outbound)
   HostSwitchCounters counters_;
   std::uint16_t nextIpId_ = 0;
   dataplane::PacketBuf scratch_{256};  ///< RSTs the agent makes itself

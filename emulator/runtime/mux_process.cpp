@@ -75,6 +75,7 @@ class MuxEngine {
     }
     r.drops.emplace_back("writeFailed", pump_.writeFailed.value());
     r.drops.emplace_back("readFailed", pump_.readFailed.value());
+    r.paths = {{"snatReturn", c.snatReturns.value()}};
     return r;
   }
 

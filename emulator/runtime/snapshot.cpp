@@ -127,6 +127,76 @@ Result<std::vector<TrafficFilter>> filtersFromJson(const json& list) {
   return out;
 }
 
+constexpr std::pair<const char*, dataplane::OutboundKind> kOutboundKinds[] = {
+    {"InstancePublicIp", dataplane::OutboundKind::InstancePublicIp},
+    {"OutboundRule", dataplane::OutboundKind::OutboundRule},
+    {"LoadBalancingRule", dataplane::OutboundKind::LoadBalancingRule},
+    {"DefaultOutboundAccess", dataplane::OutboundKind::DefaultAccess}};
+
+json outboundToJson(const std::vector<dataplane::SnatSpec>& specs) {
+  json out = json::array();
+  for (const auto& o : specs) {
+    json blocks = json::array();
+    for (const auto& b : o.blocks) blocks.push_back({{"ip", ip(b.ip)}, {"first", b.first}, {"count", b.count}});
+    out.push_back({{"vnet", o.vnet},
+                   {"ip", ip(o.ip)},
+                   {"underlay", ip(o.underlay)},
+                   {"kind", std::string(dataplane::outboundKindName(o.kind))},
+                   {"via", o.via},
+                   {"protocol", o.protocol},
+                   {"blocks", blocks},
+                   {"idleTimeoutMs", o.idleTimeout.count()},
+                   {"closedLingerMs", o.closedLinger.count()},
+                   {"tcpReset", o.tcpReset}});
+  }
+  return out;
+}
+
+Result<dataplane::PortBlock> blockFromJson(const json& b, const std::string& where) {
+  auto a = b.at("ip").is_string() ? Ipv4Address::parse(b.at("ip").get<std::string>()) : std::nullopt;
+  if (!a) return fail("snapshot: " + where + "block ip is not an IPv4 address");
+  auto first = uintField<std::uint16_t>(b, "first", where + "block ");
+  if (!first) return unexpected(first.error());
+  auto count = uintField<std::uint16_t>(b, "count", where + "block ");
+  if (!count) return unexpected(count.error());
+  return dataplane::PortBlock{*a, *first, *count};
+}
+
+Result<std::vector<dataplane::SnatSpec>> outboundFromJson(const json& list) {
+  std::vector<dataplane::SnatSpec> out;
+  for (const auto& o : list) {
+    dataplane::SnatSpec spec;
+    const std::string where = "outbound " + o.at("ip").get<std::string>() + " ";
+    auto a = Ipv4Address::parse(o.at("ip").get<std::string>());
+    auto pa = Ipv4Address::parse(o.at("underlay").get<std::string>());
+    if (!a || !pa) return fail("snapshot: " + where + "ip and underlay must be IPv4 addresses");
+    auto kind = enumField(o, "kind", where, kOutboundKinds, std::optional<dataplane::OutboundKind>{});
+    if (!kind) return unexpected(kind.error());
+    auto proto = uintField<std::uint8_t>(o, "protocol", where, std::uint8_t{0});
+    if (!proto) return unexpected(proto.error());
+    auto idle = uintField<std::uint64_t>(o, "idleTimeoutMs", where, std::uint64_t{240000});
+    if (!idle) return unexpected(idle.error());
+    auto linger = uintField<std::uint64_t>(o, "closedLingerMs", where, std::uint64_t{15000});
+    if (!linger) return unexpected(linger.error());
+    for (const auto& b : o.at("blocks")) {
+      auto block = blockFromJson(b, where);
+      if (!block) return unexpected(block.error());
+      spec.blocks.push_back(*block);
+    }
+    spec.vnet = o.value("vnet", "");
+    spec.ip = *a;
+    spec.underlay = *pa;
+    spec.kind = *kind;
+    spec.via = o.value("via", "");
+    spec.protocol = *proto;
+    spec.idleTimeout = std::chrono::milliseconds(*idle);
+    spec.closedLinger = std::chrono::milliseconds(*linger);
+    spec.tcpReset = o.value("tcpReset", false);
+    out.push_back(std::move(spec));
+  }
+  return out;
+}
+
 }  // namespace
 
 json toJson(const Snapshot& s) {
@@ -165,6 +235,7 @@ json toJson(const Snapshot& s) {
           {"rules", rules},
           {"muxUnderlays", muxes},
           {"vms", vms},
+          {"outbound", outboundToJson(s.forwarding.outbound)},
           {"probeTimeScale", s.probeTimeScale},
           {"host", {{"index", s.host.index}, {"underlayRange", s.host.underlayRange}, {"vnetNamespaces", nss},
                     {"probes", probes}, {"trafficFilters", filtersToJson(s.host.trafficFilters)}}}};
@@ -253,6 +324,9 @@ Result<Snapshot> snapshotFromJson(const json& j) {
       e.mac = v.value("mac", "");
       s.vms.push_back(std::move(e));
     }
+    auto outbound = outboundFromJson(j.value("outbound", json::array()));
+    if (!outbound) return unexpected(outbound.error());
+    s.forwarding.outbound = std::move(*outbound);
     const json& h = j.at("host");
     auto index = uintField<std::uint32_t>(h, "index", "host ", std::uint32_t{0});
     if (!index) return unexpected(index.error());

@@ -66,12 +66,6 @@ dataplane::LoadDistribution distributionOf(model::LoadDistribution d) {
   return dataplane::LoadDistribution::Default;
 }
 
-/// An ARM idleTimeoutInMinutes times the plan's scale, at least 1 ms.
-std::chrono::milliseconds scaledIdleTimeout(int minutes, double scale) {
-  const double ms = static_cast<double>(minutes) * 60000.0 * scale;
-  return std::chrono::milliseconds(ms < 1.0 ? 1 : static_cast<std::int64_t>(ms));
-}
-
 Balancer lookups(const model::LoadBalancer& lb, Context& c) {
   Balancer b{lb, {}, {}, {}, {}, {}};
   for (const auto& pr : lb.probes) b.probeById[toLower(pr.id)] = &pr;

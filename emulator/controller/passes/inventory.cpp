@@ -17,7 +17,8 @@ void addSubnets(const model::VirtualNetwork& v, Inventory& inv) {
     if (!pre && !s.addressPrefixes.empty())
       pre = netns_model::parseIpv4Prefix(s.addressPrefixes[0]);
     if (!pre) continue;
-    SubnetInfo info{toLower(s.id), vid, v.name, pre->address.value, pre->length};
+    SubnetInfo info{toLower(s.id),      vid,         v.name,
+                    pre->address.value, pre->length, s.defaultOutboundAccess};
     inv.subnets[info.id] = info;
     inv.subnetsOfVnet[vid].push_back(info);
   }
@@ -34,6 +35,7 @@ void placeInSubnet(VmPlan& vm, const SubnetInfo& s) {
 void addNic(const model::NetworkInterface& nic, Inventory& inv,
             std::map<std::pair<std::string, std::string>, std::size_t>& byVnetIp) {
   VmPlan vm;
+  VmOrigin origin;
   vm.id = nic.id;
   vm.name = nic.name;
   std::vector<const model::IpConfiguration*> cfgs;
@@ -43,7 +45,10 @@ void addNic(const model::NetworkInterface& nic, Inventory& inv,
   for (const auto* c : cfgs) {
     auto s = inv.subnets.find(toLower(c->subnetId));
     if (c->privateIpAddress.empty() || s == inv.subnets.end()) continue;
-    if (vm.ips.empty()) placeInSubnet(vm, s->second);
+    if (vm.ips.empty()) {
+      placeInSubnet(vm, s->second);
+      origin = {s->second.id, toLower(c->publicIpAddressId)};
+    }
     vm.ips.push_back(c->privateIpAddress);
     inv.ipOfConfig[toLower(c->id)] = c->privateIpAddress;
   }
@@ -51,6 +56,7 @@ void addNic(const model::NetworkInterface& nic, Inventory& inv,
   for (const auto& c : nic.ipConfigurations) inv.vmByConfig[toLower(c.id)] = inv.vms.size();
   for (const auto& ip : vm.ips) byVnetIp[{vm.vnet, ip}] = inv.vms.size();
   inv.vms.push_back(std::move(vm));
+  inv.origins.push_back(std::move(origin));
 }
 
 const SubnetInfo* subnetHolding(const Inventory& inv, const std::string& vnet,
@@ -92,6 +98,7 @@ void addPoolAddress(const model::LoadBalancer& lb, const model::BackendAddress& 
   inv.vmByAddress[toLower(a.id)] = inv.vms.size();
   byVnetIp[{vid, a.ipAddress}] = inv.vms.size();
   inv.vms.push_back(std::move(vm));
+  inv.origins.push_back({home->id, ""});
 }
 
 }  // namespace

@@ -19,6 +19,13 @@ struct SubnetInfo {
   std::string id, vnet, vnetName;  // lower-case ids
   std::uint32_t network = 0;
   std::uint8_t length = 0;
+  bool defaultOutboundAccess = true;
+};
+
+/// Where a VM's primary address comes from, for the outbound pass.
+struct VmOrigin {
+  std::string subnet;    // lower subnet id ("" when unknown)
+  std::string publicIp;  // lower id of its primary ip configuration's public IP ("" when none)
 };
 
 struct Inventory {
@@ -27,6 +34,7 @@ struct Inventory {
   std::map<std::string, std::string> vnetNames;                  // lower VNet id -> name
   /// Identity, VNet, addresses, prefix length and gateway filled; placement fills the rest.
   std::vector<VmPlan> vms;
+  std::vector<VmOrigin> origins;                   // [i] for vms[i]
   std::map<std::string, std::size_t> vmByConfig;   // lower NIC ipConfiguration id -> vms index
   std::map<std::string, std::string> ipOfConfig;   // lower NIC ipConfiguration id -> its address
   std::map<std::string, std::size_t> vmByAddress;  // lower pool-address id -> vms index

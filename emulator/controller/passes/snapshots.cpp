@@ -6,11 +6,13 @@ namespace azlb::controller::passes {
 
 Snapshots snapshots(const Forwarding& fwd, const Fabric& fabric, const std::vector<VmPlan>& vms,
                     const PlanOptions& o, std::uint64_t version,
-                    const std::vector<runtime::TrafficFilter>& trafficFilters) {
+                    const std::vector<runtime::TrafficFilter>& trafficFilters,
+                    const std::vector<dataplane::SnatSpec>& outbound) {
   runtime::Snapshot base;
   base.version = version;
   base.forwarding.version = version;
   base.forwarding.rules = fwd.rules;
+  base.forwarding.outbound = outbound;
   base.probeTimeScale = o.probeTimeScale;
   for (const auto& m : fabric.muxUnderlays)
     base.muxUnderlays.push_back(*dataplane::Ipv4Address::parse(m));

@@ -1,7 +1,8 @@
 // Last step, snapshots: the earlier passes' output as what each process forwards with. Every MUX
 // and host agent gets the same rules, MUX underlays and VM table; a host agent's snapshot adds its
 // own part (its underlay range, its (host, VNet) namespaces, the probes of its VMs, the traffic
-// filters it enforces for its VMs' new flows). Pure.
+// filters it enforces for its VMs' new flows). Every process gets every VM's outbound SNAT (MUXes
+// route return traffic by it). Pure.
 #pragma once
 
 #include <cstdint>
@@ -21,6 +22,7 @@ struct Snapshots {
 Snapshots snapshots(const Forwarding& forwarding, const Fabric& fabric,
                     const std::vector<VmPlan>& vms, const PlanOptions& options,
                     std::uint64_t version,
-                    const std::vector<runtime::TrafficFilter>& trafficFilters = {});
+                    const std::vector<runtime::TrafficFilter>& trafficFilters = {},
+                    const std::vector<dataplane::SnatSpec>& outbound = {});
 
 }  // namespace azlb::controller::passes

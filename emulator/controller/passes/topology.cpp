@@ -25,6 +25,7 @@ void addRouter(Fabric& f, const std::string& router, const PlanOptions& o,
     sysctls.push_back({"net.ipv4.conf.mux" + std::to_string(i) + ".rp_filter", "0"});
   for (std::uint32_t j = 0; j < hostCount(o); ++j)
     sysctls.push_back({"net.ipv4.conf.host" + std::to_string(j) + ".rp_filter", "0"});
+  sysctls.push_back({"net.ipv4.conf.inet.rp_filter", "0"});
   f.topology.namespaces.push_back({router, sysctls});
   f.rootLink = name(n, Role::Root);
   f.rootAddress = ip4(o.underlayHigh, o.underlayLow, 255, 1);
@@ -55,9 +56,31 @@ std::string addUnderlayNode(Fabric& f, const std::string& router, const std::str
   return nside;
 }
 
+/// "The internet": a namespace behind the router whose loopback owns the whole internet prefix,
+/// so a server bound to 0.0.0.0 there answers at every address of it. Its replies go back to the
+/// router (public frontends: to the MUXes).
+void addInternet(Fabric& f, const std::string& router, const PlanOptions& o,
+                 const netns_model::Naming& n) {
+  const std::string rside = ip4(o.underlayHigh, o.underlayLow, 3, 1);
+  const std::string iside = ip4(o.underlayHigh, o.underlayLow, 3, 2);
+  const netns_model::Ipv4Prefix range = prefix(o.internetPrefix);
+  f.internetNamespace = name(n, Role::Internet);
+  f.topology.namespaces.push_back(
+      {f.internetNamespace,
+       {{"net.ipv4.conf.all.rp_filter", "0"}, {"net.ipv4.conf.default.rp_filter", "0"}},
+       {netns_model::Ipv4Prefix{netns_model::Ipv4Address{range.address.value + 1}, range.length}}});
+  f.topology.veths.push_back({{router, "inet", {prefix(rside + "/30")}, ""},
+                              {f.internetNamespace, "eth0", {prefix(iside + "/30")}, ""},
+                              kUnderlayMtu});
+  f.topology.routes.push_back(
+      {f.internetNamespace, prefix("0.0.0.0/0"), {Nexthop{addr(rside), "eth0", false, 1}}, 0});
+  f.topology.routes.push_back({router, range, {Nexthop{addr(iside), "inet", false, 1}}, 0});
+}
+
 void addUnderlay(Fabric& f, const PlanOptions& o, const netns_model::Naming& n) {
   const std::string router = name(n, Role::Router);
   addRouter(f, router, o, n);
+  addInternet(f, router, o, n);
   std::vector<Nexthop> muxHops;
   for (std::uint32_t i = 0; i < muxCount(o); ++i) {
     const std::string link = "mux" + std::to_string(i);

@@ -18,6 +18,7 @@ struct Fabric {
   netns_model::Topology topology;
   std::string rootLink, rootAddress, routerAddress;
   std::vector<std::string> muxUnderlays;  // outer sources MUX i encapsulates with, [i]
+  std::string internetNamespace;          // "the internet" (addInternet)
   std::map<std::string, std::pair<std::uint32_t, std::string>>
       hostVnets;  // (host, VNet) ns -> (host, lower VNet id)
 };

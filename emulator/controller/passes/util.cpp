@@ -59,4 +59,9 @@ std::string name(const netns_model::Naming& n, netns_model::Role r, std::uint32_
   return s ? *s : std::string();
 }
 
+std::chrono::milliseconds scaledIdleTimeout(int minutes, double scale) {
+  const double ms = static_cast<double>(minutes) * 60000.0 * scale;
+  return std::chrono::milliseconds(ms < 1.0 ? 1 : static_cast<std::int64_t>(ms));
+}
+
 }  // namespace azlb::controller::passes

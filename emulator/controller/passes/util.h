@@ -2,6 +2,7 @@
 // picker behind Assignments, underlay address text, and netns names. Pure.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <set>
@@ -28,6 +29,9 @@ std::uint32_t hostCount(const PlanOptions& o);
 std::string ip4(std::uint8_t a, std::uint8_t b, std::uint32_t c, std::uint32_t d);
 netns_model::Ipv4Prefix prefix(const std::string& text);  // 0.0.0.0/0 when malformed
 netns_model::Ipv4Address addr(const std::string& text);   // 0.0.0.0 when malformed
+
+/// An ARM idleTimeoutInMinutes times the plan's scale (serve --idle-timeout-scale), at least 1 ms.
+std::chrono::milliseconds scaledIdleTimeout(int minutes, double scale);
 
 netns_model::Naming naming(const PlanOptions& o);
 std::string name(const netns_model::Naming& n, netns_model::Role r, std::uint32_t i = 0);

@@ -189,7 +189,8 @@ TEST_CASE("overlapping VNets do not reach each other", "[runtime][host-switch]")
       auto buf = bufferOf(tcp("10.0.0.5", 33000, dst, 8080));
       CHECK(host1.sw.process(2, buf, kNow) == kNoPort);
     }
-    CHECK(host1.sw.forwarder().counters().dropped(DropReason::NoReverseFlow) == 2);
+    // Not its VNet's, so it would leave the VNet: D has no outbound connectivity.
+    CHECK(host1.sw.snat().counters().dropped(DropReason::NoOutbound) == 2);
     CHECK(host1.sw.counters().vnetEncap.value() == 0);
   }
 
@@ -223,7 +224,7 @@ TEST_CASE("what the host switch drops, and why", "[runtime][host-switch]") {
   auto switchDrop = [](DropReason r) {
     return [r](const HostSwitch& sw) {
       return sw.counters().drops[static_cast<std::size_t>(r)].value() +
-             sw.forwarder().counters().dropped(r);
+             sw.forwarder().counters().dropped(r) + sw.snat().counters().dropped(r);
     };
   };
   const Case cases[] = {
@@ -244,11 +245,11 @@ TEST_CASE("what the host switch drops, and why", "[runtime][host-switch]") {
        tcp("10.0.0.6", 1, "10.0.0.6", 8080), hostDrop(HostDropReason::SpoofedAddress)},
       {"a truncated packet from a VM is dropped", host0, 1, Bytes{0x45, 0x00, 0x00},
        switchDrop(DropReason::Truncated)},
-      {"a VM's packet to the internet without an inbound flow is dropped (no outbound SNAT yet)",
-       host0, 1, tcp("10.0.0.4", 1, "198.19.1.2", 80), switchDrop(DropReason::NoReverseFlow)},
-      {"a MUX packet for a frontend with no rule for the backend is dropped", host0, kHostPort,
+      {"a VM without outbound connectivity sending to the internet is dropped", host0, 1,
+       tcp("10.0.0.4", 1, "198.19.1.2", 80), switchDrop(DropReason::NoOutbound)},
+      {"a MUX packet for no rule of the backend and no SNAT flow is dropped", host0, kHostPort,
        ipip("100.64.4.1", "100.64.16.1", "198.19.1.2", 1, "198.18.0.11", 80),
-       switchDrop(DropReason::UnknownBackend)},
+       switchDrop(DropReason::NoSnatMapping)},
   };
   for (const auto& c : cases) {
     INFO(c.name);
