@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # e2e: README's own commands, verbatim and in README's order, as a newcomer runs them: every ```sh
 # block that README marks with `<!-- e2e: readme` (the az set-up lines, the complete az session,
-# the real-traffic block, the cloud-service import), in one shell, against a real `azlb serve` with its data plane (root).
+# the real-traffic block, the cloud-service import, the outbound block), in one shell, against a real `azlb serve` with its data plane (root).
 # What README promises is then checked: az lists the load balancer, the curl loop is answered by
 # vm1, vm2 and vm3, the cloud service's by its three FE instances. Usage: run_readme.sh <path to azlb>. Exit 77 (skip) without root or az.
 set -uo pipefail
@@ -47,6 +47,10 @@ for inst in FERole_IN_0 FERole_IN_1 FERole_IN_2; do
   grep -Eq "^ *[0-9]+ $inst\$" "$AZLB_DATA/readme.out" || { echo "FAIL: the cloud service's :10000 loop got no answer from $inst"; status=1; }
 done
 grep -Eq '^FERole_IN_1$' "$AZLB_DATA/readme.out" || { echo "FAIL: VIP:10111 did not reach FERole_IN_1"; status=1; }
+# Outbound: vm1 reached the web server in the internet namespace, through rule web's SNAT.
+grep -q '^reached$' "$AZLB_DATA/readme.out" || { echo "FAIL: vm1 did not reach 198.19.0.10 through SNAT"; status=1; }
+grep -Eq '^  outbound +vm1 +10\.0\.0\.4 +LoadBalancingRule from 198\.18\.237\.[0-9]+, 1024 ports' "$AZLB_DATA/readme.out" ||
+  { echo "FAIL: azlb status did not show vm1's outbound through the rule"; status=1; }
 # The brief's original csdef (its typo) is refused by azlb import with its line, exit 2, nothing made.
 "$bin" import "$here/../fixtures/cloudservice/ProbeTenant-brief.csdef" >"$AZLB_DATA/typo.out" 2>&1
 typo=$?
