@@ -351,3 +351,95 @@ TEST_CASE("outbound rules SNAT VMs' connections to the internet from their own p
   CHECK(Serve(dir, kWhere).leftoverNamespaces() == 0);
   fs::remove_all(dir);
 }
+
+namespace {
+
+const std::string kSubnetOpen = kVnet + "/subnets/open";
+const std::string kSubnetPrivate = kVnet + "/subnets/private";
+
+json precedenceVnet() {
+  return {{"location", "westus"},
+          {"properties",
+           {{"addressSpace", {{"addressPrefixes", {"10.0.0.0/16"}}}},
+            {"subnets",
+             {{{"name", "open"}, {"properties", {{"addressPrefix", "10.0.0.0/24"}}}},
+              {{"name", "private"}, {"properties", {{"addressPrefix", "10.0.1.0/24"}, {"defaultOutboundAccess", false}}}}}}}}};
+}
+
+json nic(const std::string& ip, const std::string& subnet, const json& extra) {
+  json props = {{"subnet", idRef(subnet)}, {"privateIPAddress", ip}, {"privateIPAllocationMethod", "Static"}};
+  props.update(extra);
+  return {{"location", "westus"}, {"properties", {{"ipConfigurations", {{{"name", "ipconfig1"}, {"properties", props}}}}}}};
+}
+
+/// A load balancer with one frontend (public IP `pipName`), pool "p" and a TCP rule 80 -> 8080 that
+/// disables outbound SNAT. Standard: `members` are IP-based; Basic: NICs join the pool.
+json snatlessLb(const std::string& name, const std::string& sku, const std::string& pipName,
+                const std::vector<std::string>& members) {
+  const std::string id = kNet + "/loadBalancers/" + name;
+  json pool = sku == "Standard" ? json(poolOf("p", {})) : json{{"name", "p"}};
+  if (sku == "Standard") {
+    pool["properties"]["loadBalancerBackendAddresses"] = json::array();
+    for (std::size_t i = 0; i < members.size(); ++i)
+      pool["properties"]["loadBalancerBackendAddresses"].push_back(
+          {{"name", "m" + std::to_string(i)}, {"properties", {{"ipAddress", members[i]}, {"virtualNetwork", idRef(kVnet)}}}});
+  }
+  return {{"location", "westus"},
+          {"sku", {{"name", sku}}},
+          {"properties",
+           {{"frontendIPConfigurations",
+             {{{"name", "fe"}, {"properties", {{"publicIPAddress", idRef(kNet + "/publicIPAddresses/" + pipName)}}}}}},
+            {"backendAddressPools", {pool}},
+            {"loadBalancingRules",
+             {{{"name", "web"},
+               {"properties",
+                {{"protocol", "Tcp"}, {"frontendPort", 80}, {"backendPort", 8080}, {"disableOutboundSnat", true},
+                 {"frontendIPConfiguration", idRef(id + "/frontendIPConfigurations/fe")},
+                 {"backendAddressPool", idRef(id + "/backendAddressPools/p")}}}}}}}}};
+}
+
+}  // namespace
+
+TEST_CASE("Azure's outbound precedence on the wire: instance public IP, default access, private subnet, Basic",
+          "[outbound]") {
+  char tmpl[] = "/tmp/azlb-obtest.XXXXXX";
+  const std::string dir = mkdtemp(tmpl);
+  {
+    Serve serve(dir, kWhere);
+    serve.start();
+    REQUIRE(serve.put(kSub + "/resourcegroups/rg", {{"location", "westus"}}) == 201);
+    serve.putAndWait(kVnet, precedenceVnet());
+    for (const char* p : {"vmpip", "stdpip"}) serve.putAndWait(kNet + "/publicIPAddresses/" + p, pip());
+    serve.putAndWait(kNet + "/publicIPAddresses/basicpip", pip("Basic"));
+    serve.putAndWait(kNet + "/loadBalancers/std", snatlessLb("std", "Standard", "stdpip", {"10.0.0.5", "10.0.1.5"}));
+    serve.putAndWait(kNet + "/loadBalancers/basic", snatlessLb("basic", "Basic", "basicpip", {}));
+    serve.putAndWait(kNet + "/networkInterfaces/nic1",
+                     nic("10.0.0.4", kSubnetOpen, {{"publicIPAddress", idRef(kNet + "/publicIPAddresses/vmpip")}}));
+    serve.putAndWait(kNet + "/networkInterfaces/nic2",
+                     nic("10.0.0.6", kSubnetOpen,
+                         {{"loadBalancerBackendAddressPools", {idRef(kNet + "/loadBalancers/basic/backendAddressPools/p")}}}));
+    REQUIRE(waitFor([&] { return serve.status()["outbound"].size() == 4; }, std::chrono::seconds(10)));
+    const json st = serve.status();
+    InternetServer internet(st["internet"], 0);
+    auto seenFrom = [&](const std::string& ip) {
+      std::string seen;
+      inNamespace(nsOf(st, ip), [&] { seen = OutConn("198.19.0.20", 9000).seen; });
+      return seen.substr(0, seen.find(':'));
+    };
+    CHECK((*outboundOf(st, "10.0.0.4"))["kind"] == "InstancePublicIp");
+    CHECK(seenFrom("10.0.0.4") == pipAddress(serve, "vmpip"));
+    CHECK((*outboundOf(st, "10.0.0.5"))["kind"] == "DefaultOutboundAccess");
+    CHECK(seenFrom("10.0.0.5") == "198.18.246.254");
+    CHECK((*outboundOf(st, "10.0.1.5"))["kind"] == "None");
+    CHECK(seenFrom("10.0.1.5").empty());
+    CHECK((*outboundOf(st, "10.0.0.6"))["kind"] == "LoadBalancingRule");
+    CHECK(seenFrom("10.0.0.6") == pipAddress(serve, "basicpip"));
+
+    SECTION("the instance public IP also takes inbound connections to the VM, on any port") {
+      VmServer server(nsOf(st, "10.0.0.4"), "nic1");
+      CHECK(Conn(pipAddress(serve, "vmpip"), 8082).ask() == "nic1");
+    }
+  }
+  CHECK(Serve(dir, kWhere).leftoverNamespaces() == 0);
+  fs::remove_all(dir);
+}
