@@ -585,6 +585,20 @@ ArmError outboundRulesNotSupportedOnBasicSku(std::string_view ruleId) {
                         ": outbound rules are supported on Standard sku load balancers only.");
 }
 
+ArmError allocatedOutboundPortsNotMultipleOfEight(int ports, std::string_view ruleId) {
+  return badRequest("SpecifiedAllocatedOutboundPortsForOutboundRuleIsNotAMultipleOfEight",
+                    "Specified Allocated Outbound Ports " + std::to_string(ports) +
+                        " for Outbound Rule " + txt(ruleId) + " is not a multiple of 8.");
+}
+
+ArmError allocatedOutboundPortsExceedAvailable(int ports, std::string_view ruleId, int available) {
+  return badRequest(
+      "SpecifiedAllocatedOutboundPortsForOutboundRuleExceedsTotalNumberOfAvailablePorts",
+      "Specified Allocated Outbound Ports " + std::to_string(ports) + " for Outbound Rule " +
+          txt(ruleId) + " exceeds total number of available ports " + std::to_string(available) +
+          ". Reduce allocated ports or increase number of IP addresses for outbound rule.");
+}
+
 ArmError outboundRulesShareFrontendAndProtocol(std::string_view ruleA, std::string_view ruleB,
                                                std::string_view frontendId) {
   return badRequest(

@@ -179,6 +179,9 @@ ArmError rulesUseSameBackendPortProtocolPoolAndFloatingIpFrontend(std::string_vi
 ArmError rulesUseSameFrontendAndPort(std::string_view ruleA, std::string_view ruleB,
                                      std::string_view protocol, int64_t port);
 ArmError outboundRulesNotSupportedOnBasicSku(std::string_view ruleId);
+ArmError allocatedOutboundPortsNotMultipleOfEight(int ports, std::string_view ruleId);
+/// allocatedOutboundPorts per instance beyond what the rule's frontend IPs give its pool.
+ArmError allocatedOutboundPortsExceedAvailable(int ports, std::string_view ruleId, int available);
 ArmError outboundRulesShareFrontendAndProtocol(std::string_view ruleA, std::string_view ruleB,
                                                std::string_view frontendId);
 ArmError inUseBackendPoolCannotBeDeleted(std::string_view poolId, std::string_view user);

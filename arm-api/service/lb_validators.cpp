@@ -3,6 +3,10 @@
 // in lb_cross_checks.cpp.
 #include "arm-api/service/lb_validators.h"
 
+#include <set>
+
+#include "arm-api/service/network_util.h"
+
 namespace azlb::armservice::network {
 
 using armapi::canonicalEnum;
@@ -650,6 +654,34 @@ ArmResult<bool> validateInboundNatPools(LbDraft& lb) {
 
 namespace {
 
+/// Azure's check: allocatedOutboundPorts per instance must fit in what the rule's frontend IPs
+/// (64,000 ports each, less the 8-port blocks of inbound rules' frontend ports) give its pool.
+ArmResult<bool> checkOutboundPortsFit(const LbDraft& lb, const json& feRefs,
+                                      const std::string& poolId, int ports,
+                                      const std::string& ruleId) {
+  if (ports == 0) return true;
+  std::size_t poolSize =
+      nicConfigsReferencing(lb.ctx->tx, "loadBalancerBackendAddressPools", toLower(poolId)).size();
+  for (const auto& pool : lb.pools)
+    if (iequals(pool.value("id", ""), poolId))
+      poolSize += pool["properties"].value("loadBalancerBackendAddresses", json::array()).size();
+  if (poolSize == 0) return true;
+  std::int64_t total = 0;
+  for (const auto& fe : feRefs) {
+    std::set<std::int64_t> blocks;
+    for (const auto& use : lb.ports)
+      if (use.frontendKey == toLower(fe.value("id", "")))
+        for (std::int64_t port = std::max<std::int64_t>(use.first, 1024);
+             port <= use.last && port < 65024; port += 8)
+          blocks.insert((port - 1024) / 8);
+    total += 64000 - 8 * static_cast<std::int64_t>(blocks.size());
+  }
+  const auto available = static_cast<int>(total / static_cast<std::int64_t>(poolSize) / 8 * 8);
+  if (ports > available)
+    return armFail(errors::allocatedOutboundPortsExceedAvailable(ports, ruleId, available));
+  return true;
+}
+
 ArmResult<bool> validateOutboundRule(const LbDraft& lb, LbItem& it,
                                      std::vector<OutboundUse>& uses) {
   json& p = it.p;
@@ -684,11 +716,12 @@ ArmResult<bool> validateOutboundRule(const LbDraft& lb, LbItem& it,
       intInRange(p, "allocatedOutboundPorts", 0, 0, 64000, it.path, "Allocated outbound ports");
   if (!ports8) return armFail(ports8.error());
   if (*ports8 % 8 != 0)
-    return armFail(errors::invalidParameter("Outbound rule " + it.id + ": allocatedOutboundPorts " +
-                                                std::to_string(*ports8) +
-                                                " must be a multiple of 8.",
-                                            it.path + ".allocatedOutboundPorts"));
+    return armFail(
+        errors::allocatedOutboundPortsNotMultipleOfEight(static_cast<int>(*ports8), it.id));
   p["allocatedOutboundPorts"] = *ports8;
+  if (auto fits = checkOutboundPortsFit(lb, *feRefs, **pool, static_cast<int>(*ports8), it.id);
+      !fits)
+    return fits;
   auto idle = intInRange(p, "idleTimeoutInMinutes", 4, 4, 120, it.path, "Idle timeout");
   if (!idle) return armFail(idle.error());
   p["idleTimeoutInMinutes"] = *idle;

@@ -198,6 +198,37 @@ TEST_CASE("MoreThanOneOutboundRuleUsingSameFrontendIPConfigurationAndProtocolIsN
           [&] { return c.put(lbId("rg1", "lb1"), b); });
 }
 
+TEST_CASE("allocatedOutboundPorts: a multiple of 8, and no more than the frontends give the pool", "[validation]") {
+  TestServer srv;
+  Client c = srv.client();
+  buildWorld(c);
+  json b = azLb();
+  json& out1 = b["properties"]["outboundRules"][0]["properties"];
+  SECTION("not a multiple of 8") {
+    out1["allocatedOutboundPorts"] = 100;
+    refused(c, 400, "SpecifiedAllocatedOutboundPortsForOutboundRuleIsNotAMultipleOfEight",
+            [&] { return c.put(lbId("rg1", "lb1"), b); });
+  }
+  SECTION("7 members x 10000 ports > 64000 on one frontend IP") {
+    json& addresses = b["properties"]["backendAddressPools"][0]["properties"]["loadBalancerBackendAddresses"];
+    const json first = addresses[0];
+    addresses = json::array();
+    for (int i = 0; i < 7; ++i) {
+      json a = first;
+      a["name"] = "m" + std::to_string(i);
+      a["properties"]["ipAddress"] = "10.0.0." + std::to_string(20 + i);
+      addresses.push_back(a);
+    }
+    Reply r = refused(c, 400, "SpecifiedAllocatedOutboundPortsForOutboundRuleExceedsTotalNumberOfAvailablePorts",
+                      [&] { return c.put(lbId("rg1", "lb1"), b); });
+    // 64000 / 7 in multiples of 8 (rule web's port 80 is no SNAT port).
+    CHECK_THAT(r.message(), Catch::Contains("exceeds total number of available ports 9136"));
+    out1["allocatedOutboundPorts"] = 9136;
+    const int status = c.put(lbId("rg1", "lb1"), b).status;
+    CHECK((status == 200 || status == 201));
+  }
+}
+
 TEST_CASE("LoadBalancerWithoutFrontendIPCantHaveChildResources", "[validation]") {
   TestServer srv;
   Client c = srv.client();
