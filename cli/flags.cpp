@@ -123,6 +123,13 @@ void addServe(CLI::App& app, ServeFlags& f) {
            "multiply health-probe intervals and timeouts (0 < F <= 1)");
   addScale(*dp, "--idle-timeout-scale", f.idleTimeoutScale,
            "multiply rules' idle timeouts (0 < F <= 1)");
+  dp->add_option_function<std::string>(
+        "--fastpath", [&f](const std::string& s) { f.fastpath = s == "on"; },
+        "on or off (default on): established VIP-to-VIP TCP flows go host to host, past the MUXes")
+      ->type_name("MODE")
+      ->check(rule([](std::string_view s) {
+        return checkOneOf(s, {"on", "off"});
+      }));
   app.footer(
       "Two azlb instances on one machine need different --instance ids, --public-prefix and "
       "--underlay.\n"

@@ -53,6 +53,7 @@ struct ServeFlags {
   bool keepDataplane = false;
   double probeTimeScale = 1.0;
   double idleTimeoutScale = 1.0;
+  bool fastpath = true;  ///< --fastpath on|off
 };
 
 /// `azlb env` and `azlb az-login` (which also uses the last three).

@@ -94,6 +94,7 @@ int runStatus(const StatusFlags& flags) {
     for (const auto& [name, n] : report->drops)
       if (n != 0) line += " drop:" + name + " " + std::to_string(n);
     std::printf("             %s\n", line.c_str());
+    for (const auto& f : report->fastpath) std::printf("             fastpath %s\n", f.c_str());
     for (const auto& u : report->snat)
       std::printf(
           "             snat %s via %s: %llu/%llu ports used, %llu connections, %llu failed\n",

@@ -70,6 +70,7 @@ Result<std::unique_ptr<manager::Manager>> startDataplane(const ServeFlags& f,
   mo.plan.underlayLow = static_cast<std::uint8_t>((underlay->network >> 16U) & 0xffU);
   mo.plan.probeTimeScale = f.probeTimeScale;
   mo.plan.idleTimeoutScale = f.idleTimeoutScale;
+  mo.plan.fastpath = f.fastpath;
   mo.runDir = runDirFor(mo.plan.instance);
   mo.binary = selfPath();
   auto dataplane = std::make_unique<manager::Manager>(service, mo);

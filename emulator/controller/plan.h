@@ -62,6 +62,8 @@ struct PlanOptions {
   /// Multiplies rules' idle timeouts (serve --idle-timeout-scale): 0.01 turns Azure's 4-minute
   /// minimum into 2.4 s, so a test can watch a flow time out (and enableTcpReset's RSTs).
   double idleTimeoutScale = 1.0;
+  /// Fastpath (serve --fastpath): established VIP-to-VIP TCP flows go host to host.
+  bool fastpath = true;
 };
 
 /// One (probe, backend) pair a host agent probes; key = lower(probe id) + "|" + lower(backend id).

@@ -38,6 +38,7 @@ struct ForwarderCounters {
   Counter flowHits;    ///< packets that found their flow (MUX flow table, host reverse table)
   Counter flowMisses;  ///< packets that created a flow
   Counter snatReturns;  ///< MUX: packets to a SNAT port, sent to the VM that owns it
+  Counter fastpathRedirects;  ///< MUX: VIP-to-VIP flows handed to their hosts (Fastpath)
   std::array<Counter, kDropReasonCount> drops{};
 
   Counter& drop(DropReason reason) { return drops[static_cast<std::size_t>(reason)]; }

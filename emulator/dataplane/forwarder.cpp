@@ -107,6 +107,7 @@ std::optional<Verdict> MuxForwarder::selectBackendStage(Context& ctx, Nanos now)
     }
     if (ctx.backend != nullptr) {
       counters_.flowHits.add();
+      considerFastpath(ctx, *flow);
       return std::nullopt;
     }
   }
@@ -121,6 +122,21 @@ std::optional<Verdict> MuxForwarder::selectBackendStage(Context& ctx, Nanos now)
   }
   counters_.flowMisses.add();
   return std::nullopt;
+}
+
+// After the handshake (an ACK without SYN on a pinned flow), when the client is one of our VMs
+// leaving through SNAT: its host sends the flow (as translated) to the backend's PA, the backend's
+// host sends the replies (from the frontend) to the client's PA.
+void MuxForwarder::considerFastpath(const Context& ctx, MuxFlow& flow) {
+  if (flow.redirected || !config_->fastpath() || ctx.view.protocol() != IpProtocol::Tcp) return;
+  if ((ctx.view.tcpFlags() & (TcpHeader::kSyn | TcpHeader::kAck)) != TcpHeader::kAck) return;
+  const auto client = config_->snat().ownerOf(ctx.view.src(), ctx.view.srcPort());
+  if (!client) return;
+  flow.redirected = true;
+  const FlowKey key = ctx.view.flowKey();
+  redirects_ = FastpathRedirects{*client, Redirect{key, ctx.backend->hostIp}, ctx.backend->hostIp,
+                                 Redirect{key.reversed(), *client}};
+  counters_.fastpathRedirects.add();
 }
 
 std::optional<Verdict> MuxForwarder::encapStage(PacketBuf& packet, Context& ctx,

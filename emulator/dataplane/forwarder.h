@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "emulator/dataplane/counters.h"
+#include "emulator/dataplane/fastpath.h"
 #include "emulator/dataplane/flow_table.h"
 #include "emulator/dataplane/forwarding_config.h"
 #include "emulator/dataplane/ipv4_address.h"
@@ -38,6 +39,15 @@ struct MuxFlow {
   std::uint64_t configInstance = 0;
   std::uint32_t rule = 0;
   std::uint32_t backend = 0;
+  bool redirected = false;  ///< Fastpath: the two hosts have been told
+};
+
+/// The two redirects of one Fastpath flow: each goes to `to` (a VM's PA, so its host).
+struct FastpathRedirects {
+  Ipv4Address toClientHost{};  ///< the client VM's PA (owner of the SNAT port)
+  Redirect forClientHost{};
+  Ipv4Address toBackendHost{};  ///< the backend's PA
+  Redirect forBackendHost{};
 };
 
 class MuxForwarder {
@@ -64,6 +74,9 @@ class MuxForwarder {
   /// Removes idle flows, scanning at most `budget`; call between batches.
   std::size_t expireFlows(Nanos now, std::size_t budget) { return flows_.expireIdle(now, budget); }
 
+  /// The redirects the last process() call decided on (Fastpath), once: the caller sends them.
+  std::optional<FastpathRedirects> takeRedirects() { return std::exchange(redirects_, std::nullopt); }
+
   const ForwarderCounters& counters() const { return counters_; }
   const FlowTableCounters& flowCounters() const { return flows_.counters(); }
   std::size_t flowCount() const { return flows_.size(); }
@@ -80,9 +93,12 @@ class MuxForwarder {
   std::optional<Verdict> classifyStage(Context& ctx);
   std::optional<Verdict> selectBackendStage(Context& ctx, Nanos now);
   std::optional<Verdict> encapStage(PacketBuf& packet, Context& ctx, Ipv4Address outerSource);
+  /// An established TCP flow from one of our VMs' SNAT ports to a VIP: redirect both hosts.
+  void considerFastpath(const Context& ctx, MuxFlow& flow);
   Verdict drop(DropReason reason);
 
   MuxOptions options_;
+  std::optional<FastpathRedirects> redirects_{};
   std::shared_ptr<const ForwardingConfig> config_{};
   FlowTable<MuxFlow> flows_;
   ForwarderCounters counters_;

@@ -155,6 +155,8 @@ Result<std::shared_ptr<const ForwardingConfig>> ForwardingConfig::build(
   auto snat = SnatIndex::build(spec.outbound);
   if (!snat) return fail("forwarding config: " + snat.error().context);
   config->snat_ = std::move(*snat);
+  config->fastpath_ = spec.fastpath;
+  config->fastpathIdle_ = spec.fastpathIdleTimeout;
   config->instanceId_ = nextInstanceId.fetch_add(1);
   return std::shared_ptr<const ForwardingConfig>(std::move(config));
 }

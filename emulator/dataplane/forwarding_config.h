@@ -71,6 +71,9 @@ struct ForwardingConfigSpec {
   std::vector<RuleSpec> rules{};
   std::uint32_t maglevTableSize = 0;  ///< 0: MaglevTable::tableSizeFor(backends); else a prime
   std::vector<SnatSpec> outbound{};   ///< every VM's outbound (SnatIndex::build's rules)
+  /// Fastpath (fastpath.h): MUXes redirect established VIP-to-VIP TCP flows host to host.
+  bool fastpath = true;
+  std::chrono::milliseconds fastpathIdleTimeout{std::chrono::minutes(4)};
 };
 
 struct Backend {
@@ -129,6 +132,8 @@ class ForwardingConfig {
   std::span<const Rule> rules() const { return rules_; }
   /// Every VM's outbound SNAT: who owns a (public IP, port), a VM's blocks.
   const SnatIndex& snat() const { return snat_; }
+  bool fastpath() const { return fastpath_; }
+  Nanos fastpathIdleTimeout() const { return fastpathIdle_; }
 
   /// The rule for a packet to (ip, protocol, port): the exact rule, else the frontend IP's HA
   /// ports rule for TCP/UDP; nullptr if none. Binary search, no allocation.
@@ -165,6 +170,8 @@ class ForwardingConfig {
   std::vector<std::pair<std::uint64_t, std::uint32_t>> frontendIndex_{};  // sorted by key
   std::vector<HostEntry> hostIndex_{};                                    // sorted by key
   SnatIndex snat_{};
+  bool fastpath_ = true;
+  Nanos fastpathIdle_{std::chrono::minutes(4)};
 };
 
 }  // namespace azlb::dataplane

@@ -139,7 +139,8 @@ std::string statusLine(const StatusReport& r) {
               {"appliedVersion", r.appliedVersion},
               {"counters", counters},
               {"probes", probes},
-              {"snat", snat}}
+              {"snat", snat},
+              {"fastpath", r.fastpath}}
              .dump(-1, ' ', false, json::error_handler_t::replace) +
          "\n";
 }
@@ -202,6 +203,7 @@ Result<ControlResponse> parseControlResponse(std::string_view line) {
                           u.value("kind", ""), u.value("allocated", std::uint64_t{0}),
                           u.value("used", std::uint64_t{0}), u.value("succeeded", std::uint64_t{0}),
                           u.value("failed", std::uint64_t{0})});
+      for (const auto& f : j.value("fastpath", json::array())) r.fastpath.push_back(f.get<std::string>());
       return ControlResponse{std::move(r)};
     }
     return fail("control response: unknown type \"" + type + "\"", EINVAL);

@@ -90,6 +90,7 @@ struct StatusReport {
   std::vector<std::pair<std::string, std::uint64_t>> paths;  // per-path packet counts (host agent)
   std::vector<ProbeReport> probes;                           // host agent: its probes' states
   std::vector<SnatReport> snat;                              // host agent: its VMs' SNAT
+  std::vector<std::string> fastpath;  // host agent: its Fastpath flows ("a:p -> b:q via PA")
 
   std::uint64_t dropped(std::string_view reason) const;
   std::uint64_t droppedTotal() const;

@@ -119,9 +119,13 @@ class HostEngine {
                {"ilbReply", s.ilbReply.value()},
                {"idleResets", s.idleResets.value()},
                {"snatOutbound", s.snatOutbound.value()},
-               {"snatInbound", s.snatInbound.value()}};
+               {"snatInbound", s.snatInbound.value()},
+               {"fastpathRedirects", s.fastpathRedirects.value()},
+               {"fastpathOut", s.fastpathOut.value()},
+               {"fastpathIn", s.fastpathIn.value()}};
     std::lock_guard lock(snatMu_);
     r.snat = snatUsage_;
+    r.fastpath = fastpathFlows_;
     return r;
   }
 
@@ -136,6 +140,7 @@ class HostEngine {
   Nanos lastUsage_{};
   mutable std::mutex snatMu_;  // taken once a second by housekeeping, and by status()
   std::vector<SnatReport> snatUsage_;
+  std::vector<std::string> fastpathFlows_;
 
   /// SNAT usage for status and metrics; a (VM, frontend) whose failed count grew since the last
   /// time gets a log line (Azure's SnatPortExhaustion health event).
@@ -147,7 +152,9 @@ class HostEngine {
       rows.push_back({u.vm.toString(), u.frontend.toString(), std::string(dataplane::outboundKindName(u.kind)),
                       u.allocated, u.used, u.succeeded, u.failed});
     }
+    auto fastpath = switch_.fastpathFlows(now, 32);
     std::lock_guard lock(snatMu_);
+    fastpathFlows_ = std::move(fastpath);
     for (const auto& row : rows)
       for (const auto& old : snatUsage_)
         if (old.vm == row.vm && old.frontend == row.frontend && row.failed > old.failed)

@@ -246,7 +246,8 @@ HostSwitch::HostSwitch(const HostSwitchOptions& options, std::shared_ptr<const H
                  plan_->forwarding()),
       ilb_(dataplane::MuxOptions{.flowCapacity = options.flowCapacity, .underlayMtu = options.underlayMtu},
            plan_->forwarding()),
-      snat_(options.flowCapacity, plan_->forwarding()) {}
+      snat_(options.flowCapacity, plan_->forwarding()),
+      fastpath_(options.flowCapacity / 4 + 1) {}
 
 void HostSwitch::setPlan(std::shared_ptr<const HostPlan> plan) {
   plan_ = std::move(plan);
@@ -322,6 +323,7 @@ std::uint32_t HostSwitch::process(std::uint32_t inPort, PacketBuf& packet, Nanos
 std::uint32_t HostSwitch::fromUnderlay(PacketBuf& packet, Nanos now) {
   const auto outer = PacketView::parse(packet.data());
   if (!outer) return drop(outer.error());
+  if (outer->protocolNumber() == dataplane::kFastpathProtocol) return acceptRedirect(*outer, now);
   if (outer->protocol() != dataplane::IpProtocol::IpInIp) return drop(DropReason::NotEncapsulated);
   const HostPlan& plan = *plan_;
   const HostPlan::Vm* target = plan.findByUnderlay(outer->dst());
@@ -343,6 +345,7 @@ std::uint32_t HostSwitch::fromUnderlay(PacketBuf& packet, Nanos now) {
 
   const HostPlan::Vm* source = plan.findByUnderlay(outer->src());
   if (source == nullptr) return drop(HostDropReason::UnknownUnderlaySource);
+  if (auto out = fastpathIn(*outer, *target, packet, now)) return *out;
   if (source->vnet != target->vnet) return drop(HostDropReason::VnetMismatch);
   const auto peek = PacketView::parse(outer->l4());
   if (!peek) return drop(peek.error());
@@ -442,23 +445,77 @@ std::uint32_t HostSwitch::fromVnet(std::uint32_t inPort, PacketBuf& packet, Nano
 // address with no recorded flow (the agent restarted) passes; anything else is NoReverseFlow.
 std::uint32_t HostSwitch::leaveVnet(std::uint32_t inPort, std::uint32_t vnet, PacketBuf& packet,
                                     const PacketView& view, Nanos now) {
+  const HostPlan::Vm* source = plan_->findInVnet(vnet, view.src());
+  if (source != nullptr && source->port != inPort) source = nullptr;
   if (auto verdict = forwarder_.snatIfReply(packet, now)) {
     if (verdict->isDrop()) return kNoPort;
     counters_.dsrOutbound.add();
-    return kHostPort;
+    return source != nullptr ? toRouterOrPeer(packet, source->underlay, now) : kHostPort;
   }
-  const HostPlan::Vm* source = plan_->findInVnet(vnet, view.src());
-  if (source != nullptr && source->port == inPort) {
+  if (source != nullptr) {
     packet.resize(view.size());
     if (!dataplane::offloadConsistent(packet.offload(), view)) return drop(DropReason::BadOffload);
     if (snat_.outbound(packet, view, source->underlay, now).isDrop()) return kNoPort;
     counters_.snatOutbound.add();
-    return kHostPort;
+    return toRouterOrPeer(packet, source->underlay, now);
   }
   const auto verdict = forwarder_.processOutbound(packet, now);
   if (verdict.isDrop()) return kNoPort;
   counters_.dsrOutbound.add();
   return kHostPort;
+}
+
+std::uint32_t HostSwitch::acceptRedirect(const PacketView& outer, Nanos now) {
+  const HostPlan& plan = *plan_;
+  if (!plan.isMux(outer.src())) return drop(HostDropReason::UnknownUnderlaySource);
+  const HostPlan::Vm* vm = plan.findByUnderlay(outer.dst());
+  if (vm == nullptr || vm->port == kNoPort) return drop(HostDropReason::UnknownUnderlayDestination);
+  const auto redirect = dataplane::parseRedirect(outer);
+  if (!redirect) return drop(DropReason::BadL4Header);
+  fastpath_.insert(redirect->flow, FastpathEntry{redirect->peer, vm->underlay}, now,
+                   plan.forwarding()->fastpathIdleTimeout());
+  counters_.fastpathRedirects.add();
+  return kNoPort;  // taken, not dropped: nothing to forward
+}
+
+std::uint32_t HostSwitch::toRouterOrPeer(PacketBuf& packet, Ipv4Address vm, Nanos now) {
+  if (fastpath_.size() == 0) return kHostPort;
+  const auto view = PacketView::parse(packet.data());
+  if (!view || !view->hasPorts()) return kHostPort;
+  const FastpathEntry* entry = fastpath_.find(view->flowKey(), now);
+  if (entry == nullptr || entry->vm != vm) return kHostPort;
+  const dataplane::EncapParams params{.outerSrc = vm, .outerDst = entry->peer,
+                                      .id = view->dontFragment() ? std::uint16_t{0} : nextIpId_++,
+                                      .ttl = 64, .maxOuterSize = options_.underlayMtu};
+  if (auto failed = dataplane::encapsulateIpip(packet, params)) return drop(*failed);
+  counters_.fastpathOut.add();
+  return kHostPort;
+}
+
+std::optional<std::uint32_t> HostSwitch::fastpathIn(const PacketView& outer, const HostPlan::Vm& target,
+                                                    PacketBuf& packet, Nanos now) {
+  if (fastpath_.size() == 0) return std::nullopt;
+  const auto inner = PacketView::parse(outer.l4());
+  if (!inner || !inner->hasPorts()) return std::nullopt;
+  const FastpathEntry* entry = fastpath_.find(inner->flowKey().reversed(), now);
+  if (entry == nullptr || entry->peer != outer.src() || entry->vm != target.underlay) return std::nullopt;
+  counters_.fastpathIn.add();
+  if (!plan_->forwarding()->findHostBackend(outer.dst(), inner->dst(), inner->protocolNumber(), inner->dstPort()))
+    return snatReturn(target, packet, outer, now);
+  // The backend's side: exactly what a MUX's packet gets (decap, DNAT, the flow's reverse entry).
+  if (forwarder_.processInbound(packet, now).isDrop()) return kNoPort;
+  counters_.lbInbound.add();
+  return deliver(target, packet);
+}
+
+std::vector<std::string> HostSwitch::fastpathFlows(Nanos now, std::size_t max) const {
+  std::vector<std::string> out;
+  fastpath_.forEachLive(now, [&](const dataplane::FlowKey& k, const FastpathEntry& e) {
+    if (out.size() >= max) return;
+    out.push_back(k.srcIp.toString() + ":" + std::to_string(k.srcPort) + " -> " + k.dstIp.toString() + ":" +
+                  std::to_string(k.dstPort) + " via " + e.peer.toString());
+  });
+  return out;
 }
 
 std::uint32_t HostSwitch::snatReturn(const HostPlan::Vm& target, PacketBuf& packet,

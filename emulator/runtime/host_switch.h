@@ -21,6 +21,7 @@
 
 #include "common/result.h"
 #include "emulator/dataplane/counters.h"
+#include "emulator/dataplane/fastpath.h"
 #include "emulator/dataplane/forwarder.h"
 #include "emulator/dataplane/forwarding_config.h"
 #include "emulator/dataplane/ipv4_address.h"
@@ -159,6 +160,9 @@ struct HostSwitchCounters {
   dataplane::Counter idleResets;   ///< RSTs sent because an enableTcpReset flow timed out idle
   dataplane::Counter snatOutbound; ///< VM -> internet, source translated (SnatEngine)
   dataplane::Counter snatInbound;  ///< internet -> VM via a MUX, destination translated back
+  dataplane::Counter fastpathRedirects;  ///< redirects taken from the MUXes (Fastpath)
+  dataplane::Counter fastpathOut;  ///< VIP-to-VIP packets sent straight to the peer host
+  dataplane::Counter fastpathIn;   ///< VIP-to-VIP packets received straight from the peer host
 
   dataplane::Counter& hostDrop(HostDropReason r) { return hostDrops[static_cast<std::size_t>(r)]; }
   std::uint64_t hostDropped(HostDropReason r) const {
@@ -187,7 +191,7 @@ class HostSwitch {
   std::uint32_t process(std::uint32_t inPort, dataplane::PacketBuf& packet, dataplane::Nanos now);
 
   std::size_t expireFlows(dataplane::Nanos now, std::size_t budget) {
-    return forwarder_.expireFlows(now, budget) + snat_.expireFlows(now, budget);
+    return forwarder_.expireFlows(now, budget) + snat_.expireFlows(now, budget) + fastpath_.expireIdle(now, budget);
   }
   /// The same, and for each expired established flow of an enableTcpReset rule builds an RST to
   /// the client (from the frontend) and one to the backend VM (from the client) and calls
@@ -195,7 +199,7 @@ class HostSwitch {
   /// forwarding thread only (from housekeeping, between batches).
   template <typename Emit>
   std::size_t expireFlows(dataplane::Nanos now, std::size_t budget, Emit&& emit) {
-    return snat_.expireFlows(now, budget) + forwarder_.expireFlows(now, budget, [&](const dataplane::FlowKey& key, const dataplane::HostFlow& flow) {
+    return snat_.expireFlows(now, budget) + fastpath_.expireIdle(now, budget) + forwarder_.expireFlows(now, budget, [&](const dataplane::FlowKey& key, const dataplane::HostFlow& flow) {
       if (!flow.wantsResetOnIdle()) return;
       if (const std::uint32_t port = resetToClient(key, flow); port != kNoPort) {
         counters_.idleResets.add();
@@ -209,6 +213,9 @@ class HostSwitch {
   }
   const dataplane::HostForwarder& forwarder() const { return forwarder_; }
   const dataplane::SnatEngine& snat() const { return snat_; }
+  /// The Fastpath flows this host sends straight to a peer host: "src:port -> dst:port via PA".
+  /// Allocates: housekeeping only.
+  std::vector<std::string> fastpathFlows(dataplane::Nanos now, std::size_t max) const;
   const HostSwitchCounters& counters() const { return counters_; }
   HostSwitchCounters& counters() { return counters_; }
 
@@ -222,6 +229,15 @@ class HostSwitch {
   /// A packet from a VM of `vnet` leaving the VNet that is no reply on a load-balanced flow.
   std::uint32_t leaveVnet(std::uint32_t inPort, std::uint32_t vnet, dataplane::PacketBuf& packet,
                           const dataplane::PacketView& view, dataplane::Nanos now);
+  /// A MUX's Fastpath redirect for one of this host's VMs: remembered, nothing forwarded.
+  std::uint32_t acceptRedirect(const dataplane::PacketView& outer, dataplane::Nanos now);
+  /// A translated packet about to leave for the router: when its flow is on Fastpath, it is
+  /// encapsulated from `vm` (the sending VM's PA) to the peer host's VM instead. Always kHostPort.
+  std::uint32_t toRouterOrPeer(dataplane::PacketBuf& packet, dataplane::Ipv4Address vm, dataplane::Nanos now);
+  /// A packet from another host's VM PA on a Fastpath flow of `target` (the peer is that PA):
+  /// handled as if a MUX had sent it. nullopt: not a Fastpath packet.
+  std::optional<std::uint32_t> fastpathIn(const dataplane::PacketView& outer, const HostPlan::Vm& target,
+                                          dataplane::PacketBuf& packet, dataplane::Nanos now);
   std::uint32_t drop(dataplane::DropReason reason);
   std::uint32_t drop(HostDropReason reason);
   /// The port that takes an inbound packet to local VM `vm`: its namespace when the destination
@@ -239,6 +255,12 @@ class HostSwitch {
   /// the source host agent (Azure does this in the host, not in the MUXes).
   dataplane::MuxForwarder ilb_;
   dataplane::SnatEngine snat_;  ///< the VMs' outbound flows (ARCHITECTURE §3, Outbound)
+  struct FastpathEntry {
+    dataplane::Ipv4Address peer{};  ///< the other VM's PA
+    dataplane::Ipv4Address vm{};    ///< this host's VM's PA
+  };
+  /// Fastpath flows keyed as their packets leave this host (translated).
+  dataplane::FlowTable<FastpathEntry> fastpath_;
   HostSwitchCounters counters_;
   std::uint16_t nextIpId_ = 0;
   dataplane::PacketBuf scratch_{256};  ///< RSTs the agent makes itself

@@ -29,12 +29,14 @@ constexpr std::size_t kExpireBudget = 4096;
 
 class MuxEngine {
  public:
-  MuxEngine(const dataplane::MuxOptions& options, int tunFd,
+  MuxEngine(const dataplane::MuxOptions& options, int tunFd, bool vnetHdr,
             ConfigMailbox<ForwardingConfig>& mailbox)
       : forwarder_(options, ForwardingConfig::empty()),
         current_(ForwardingConfig::empty()),
         tunFd_(tunFd),
-        mailbox_(mailbox) {}
+        mailbox_(mailbox),
+        underlay_(options.underlayAddress),
+        vnetHdr_(vnetHdr) {}
 
   // --- forwarding thread ---
   bool refresh(Nanos /*now*/) {
@@ -47,7 +49,9 @@ class MuxEngine {
   }
   std::span<const int> ports() const { return {&tunFd_, 1}; }
   std::uint32_t process(std::uint32_t /*inPort*/, dataplane::PacketBuf& packet, Nanos now) {
-    return forwarder_.process(packet, now).isForward() ? 0U : kDropPacket;
+    const bool forward = forwarder_.process(packet, now).isForward();
+    if (auto r = forwarder_.takeRedirects()) sendRedirects(*r);
+    return forward ? 0U : kDropPacket;
   }
   void batchDone() { flows_.store(forwarder_.flowCount(), std::memory_order_relaxed); }
   void housekeeping(Nanos now) {
@@ -75,15 +79,26 @@ class MuxEngine {
     }
     r.drops.emplace_back("writeFailed", pump_.writeFailed.value());
     r.drops.emplace_back("readFailed", pump_.readFailed.value());
-    r.paths = {{"snatReturn", c.snatReturns.value()}};
+    r.paths = {{"snatReturn", c.snatReturns.value()}, {"fastpathRedirects", c.fastpathRedirects.value()}};
     return r;
   }
 
  private:
+  /// Fastpath: one redirect to each of the flow's two hosts, into the TUN (routed to their PAs).
+  void sendRedirects(const dataplane::FastpathRedirects& r) {
+    if (dataplane::buildRedirect(scratch_, underlay_, r.toClientHost, r.forClientHost))
+      writePacket(tunFd_, scratch_, vnetHdr_, pump_);
+    if (dataplane::buildRedirect(scratch_, underlay_, r.toBackendHost, r.forBackendHost))
+      writePacket(tunFd_, scratch_, vnetHdr_, pump_);
+  }
+
   dataplane::MuxForwarder forwarder_;
   std::shared_ptr<const ForwardingConfig> current_;
   int tunFd_;
   ConfigMailbox<ForwardingConfig>& mailbox_;
+  dataplane::Ipv4Address underlay_;
+  bool vnetHdr_ = false;
+  dataplane::PacketBuf scratch_{256};
   PumpCounters pump_;
   std::atomic<std::uint64_t> appliedVersion_{0};
   std::atomic<std::uint64_t> flows_{0};
@@ -123,7 +138,7 @@ int runMux(const MuxProcessOptions& options) {
                                          .flowCapacity = options.flowCapacity,
                                          .underlayMtu = options.underlayMtu,
                                          .firstIpId = 0},
-                   tun.fd(), mailbox);
+                   tun.fd(), options.offload, mailbox);
   std::uint64_t acceptedVersion = 0;
 
   auto handle = [&](std::string_view line) -> std::string {

@@ -236,6 +236,8 @@ json toJson(const Snapshot& s) {
           {"muxUnderlays", muxes},
           {"vms", vms},
           {"outbound", outboundToJson(s.forwarding.outbound)},
+          {"fastpath", s.forwarding.fastpath},
+          {"fastpathIdleTimeoutMs", s.forwarding.fastpathIdleTimeout.count()},
           {"probeTimeScale", s.probeTimeScale},
           {"host", {{"index", s.host.index}, {"underlayRange", s.host.underlayRange}, {"vnetNamespaces", nss},
                     {"probes", probes}, {"trafficFilters", filtersToJson(s.host.trafficFilters)}}}};
@@ -327,6 +329,10 @@ Result<Snapshot> snapshotFromJson(const json& j) {
     auto outbound = outboundFromJson(j.value("outbound", json::array()));
     if (!outbound) return unexpected(outbound.error());
     s.forwarding.outbound = std::move(*outbound);
+    s.forwarding.fastpath = j.value("fastpath", true);
+    auto fastIdle = uintField<std::uint64_t>(j, "fastpathIdleTimeoutMs", "", std::uint64_t{240000});
+    if (!fastIdle) return unexpected(fastIdle.error());
+    s.forwarding.fastpathIdleTimeout = std::chrono::milliseconds(*fastIdle);
     const json& h = j.at("host");
     auto index = uintField<std::uint32_t>(h, "index", "host ", std::uint32_t{0});
     if (!index) return unexpected(index.error());

@@ -71,7 +71,7 @@ class InternetServer {
     close(fd);
     const int echo = bound(SOCK_STREAM, 9000), bulk = bound(SOCK_STREAM, 9002);
     const int udps[] = {bound(SOCK_DGRAM, 9001, "198.19.0.10"), bound(SOCK_DGRAM, 9001, "198.19.7.7")};
-    ready_ = echo >= 0 && bulk >= 0 && udps[0] >= 0 && udps[1] >= 0;
+    ready_ = echo >= 0 && bulk >= 0;  // the UDP servers only where 198.19.x.y is local
     std::vector<int> conns;
     std::vector<std::thread> senders;
     while (!stop_) {
@@ -97,7 +97,7 @@ class InternetServer {
         });
       char buf[512];
       for (int udp : udps)
-        for (ssize_t n; (n = recvfrom(udp, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&peer), &(len = sizeof peer))) > 0;) {
+        for (ssize_t n; udp >= 0 && (n = recvfrom(udp, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&peer), &(len = sizeof peer))) > 0;) {
           const std::string text = peerOf(peer);
           sendto(udp, text.data(), text.size(), 0, reinterpret_cast<sockaddr*>(&peer), sizeof peer);
         }
@@ -111,7 +111,8 @@ class InternetServer {
     for (auto& t : senders) t.join();
     close(echo);
     close(bulk);
-    for (int udp : udps) close(udp);
+    for (int udp : udps)
+      if (udp >= 0) close(udp);
   }
 
   std::string ns_;
@@ -442,4 +443,79 @@ TEST_CASE("Azure's outbound precedence on the wire: instance public IP, default 
   }
   CHECK(Serve(dir, kWhere).leftoverNamespaces() == 0);
   fs::remove_all(dir);
+}
+
+namespace {
+
+struct FastpathRun {
+  std::size_t got = 0;
+  std::uint64_t throughMuxes = 0, redirects = 0, hostOut = 0, hostIn = 0;
+};
+
+/// VM 10.0.0.4 (outbound rule "out" of lb) downloads 50 MiB from VM 10.0.0.7 behind lb "b"'s
+/// frontend pip3:9100: VIP to VIP.
+FastpathRun vipToVipDownload(const ServeInstance& where) {
+  char tmpl[] = "/tmp/azlb-obtest.XXXXXX";
+  const std::string dir = mkdtemp(tmpl);
+  FastpathRun run;
+  {
+    Serve serve(dir, where);
+    serve.start();
+    serve.createVnet();
+    for (const char* p : {"pip1", "pip2", "pip3"}) serve.putAndWait(kNet + "/publicIPAddresses/" + p, pip());
+    serve.putAndWait(kLb, outboundLb());
+    json b = snatlessLb("b", "Standard", "pip3", {"10.0.0.7"});
+    b["properties"]["loadBalancingRules"][0]["properties"]["frontendPort"] = 9100;
+    b["properties"]["loadBalancingRules"][0]["properties"]["backendPort"] = 9002;
+    serve.putAndWait(kNet + "/loadBalancers/b", b);
+    const json st = serve.status();
+    InternetServer server(nsOf(st, "10.0.0.7"), std::size_t{50} << 20);  // 9002: 50 MiB
+    auto sum = [&](const std::vector<std::string>& procs, const std::function<std::uint64_t(const azlb::runtime::StatusReport&)>& f) {
+      std::uint64_t n = 0;
+      for (const auto& p : procs) n += f(serve.processStatus(p));
+      return n;
+    };
+    const std::vector<std::string> muxes = {"mux-0", "mux-1"}, hosts = {"host-0", "host-1"};
+    auto rx = [](const azlb::runtime::StatusReport& r) { return r.rxPackets; };
+    const std::string vipB = pipAddress(serve, "pip3");
+    const auto before = sum(muxes, rx);
+    inNamespace(nsOf(st, "10.0.0.4"), [&] {
+      OutConn c(vipB, 9100, std::chrono::milliseconds(0));
+      pollfd p{c.fd, POLLOUT, 0};
+      poll(&p, 1, 3000);
+      fcntl(c.fd, F_SETFL, fcntl(c.fd, F_GETFL) & ~O_NONBLOCK);
+      timeval tv{10, 0};
+      setsockopt(c.fd, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);
+      std::vector<char> buf(1 << 16);
+      for (ssize_t n; (n = read(c.fd, buf.data(), buf.size())) > 0;) run.got += static_cast<std::size_t>(n);
+    });
+    run.throughMuxes = sum(muxes, rx) - before;
+    run.redirects = sum(muxes, [](const auto& r) { return r.path("fastpathRedirects"); });
+    run.hostOut = sum(hosts, [](const auto& r) { return r.path("fastpathOut"); });
+    run.hostIn = sum(hosts, [](const auto& r) { return r.path("fastpathIn"); });
+  }
+  CHECK(Serve(dir, where).leftoverNamespaces() == 0);
+  fs::remove_all(dir);
+  return run;
+}
+
+}  // namespace
+
+TEST_CASE("Fastpath: an established VIP-to-VIP connection leaves the MUXes after its first packets", "[outbound][fastpath]") {
+  const FastpathRun on = vipToVipDownload(kWhere);
+  INFO("packets through the MUXes with Fastpath: " << on.throughMuxes);
+  CHECK(on.got == (std::size_t{50} << 20));
+  CHECK(on.throughMuxes < 64);  // the handshake (and what was in flight), not the transfer
+  CHECK(on.redirects == 1);
+  CHECK(on.hostOut > 100);
+  CHECK(on.hostIn > 100);
+
+  ServeInstance off = kWhere;
+  off.extraArgs.insert(off.extraArgs.end(), {"--fastpath", "off"});
+  const FastpathRun without = vipToVipDownload(off);
+  INFO("packets through the MUXes without: " << without.throughMuxes);
+  CHECK(without.got == (std::size_t{50} << 20));
+  CHECK(without.throughMuxes > 500);  // every reply segment to VIP A and every ACK to VIP B
+  CHECK(without.redirects == 0);
+  CHECK(without.hostOut == 0);
 }

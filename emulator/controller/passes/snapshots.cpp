@@ -13,6 +13,8 @@ Snapshots snapshots(const Forwarding& fwd, const Fabric& fabric, const std::vect
   base.forwarding.version = version;
   base.forwarding.rules = fwd.rules;
   base.forwarding.outbound = outbound;
+  base.forwarding.fastpath = o.fastpath;
+  base.forwarding.fastpathIdleTimeout = scaledIdleTimeout(4, o.idleTimeoutScale);
   base.probeTimeScale = o.probeTimeScale;
   for (const auto& m : fabric.muxUnderlays)
     base.muxUnderlays.push_back(*dataplane::Ipv4Address::parse(m));
