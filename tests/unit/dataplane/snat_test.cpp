@@ -1,5 +1,8 @@
 #include "emulator/dataplane/snat_engine.h"
 
+#include "emulator/dataplane/fastpath.h"
+#include "emulator/dataplane/forwarder.h"
+
 #include <catch2/catch.hpp>
 #include <set>
 #include <string>
@@ -206,4 +209,58 @@ TEST_CASE("SnatIndex: owners of ports, and bad specs", "[dataplane][snat]") {
   other.blocks = {{kPublic, 1028, 8}};
   CHECK_FALSE(SnatIndex::build({spec(8), other}));
   CHECK_FALSE(SnatIndex::build({spec(8), spec(8)}));
+}
+
+TEST_CASE("Fastpath: a redirect survives its wire format; other packets are not redirects", "[dataplane][fastpath]") {
+  const Redirect r{FlowKey{kPublic, ip("198.18.0.9"), 1030, 80, 6}, ip("100.64.17.3")};
+  PacketBuf buf;
+  REQUIRE(buildRedirect(buf, ip("100.64.4.1"), kVmPa, r));
+  const auto view = PacketView::parse(buf.data());
+  REQUIRE(view);
+  CHECK(view->src() == ip("100.64.4.1"));
+  CHECK(view->dst() == kVmPa);
+  CHECK(parseRedirect(*view) == r);
+  PacketBuf other;
+  REQUIRE(other.assign(tcp(40000, "198.19.0.10", 80)));
+  CHECK_FALSE(parseRedirect(*PacketView::parse(other.data())));
+}
+
+TEST_CASE("Fastpath: the MUX redirects once, after the handshake, only flows from our SNAT ports",
+          "[dataplane][fastpath]") {
+  ForwardingConfigSpec f;
+  f.outbound = {spec(64)};  // 10.0.0.4 leaves from 198.18.0.5:1024-1087
+  RuleSpec rule;
+  rule.name = "b";
+  rule.frontendIp = ip("198.18.0.9");
+  rule.frontendPort = 80;
+  rule.backendPort = 8080;
+  rule.backends = {BackendSpec{"vmb", ip("10.0.1.7"), ip("100.64.17.3"), true}};
+  f.rules = {rule};
+  auto config = ForwardingConfig::build(f);
+  REQUIRE(config);
+  MuxForwarder mux(MuxOptions{.underlayAddress = ip("100.64.4.1")}, *config);
+  auto pass = [&](const std::string& src, std::uint16_t port, std::uint8_t flags) {
+    PacketBuf b;
+    REQUIRE(b.assign(PacketBuilder().ipv4({.src = src, .dst = "198.18.0.9"}).tcp({.src = port, .dst = 80, .flags = flags}).build()));
+    REQUIRE_FALSE(mux.process(b, kNow).isDrop());
+    return mux.takeRedirects();
+  };
+  CHECK_FALSE(pass("198.18.0.5", 1030, tcpflags::kSyn));
+  const auto r = pass("198.18.0.5", 1030, tcpflags::kAck);
+  REQUIRE(r);
+  CHECK(r->toClientHost == kVmPa);
+  CHECK(r->forClientHost.peer == ip("100.64.17.3"));
+  CHECK(r->forClientHost.flow == FlowKey{kPublic, ip("198.18.0.9"), 1030, 80, 6});
+  CHECK(r->toBackendHost == ip("100.64.17.3"));
+  CHECK(r->forBackendHost.peer == kVmPa);
+  CHECK(r->forBackendHost.flow == r->forClientHost.flow.reversed());
+  CHECK_FALSE(pass("198.18.0.5", 1030, tcpflags::kAck));  // once
+  // A client that is not one of our SNAT ports (the internet, your shell) gets no Fastpath.
+  CHECK_FALSE(pass("198.19.0.10", 5555, tcpflags::kSyn));
+  CHECK_FALSE(pass("198.19.0.10", 5555, tcpflags::kAck));
+  // Off: never.
+  f.fastpath = false;
+  mux.setConfig(*ForwardingConfig::build(f));
+  CHECK_FALSE(pass("198.18.0.5", 1031, tcpflags::kSyn));
+  CHECK_FALSE(pass("198.18.0.5", 1031, tcpflags::kAck));
 }
