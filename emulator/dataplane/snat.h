@@ -64,8 +64,9 @@ struct SnatSpec {
   /// InstancePublicIp: exactly one block {public IP, 0, 0}, meaning every port, kept as is.
   std::vector<PortBlock> blocks{};
   std::chrono::milliseconds idleTimeout{std::chrono::minutes(4)};
-  /// How long a TCP flow's port stays taken after a FIN or RST went by.
-  std::chrono::milliseconds closedLinger{std::chrono::seconds(15)};
+  /// How long a TCP flow's port stays taken after a FIN, and after an RST (Azure: 240 s, 15 s).
+  std::chrono::milliseconds finLinger{std::chrono::seconds(240)};
+  std::chrono::milliseconds rstLinger{std::chrono::seconds(15)};
   bool tcpReset = false;
 
   bool oneToOne() const { return kind == OutboundKind::InstancePublicIp; }

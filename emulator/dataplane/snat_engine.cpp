@@ -18,8 +18,12 @@ bool isSyn(const PacketView& v) {
   return v.protocol() == IpProtocol::Tcp &&
          (v.tcpFlags() & (TcpHeader::kSyn | TcpHeader::kAck)) == TcpHeader::kSyn;
 }
-bool isFinOrRst(const PacketView& v) {
-  return v.protocol() == IpProtocol::Tcp && (v.tcpFlags() & (TcpHeader::kFin | TcpHeader::kRst)) != 0;
+/// The closing flags a TCP segment adds (SnatOut::kClosing for FIN, kReset for RST).
+std::uint8_t closingFlags(const PacketView& v) {
+  if (v.protocol() != IpProtocol::Tcp) return 0;
+  const std::uint8_t f = v.tcpFlags();
+  return static_cast<std::uint8_t>(((f & TcpHeader::kFin) != 0 ? SnatOut::kClosing : 0) |
+                                   ((f & TcpHeader::kRst) != 0 ? SnatOut::kReset : 0));
 }
 
 /// The key of a reply as it arrives from the internet at the public address.
@@ -35,10 +39,12 @@ FlowKey outKeyOf(Ipv4Address vm, const PacketView& view) {
 FlowKey bindingKey(Ipv4Address vm, std::uint16_t vmPort) { return FlowKey{vm, {}, vmPort, 0, kUdp}; }
 FlowKey ownerKey(Ipv4Address ip, std::uint16_t port) { return FlowKey{{}, ip, 0, port, kUdp}; }
 
-Nanos timeoutOf(const SnatSpec& spec, bool closing) {
-  const Nanos idle = spec.idleTimeout;
-  const Nanos linger = spec.closedLinger;
-  return closing ? std::min(idle, linger) : idle;
+/// A flow's idle timeout given its closing flags: the shortest that applies.
+Nanos timeoutOf(const SnatSpec& spec, std::uint8_t flags) {
+  Nanos t = spec.idleTimeout;
+  if ((flags & SnatOut::kClosing) != 0) t = std::min<Nanos>(t, spec.finLinger);
+  if ((flags & SnatOut::kReset) != 0) t = std::min<Nanos>(t, spec.rstLinger);
+  return t;
 }
 
 }  // namespace
@@ -151,9 +157,10 @@ void SnatEngine::touchBinding(const FlowKey& out, const SnatOut& flow, Nanos now
 
 void SnatEngine::closeIfFin(SnatOut& flow, const FlowKey& outKey, const SnatBack& back,
                             const PacketView& view, const SnatSpec& spec, Nanos now) {
-  if ((flow.flags & SnatOut::kClosing) != 0 || !isFinOrRst(view)) return;
-  flow.flags |= SnatOut::kClosing;
-  const Nanos linger = timeoutOf(spec, true);
+  const auto flags = static_cast<std::uint8_t>(flow.flags | closingFlags(view));
+  if (flags == flow.flags) return;
+  flow.flags = flags;
+  const Nanos linger = timeoutOf(spec, flags);
   const SnatOut copy = flow;
   out_.insert(outKey, copy, now, linger);
   back_.insert(backKeyOf(outKey, copy.publicIp, copy.publicPort), back, now, linger);
@@ -177,7 +184,7 @@ Verdict SnatEngine::outbound(PacketBuf& packet, const PacketView& view, Ipv4Addr
     counters_.flowHits.add();
     const FlowKey backKey = backKeyOf(outKey, flow->publicIp, flow->publicPort);
     if (back_.find(backKey, now) == nullptr)  // expired on its own: the port is still ours
-      back_.insert(backKey, back, now, timeoutOf(*spec, (flow->flags & SnatOut::kClosing) != 0));
+      back_.insert(backKey, back, now, timeoutOf(*spec, flow->flags));
   } else {
     if (view.protocol() == IpProtocol::Tcp && !isSyn(view)) return drop(DropReason::NoFlowState);
     auto port = newFlowPort(*spec, state, outKey, view, now);

@@ -39,7 +39,8 @@ struct SnatUsage {
 
 /// The VM-side state of a SNAT flow, keyed (VM underlay, remote, VM port, remote port, protocol).
 struct SnatOut {
-  static constexpr std::uint8_t kClosing = 0x01;  ///< a FIN or RST went by: the port lingers
+  static constexpr std::uint8_t kClosing = 0x01;  ///< a FIN went by: the port lingers (finLinger)
+  static constexpr std::uint8_t kReset = 0x02;    ///< an RST went by: the port lingers (rstLinger)
   Ipv4Address publicIp{};
   std::uint16_t publicPort = 0;
   std::uint8_t flags = 0;
@@ -111,7 +112,7 @@ class SnatEngine {
                                   const PacketView& view, Nanos now);
   /// Refreshes a UDP socket's binding and owner entries (they live as long as its flows).
   void touchBinding(const FlowKey& out, const SnatOut& flow, Nanos now);
-  /// After a FIN or RST the flow's entries get the spec's linger as their idle timeout.
+  /// After a FIN (or an RST) the flow's entries get the spec's FIN (RST) linger as idle timeout.
   void closeIfFin(SnatOut& flow, const FlowKey& outKey, const SnatBack& back,
                   const PacketView& view, const SnatSpec& spec, Nanos now);
 

@@ -146,7 +146,8 @@ json outboundToJson(const std::vector<dataplane::SnatSpec>& specs) {
                    {"protocol", o.protocol},
                    {"blocks", blocks},
                    {"idleTimeoutMs", o.idleTimeout.count()},
-                   {"closedLingerMs", o.closedLinger.count()},
+                   {"finLingerMs", o.finLinger.count()},
+                   {"rstLingerMs", o.rstLinger.count()},
                    {"tcpReset", o.tcpReset}});
   }
   return out;
@@ -176,8 +177,10 @@ Result<std::vector<dataplane::SnatSpec>> outboundFromJson(const json& list) {
     if (!proto) return unexpected(proto.error());
     auto idle = uintField<std::uint64_t>(o, "idleTimeoutMs", where, std::uint64_t{240000});
     if (!idle) return unexpected(idle.error());
-    auto linger = uintField<std::uint64_t>(o, "closedLingerMs", where, std::uint64_t{15000});
-    if (!linger) return unexpected(linger.error());
+    auto fin = uintField<std::uint64_t>(o, "finLingerMs", where, std::uint64_t{240000});
+    if (!fin) return unexpected(fin.error());
+    auto rst = uintField<std::uint64_t>(o, "rstLingerMs", where, std::uint64_t{15000});
+    if (!rst) return unexpected(rst.error());
     for (const auto& b : o.at("blocks")) {
       auto block = blockFromJson(b, where);
       if (!block) return unexpected(block.error());
@@ -190,7 +193,8 @@ Result<std::vector<dataplane::SnatSpec>> outboundFromJson(const json& list) {
     spec.via = o.value("via", "");
     spec.protocol = *proto;
     spec.idleTimeout = std::chrono::milliseconds(*idle);
-    spec.closedLinger = std::chrono::milliseconds(*linger);
+    spec.finLinger = std::chrono::milliseconds(*fin);
+    spec.rstLinger = std::chrono::milliseconds(*rst);
     spec.tcpReset = o.value("tcpReset", false);
     out.push_back(std::move(spec));
   }

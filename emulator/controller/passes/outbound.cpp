@@ -241,8 +241,12 @@ dataplane::SnatSpec specOf(const Grant& g, const VmPlan& vm, const PlanOptions& 
   s.via = g.via;
   s.protocol = g.protocol;
   s.idleTimeout = scaledIdleTimeout(g.idleMinutes, o.idleTimeoutScale);
-  s.closedLinger = std::chrono::milliseconds(
-      std::max<std::int64_t>(1, static_cast<std::int64_t>(15000.0 * o.idleTimeoutScale)));
+  auto scaled = [&](double seconds) {
+    return std::chrono::milliseconds(std::max<std::int64_t>(
+        1, static_cast<std::int64_t>(seconds * 1000.0 * o.idleTimeoutScale)));
+  };
+  s.finLinger = scaled(240);  // Azure: a port is released 240 s after a FIN, 15 s after an RST
+  s.rstLinger = scaled(15);
   s.tcpReset = g.tcpReset;
   if (g.kind == OutboundKind::InstancePublicIp) s.blocks = {{g.frontends.front(), 0, 0}};
   return s;

@@ -30,8 +30,9 @@ SnatSpec spec(std::uint16_t ports, std::uint8_t protocol = 0) {
   s.kind = OutboundKind::OutboundRule;
   s.protocol = protocol;
   s.blocks = {{kPublic, 1024, ports}};
-  s.idleTimeout = std::chrono::seconds(240);
-  s.closedLinger = std::chrono::seconds(15);
+  s.idleTimeout = std::chrono::seconds(600);
+  s.finLinger = std::chrono::seconds(240);
+  s.rstLinger = std::chrono::seconds(15);
   return s;
 }
 
@@ -134,14 +135,21 @@ TEST_CASE("SNAT: 8 ports give 8 flows to one destination; a 9th fails; other des
   CHECK(usage[0].succeeded == 10);
   CHECK(usage[0].failed == 1);
 
-  SECTION("a FIN frees the port after the linger, not before") {
+  SECTION("a FIN frees the port 240 s later (Azure's timer), not before") {
     auto fin = send(e, tcp(40000, "198.19.0.10", 80, tcpflags::kFin | tcpflags::kAck));
     REQUIRE_FALSE(fin.verdict.isDrop());
+    CHECK(send(e, tcp(40200, "198.19.0.10", 80), kNow + std::chrono::seconds(239)).verdict.isDrop());
+    CHECK_FALSE(send(e, tcp(40201, "198.19.0.10", 80), kNow + std::chrono::seconds(241)).verdict.isDrop());
+  }
+  SECTION("an RST frees the port 15 s later") {
+    auto rst = send(e, tcp(40000, "198.19.0.10", 80, tcpflags::kRst | tcpflags::kAck));
+    REQUIRE_FALSE(rst.verdict.isDrop());
     CHECK(send(e, tcp(40200, "198.19.0.10", 80), kNow + std::chrono::seconds(14)).verdict.isDrop());
     CHECK_FALSE(send(e, tcp(40201, "198.19.0.10", 80), kNow + std::chrono::seconds(16)).verdict.isDrop());
   }
   SECTION("an idle flow frees its port after the idle timeout") {
-    CHECK_FALSE(send(e, tcp(40300, "198.19.0.10", 80), kNow + std::chrono::seconds(241)).verdict.isDrop());
+    CHECK(send(e, tcp(40300, "198.19.0.10", 80), kNow + std::chrono::seconds(599)).verdict.isDrop());
+    CHECK_FALSE(send(e, tcp(40301, "198.19.0.10", 80), kNow + std::chrono::seconds(601)).verdict.isDrop());
   }
 }
 
