@@ -180,6 +180,13 @@ Verdict SnatEngine::outbound(PacketBuf& packet, const PacketView& view, Ipv4Addr
   const FlowKey outKey = outKeyOf(vm, view);
   SnatOut* flow = out_.find(outKey, now);
   const SnatBack back{vm, view.src(), view.srcPort()};
+  if (flow != nullptr && flow->flags != 0 && isSyn(view)) {
+    // The VM reuses the 5-tuple of a closed connection: a new connection on the same port.
+    flow->flags = 0;
+    slots_[flow->slot].succeeded++;
+    flow = &out_.insert(outKey, *flow, now, spec->idleTimeout);
+    back_.insert(backKeyOf(outKey, flow->publicIp, flow->publicPort), back, now, spec->idleTimeout);
+  }
   if (flow != nullptr) {
     counters_.flowHits.add();
     const FlowKey backKey = backKeyOf(outKey, flow->publicIp, flow->publicPort);

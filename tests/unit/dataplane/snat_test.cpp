@@ -147,6 +147,15 @@ TEST_CASE("SNAT: 8 ports give 8 flows to one destination; a 9th fails; other des
     CHECK(send(e, tcp(40200, "198.19.0.10", 80), kNow + std::chrono::seconds(14)).verdict.isDrop());
     CHECK_FALSE(send(e, tcp(40201, "198.19.0.10", 80), kNow + std::chrono::seconds(16)).verdict.isDrop());
   }
+  SECTION("a SYN on a closed flow's 5-tuple is a new connection on the same port") {
+    auto fin = send(e, tcp(40000, "198.19.0.10", 80, tcpflags::kFin | tcpflags::kAck));
+    auto again = send(e, tcp(40000, "198.19.0.10", 80));
+    REQUIRE_FALSE(again.verdict.isDrop());
+    CHECK(PacketView::parse(again.buf.data())->srcPort() == PacketView::parse(fin.buf.data())->srcPort());
+    CHECK(e.usage(kNow)[0].succeeded == 11);
+    // ...with the idle timeout again, not the FIN's linger.
+    CHECK(send(e, tcp(40200, "198.19.0.10", 80), kNow + std::chrono::seconds(300)).verdict.isDrop());
+  }
   SECTION("an idle flow frees its port after the idle timeout") {
     CHECK(send(e, tcp(40300, "198.19.0.10", 80), kNow + std::chrono::seconds(599)).verdict.isDrop());
     CHECK_FALSE(send(e, tcp(40301, "198.19.0.10", 80), kNow + std::chrono::seconds(601)).verdict.isDrop());
