@@ -422,7 +422,7 @@ TEST_CASE("lb validators: validateOutboundRules and checkOutboundFrontends", "[l
   requireCode(net::validateOutboundRules(basic), "OutboundRulesNotSupportedOnBasicSku");
   auto odd = f.draft(twoFrontends({{"outboundRules", {outbound("o1", "Tcp", {feRef()})}}}));
   odd.outbound[0]["properties"]["allocatedOutboundPorts"] = 12;
-  requireCode(net::validateOutboundRules(odd), "InvalidParameter");
+  requireCode(net::validateOutboundRules(odd), "SpecifiedAllocatedOutboundPortsForOutboundRuleIsNotAMultipleOfEight");
 
   std::vector<net::OutboundUse> uses;
   CHECK(net::checkOutboundFrontends(uses, json::array({idRef("/X/fe")}), "Tcp", "a"));

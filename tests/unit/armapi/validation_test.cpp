@@ -604,8 +604,8 @@ TEST_CASE("outbound rules are only for Standard; allocatedOutboundPorts is a mul
   CHECK(ob["enableTcpReset"] == false);
   f.mustPut(lbId("lb1"), withPorts(0));
   f.mustPut(lbId("lb1"), withPorts(8));
-  auto r = f.expectBadPut(lbId("lb1"), withPorts(1001), "InvalidParameter");
-  CHECK(r.body["error"]["target"] == "properties.outboundRules[0].properties.allocatedOutboundPorts");
+  auto r = f.expectBadPut(lbId("lb1"), withPorts(1001), "SpecifiedAllocatedOutboundPortsForOutboundRuleIsNotAMultipleOfEight");
+  CHECK_THAT(r.body["error"].value("message", ""), Catch::Contains("Specified Allocated Outbound Ports 1001 for Outbound Rule"));
   f.expectBadPut(lbId("lb1"), withPorts(-8), "InvalidParameter");
   f.expectBadPut(lbId("lb1"), publicLb("pip1", {{"outboundRules", {outboundRule("lb1", "out", "All", {})}}}),
                  "InvalidParameter");
