@@ -18,6 +18,7 @@ using armapi::ResourceId;
 struct Ctx {
   Txn& tx;
   const ServiceConfig& cfg;
+  std::string apiVersion = "";  // of the request
 };
 
 struct ChildCollection {

@@ -176,7 +176,9 @@ ArmResult<bool> validateSubnets(json& subnets, const std::vector<armapi::Ipv4Pre
     std::string name = s["name"];
     if (auto k =
             checkKinds(sp, "properties.subnets[" + std::to_string(subnetIndex++) + "].properties",
-                       {{"addressPrefix", JsonKind::String}, {"addressPrefixes", JsonKind::Array}});
+                       {{"addressPrefix", JsonKind::String},
+                        {"addressPrefixes", JsonKind::Array},
+                        {"defaultOutboundAccess", JsonKind::Boolean}});
         !k)
       return k;
     auto pre = subnetPrefix(s);
@@ -217,6 +219,22 @@ ArmResult<bool> checkSubnetsInUse(const Txn& tx, const Resource& existing, const
   return true;
 }
 
+/// Azure ended default outbound access for new networks on 2026-03-31: a subnet created with
+/// api-version 2025-07-01 or later is private (defaultOutboundAccess false) unless the request
+/// says otherwise; subnets that already exist keep what they have (absent: allowed).
+void defaultOutboundAccessOff(json& subnets, const Resource* existing,
+                              const std::string& apiVersion) {
+  if (apiVersion < "2025-07-01") return;
+  for (auto& s : subnets) {
+    bool known = false;
+    if (existing)
+      for (const auto& old : existing->body["properties"].value("subnets", json::array()))
+        known = known || iequals(old.value("name", ""), s.value("name", ""));
+    auto& sp = s["properties"];
+    if (!known && !sp.contains("defaultOutboundAccess")) sp["defaultOutboundAccess"] = false;
+  }
+}
+
 ArmResult<json> normalizeVnet(Ctx& ctx, const ResourceId& id, const json& request,
                               const Resource* existing) {
   auto propsR = objectAt(request, "properties", "");
@@ -232,6 +250,7 @@ ArmResult<json> normalizeVnet(Ctx& ctx, const ResourceId& id, const json& reques
   if (auto r = validateSubnets(*subnets, *space, id); !r) return armFail(r.error());
   if (existing)
     if (auto r = checkSubnetsInUse(ctx.tx, *existing, *subnets); !r) return armFail(r.error());
+  defaultOutboundAccessOff(*subnets, existing, ctx.apiVersion);
   props["subnets"] = *subnets;
   if (!props.contains("enableDdosProtection")) props["enableDdosProtection"] = false;
   if (!props.contains("enableVmProtection")) props["enableVmProtection"] = false;

@@ -190,3 +190,32 @@ TEST_CASE("queryInboundNatRulePortMapping answers the frontend port a port-range
 }
 
 }  // namespace azlb::apitest
+
+namespace azlb::apitest {
+
+TEST_CASE("subnets made with api-version 2025-07-01 or later are private unless told otherwise", "[nic][vnet]") {
+  TestServer srv;
+  Client c = srv.client();
+  REQUIRE(c.put(groupPath("rg1"), groupBody()).status == 201);
+  auto dao = [&](const std::string& vnet, const std::string& subnet) {
+    const Reply r = c.get(vnetId("rg1", vnet));
+    for (const auto& s : r.doc["properties"]["subnets"])
+      if (s.value("name", "") == subnet) return s["properties"].value("defaultOutboundAccess", json("absent"));
+    return json("no such subnet");
+  };
+  // Before 2025-07-01: nothing stored, default outbound access stays (absent = allowed).
+  c.putAndWait(vnetId("rg1", "old"), vnetBody("10.1.0.0/16", {{"a", "10.1.0.0/24"}}));
+  CHECK(dao("old", "a") == "absent");
+  c.apiVersion = "2025-07-01";
+  // A new subnet of an existing VNet, with the new api-version: private; the old one keeps its own.
+  c.putAndWait(vnetId("rg1", "old"), vnetBody("10.1.0.0/16", {{"a", "10.1.0.0/24"}, {"b", "10.1.1.0/24"}}));
+  CHECK(dao("old", "a") == "absent");
+  CHECK(dao("old", "b") == false);
+  json explicitOn = vnetBody("10.2.0.0/16", {{"a", "10.2.0.0/24"}, {"b", "10.2.1.0/24"}});
+  explicitOn["properties"]["subnets"][1]["properties"]["defaultOutboundAccess"] = true;
+  c.putAndWait(vnetId("rg1", "new"), explicitOn);
+  CHECK(dao("new", "a") == false);
+  CHECK(dao("new", "b") == true);
+}
+
+}  // namespace azlb::apitest

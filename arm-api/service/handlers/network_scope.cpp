@@ -45,6 +45,7 @@ ArmResult<std::string> checkEnvelope(const NetworkScope& scope, const json& requ
 ArmResult<NetworkScope> resolveScope(const Service::Impl& impl, const RouteCall& call,
                                      Depth depth) {
   NetworkScope s;
+  s.apiVersion = apiVersionOf(call.req);
   s.group = call.seg[kGroupSeg];
   s.groupKey = armapi::resourceGroupKey(impl.cfg.subscriptionId, s.group);
   s.groupRes = impl.state.find(s.groupKey);
@@ -112,7 +113,7 @@ ArmResult<WriteResult> writeWhole(Service::Impl& impl, const NetworkScope& scope
                                   const json& request) {
   const Resource* current = scope.existing;
   Txn tx(impl.state);
-  network::Ctx ctx{tx, impl.cfg};
+  network::Ctx ctx{tx, impl.cfg, scope.apiVersion};
   auto loc = checkEnvelope(scope, request, current);
   if (!loc) return armapi::armFail(loc.error());
   auto normalized = scope.type->normalize(ctx, scope.id, request, current);

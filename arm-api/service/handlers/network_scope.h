@@ -22,6 +22,7 @@ struct NetworkScope {
   ResourceId id;         // set from Depth::Named on
   std::string key;
   const Resource* existing = nullptr;
+  std::string apiVersion;  // of the request (some defaults depend on it)
 };
 
 enum class Depth {
