@@ -46,18 +46,6 @@ json rule(const std::string& name, const std::string& protocol, int port, int ba
             {"backendAddressPool", idRef(kLb + "/backendAddressPools/be")}}}};
 }
 
-/// Runs `fn` on a thread inside network namespace `ns` (a VM).
-template <typename Fn>
-void inNamespace(const std::string& ns, Fn fn) {
-  std::thread t([&] {
-    int fd = open(("/run/netns/" + ns).c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) return;
-    close(fd);
-    fn();
-  });
-  t.join();
-}
-
 }  // namespace
 
 TEST_CASE("an internal load balancer is reached from a VM of its VNet; HA ports keep the port", "[ilb]") {

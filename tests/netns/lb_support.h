@@ -61,6 +61,18 @@ struct ServeInstance {
   std::vector<std::string> extraArgs{};
 };
 
+/// Runs `fn` on a thread inside network namespace `ns` (a VM, the internet).
+template <typename Fn>
+void inNamespace(const std::string& ns, Fn fn) {
+  std::thread t([&] {
+    int fd = open(("/run/netns/" + ns).c_str(), O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) return;
+    close(fd);
+    fn();
+  });
+  t.join();
+}
+
 /// `azlb serve` as a child process.
 class Serve {
  public:

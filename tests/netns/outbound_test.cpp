@@ -19,17 +19,6 @@ const std::string kVnet = kNet + "/virtualNetworks/vnet1";
 
 json idRef(const std::string& id) { return {{"id", id}}; }
 
-template <typename Fn>
-void inNamespace(const std::string& ns, Fn fn) {
-  std::thread t([&] {
-    int fd = open(("/run/netns/" + ns).c_str(), O_RDONLY | O_CLOEXEC);
-    if (fd < 0 || setns(fd, CLONE_NEWNET) != 0) return;
-    close(fd);
-    fn();
-  });
-  t.join();
-}
-
 std::string peerOf(const sockaddr_in& a) {
   char text[INET_ADDRSTRLEN] = {};
   inet_ntop(AF_INET, &a.sin_addr, text, sizeof text);
