@@ -23,23 +23,13 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-"$bin" serve --port 0 --data-dir "$work" --in-memory --ready-file "$work/ready" --instance $inst \
-  --public-prefix $prefix --underlay $underlay --muxes 2 --hosts 2 >"$work/serve.log" 2>&1 &
-serve=$!
-for _ in $(seq 200); do [ -s "$work/ready" ] && break; sleep 0.05; done
-port=$(cat "$work/ready")
-api() { curl -s --cacert "$work/tls/ca.pem" -H 'Authorization: Bearer b' -H 'Content-Type: application/json' \
-  -X "$1" "https://localhost:$port$2?api-version=2022-05-01" ${3:+-d "$3"}; }
-S=/subscriptions/00000000-0000-0000-0000-000000000001; N=$S/resourceGroups/rg/providers/Microsoft.Network
-api PUT $S/resourcegroups/rg '{"location":"westus"}' >/dev/null
+source "$(dirname "$0")/lib.sh"
+bench_serve $inst $prefix $underlay
 api PUT $N/virtualNetworks/v '{"location":"westus","properties":{"addressSpace":{"addressPrefixes":["10.0.0.0/16"]},"subnets":[{"name":"s","properties":{"addressPrefix":"10.0.0.0/24"}}]}}' >/dev/null
 api PUT $N/publicIPAddresses/pip '{"location":"westus","sku":{"name":"Standard"}}' >/dev/null
 L=$N/loadBalancers/lb
 api PUT $L "{\"location\":\"westus\",\"sku\":{\"name\":\"Standard\"},\"properties\":{\"frontendIPConfigurations\":[{\"name\":\"fe\",\"properties\":{\"publicIPAddress\":{\"id\":\"$N/publicIPAddresses/pip\"}}}],\"backendAddressPools\":[{\"name\":\"be\",\"properties\":{\"loadBalancerBackendAddresses\":[{\"name\":\"vm1\",\"properties\":{\"ipAddress\":\"10.0.0.4\",\"virtualNetwork\":{\"id\":\"$N/virtualNetworks/v\"}}}]}}],\"loadBalancingRules\":[{\"name\":\"http\",\"properties\":{\"protocol\":\"Tcp\",\"frontendPort\":80,\"backendPort\":8080,\"frontendIPConfiguration\":{\"id\":\"$L/frontendIPConfigurations/fe\"},\"backendAddressPool\":{\"id\":\"$L/backendAddressPools/be\"}}},{\"name\":\"iperf\",\"properties\":{\"protocol\":\"Tcp\",\"frontendPort\":5201,\"backendPort\":5201,\"frontendIPConfiguration\":{\"id\":\"$L/frontendIPConfigurations/fe\"},\"backendAddressPool\":{\"id\":\"$L/backendAddressPools/be\"}}}]}}" >/dev/null
-for _ in $(seq 300); do
-  st=$(api GET $L | python3 -c 'import json,sys; print(json.load(sys.stdin)["properties"]["provisioningState"])')
-  [ "$st" = Succeeded ] && break; sleep 0.1
-done
+bench_wait_succeeded $L
 vip=$(api GET $N/publicIPAddresses/pip | python3 -c 'import json,sys; print(json.load(sys.stdin)["properties"]["ipAddress"])')
 vmns=$("$bin" status --instance $inst --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["vms"][0]["namespace"])')
 # Direct path: a second link into the VM, 172.31.255.0/30, kernel only.
@@ -61,13 +51,19 @@ EOF
 for _ in $(seq 100); do curl -s -o /dev/null -m 1 "http://172.31.255.2:8080/" && break; sleep 0.1; done
 
 iperf() { iperf3 -c "$1" -p 5201 -t 5 -P "$2" -J > "$work/iperf.json" || true; python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["end"]["sum_received"]["bits_per_second"]/1e9 if "sum_received" in d.get("end",{}) else 0)' "$work/iperf.json"; }
-wrkrps() { wrk -t1 -c"$2" -d5s ${3:-} "http://$1/" | awk '/Requests\/sec/ {print $2}'; }
+# wrkrps HOST:PORT CONNECTIONS [close]: requests/s; with "close" every request opens a new
+# connection ("Connection: close", with its space: wrk sends a header without one that nginx
+# ignores, and the row measured keep-alive until 2026-12-04).
+wrkrps() {
+  local h=(); [ "${3:-}" = close ] && h=(-H 'Connection: close')
+  wrk -t1 -c"$2" -d5s "${h[@]}" "http://$1/" | awk '/Requests\/sec/ {print $2}'
+}
 download() { curl -s -o /dev/null -w '%{speed_download}' "http://$1/big" | awk '{print $1*8/1e9}'; }
 printf '%-34s %14s %14s %8s\n' measurement direct azlb ratio
 row() { printf '%-34s %14.2f %14.2f %7.2fx\n' "$1" "$2" "$3" "$(python3 -c "print($3/$2 if $2 else 0)")"; }
 row "iperf3 1 stream (Gbit/s)" "$(iperf 172.31.255.2 1)" "$(iperf "$vip" 1)"
 row "iperf3 4 streams (Gbit/s)" "$(iperf 172.31.255.2 4)" "$(iperf "$vip" 4)"
 row "wrk keep-alive (req/s)" "$(wrkrps 172.31.255.2:8080 16)" "$(wrkrps "$vip:80" 16)"
-row "wrk new connection each (req/s)" "$(wrkrps 172.31.255.2:8080 16 '-HConnection:close')" "$(wrkrps "$vip:80" 16 '-HConnection:close')"
+row "wrk new connection each (req/s)" "$(wrkrps 172.31.255.2:8080 16 close)" "$(wrkrps "$vip:80" 16 close)"
 row "1 GiB download (Gbit/s)" "$(download 172.31.255.2:8080)" "$(download "$vip:80")"
 kill "$(cat "$work/iperf.pid")" 2>/dev/null || true

@@ -25,23 +25,13 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-"$bin" serve --port 0 --data-dir "$work" --in-memory --ready-file "$work/ready" --instance $inst \
-  --public-prefix $prefix --underlay $underlay --muxes 2 --hosts 2 --idle-timeout-scale 0.01 >"$work/serve.log" 2>&1 &
-serve=$!
-for _ in $(seq 200); do [ -s "$work/ready" ] && break; sleep 0.05; done
-port=$(cat "$work/ready")
-api() { curl -s --cacert "$work/tls/ca.pem" -H 'Authorization: Bearer b' -H 'Content-Type: application/json' \
-  -X "$1" "https://localhost:$port$2?api-version=2022-05-01" ${3:+-d "$3"}; }
-S=/subscriptions/00000000-0000-0000-0000-000000000001; N=$S/resourceGroups/rg/providers/Microsoft.Network
-api PUT $S/resourcegroups/rg '{"location":"westus"}' >/dev/null
+source "$(dirname "$0")/lib.sh"
+bench_serve $inst $prefix $underlay --idle-timeout-scale 0.01
 api PUT $N/virtualNetworks/v '{"location":"westus","properties":{"addressSpace":{"addressPrefixes":["10.0.0.0/16"]},"subnets":[{"name":"s","properties":{"addressPrefix":"10.0.0.0/24","defaultOutboundAccess":false}}]}}' >/dev/null
 api PUT $N/publicIPAddresses/pip '{"location":"westus","sku":{"name":"Standard"}}' >/dev/null
 L=$N/loadBalancers/lb
 api PUT $L "{\"location\":\"westus\",\"sku\":{\"name\":\"Standard\"},\"properties\":{\"frontendIPConfigurations\":[{\"name\":\"fe\",\"properties\":{\"publicIPAddress\":{\"id\":\"$N/publicIPAddresses/pip\"}}}],\"backendAddressPools\":[{\"name\":\"be\",\"properties\":{\"loadBalancerBackendAddresses\":[{\"name\":\"vm1\",\"properties\":{\"ipAddress\":\"10.0.0.4\",\"virtualNetwork\":{\"id\":\"$N/virtualNetworks/v\"}}}]}}],\"outboundRules\":[{\"name\":\"out\",\"properties\":{\"protocol\":\"All\",\"allocatedOutboundPorts\":64000,\"idleTimeoutInMinutes\":120,\"frontendIPConfigurations\":[{\"id\":\"$L/frontendIPConfigurations/fe\"}],\"backendAddressPool\":{\"id\":\"$L/backendAddressPools/be\"}}}]}}" >/dev/null
-for _ in $(seq 300); do
-  st=$(api GET $L | python3 -c 'import json,sys; print(json.load(sys.stdin)["properties"]["provisioningState"])')
-  [ "$st" = Succeeded ] && break; sleep 0.1
-done
+bench_wait_succeeded $L
 status() { "$bin" status --instance $inst --json; }
 vmns=$(status | python3 -c 'import json,sys; print(json.load(sys.stdin)["vms"][0]["namespace"])')
 inet=$(status | python3 -c 'import json,sys; print(json.load(sys.stdin)["internet"])')
@@ -66,12 +56,16 @@ invm() { "$bin" exec --instance $inst vm1 -- "$@"; }
 for _ in $(seq 100); do invm curl -s -o /dev/null -m 1 "http://198.19.0.10/" && break; sleep 0.1; done
 
 iperf() { invm iperf3 -c "$1" -t 5 -P "$2" ${3:-} -J > "$work/iperf.json" || true; python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(d["end"]["sum_received"]["bits_per_second"]/1e9 if "sum_received" in d.get("end",{}) else 0)' "$work/iperf.json"; }
-wrkrps() { invm wrk -t1 -c16 -d5s ${2:-} "http://$1/" | awk '/Requests\/sec/ {print $2}'; }
+# wrkrps HOST [close]: requests/s from the VM; with "close" each request is a new connection.
+wrkrps() {
+  local h=(); [ "${2:-}" = close ] && h=(-H 'Connection: close')
+  invm wrk -t1 -c16 -d5s "${h[@]}" "http://$1/" | awk '/Requests\/sec/ {print $2}'
+}
 printf '%-40s %12s %12s %8s\n' measurement routed azlb ratio
 row() { printf '%-40s %12.2f %12.2f %7.2fx\n' "$1" "$2" "$3" "$(python3 -c "print($3/$2 if $2 else 0)")"; }
 row "upload, iperf3 1 stream (Gbit/s)" "$(iperf 172.31.254.1 1)" "$(iperf 198.19.0.10 1)"
 row "download, iperf3 -R 1 stream (Gbit/s)" "$(iperf 172.31.254.1 1 -R)" "$(iperf 198.19.0.10 1 -R)"
 row "download, iperf3 -R 4 streams (Gbit/s)" "$(iperf 172.31.254.1 4 -R)" "$(iperf 198.19.0.10 4 -R)"
 row "HTTP keep-alive (req/s)" "$(wrkrps 172.31.254.1)" "$(wrkrps 198.19.0.10)"
-row "new outbound connection each (conn/s)" "$(wrkrps 172.31.254.1 '-HConnection:close')" "$(wrkrps 198.19.0.10 '-HConnection:close')"
+row "new outbound connection each (conn/s)" "$(wrkrps 172.31.254.1 close)" "$(wrkrps 198.19.0.10 close)"
 "$bin" status --instance $inst | grep -E "snat 10.0.0.4" || true
