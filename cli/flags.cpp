@@ -130,6 +130,14 @@ void addServe(CLI::App& app, ServeFlags& f) {
       ->check(rule([](std::string_view s) {
         return checkOneOf(s, {"on", "off"});
       }));
+  dp->add_option("--routing", f.routing,
+                 "bgp: the MUXes announce their frontends over BGP to BIRD in the router, which "
+                 "installs the ECMP routes; static: azlb writes them; auto (default): bgp when "
+                 "BIRD 2 is installed")
+      ->type_name("MODE")
+      ->check(rule([](std::string_view s) {
+        return checkOneOf(s, {"bgp", "static", "auto"});
+      }));
   app.footer(
       "Two azlb instances on one machine need different --instance ids, --public-prefix and "
       "--underlay.\n"
@@ -193,6 +201,18 @@ void addMux(CLI::App& app, runtime::MuxProcessOptions& o) {
       ->required()
       ->check(rule([](std::string_view s) { return checkIpv4Address(s, false); }));
   addPrefix(app, "--frontend-prefix", o.frontendPrefix, -1, "prefix routed into the TUN");
+  app.add_option_function<std::string>(
+         "--bgp-peer",
+         [&o](const std::string& s) { o.bgpPeer = dataplane::Ipv4Address{*armapi::parseIpv4(s)}; },
+         "announce the frontends it serves over BGP to the router at ADDR")
+      ->type_name("ADDR")
+      ->check(rule([](std::string_view s) { return checkIpv4Address(s, false); }));
+  app.add_option_function<std::string>(
+         "--bgp-local",
+         [&o](const std::string& s) { o.bgpLocal = dataplane::Ipv4Address{*armapi::parseIpv4(s)}; },
+         "this MUX's address on the router link (BGP source, router id and next hop)")
+      ->type_name("ADDR")
+      ->check(rule([](std::string_view s) { return checkIpv4Address(s, false); }));
   app.footer(
       "Runs one MUX in the current network namespace (the manager starts it in azlb<inst>-mux<I>): "
       "creates\n"

@@ -53,7 +53,8 @@ struct ServeFlags {
   bool keepDataplane = false;
   double probeTimeScale = 1.0;
   double idleTimeoutScale = 1.0;
-  bool fastpath = true;  ///< --fastpath on|off
+  bool fastpath = true;          ///< --fastpath on|off
+  std::string routing = "auto";  ///< --routing bgp|static|auto (auto: bgp when BIRD is installed)
 };
 
 /// `azlb env` and `azlb az-login` (which also uses the last three).

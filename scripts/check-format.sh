@@ -4,7 +4,7 @@
 # usage: scripts/check-format.sh [--fix]    (run by ctest as lint_format)
 set -uo pipefail
 cd "$(dirname "$0")/.."
-formatted=(common cli emulator/model emulator/controller emulator/manager emulator/probes emulator/guestagent emulator/cloudservice tests/support
+formatted=(common cli emulator/model emulator/controller emulator/manager emulator/probes emulator/routing emulator/guestagent emulator/cloudservice tests/support
   arm-api/common arm-api/service arm-api/store)
 command -v clang-format >/dev/null || { echo "SKIP: clang-format not installed (scripts/install-deps.sh --test)"; exit 77; }
 mapfile -t files < <(find "${formatted[@]}" -name '*.h' -o -name '*.cpp' | sort)

@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -14,8 +15,11 @@
 
 #include "cli/commands/commands.h"
 #include "cli/dataplane_paths.h"
+#include "emulator/routing/bird.h"
 #include "emulator/runtime/control_client.h"
 #include "netns/cleanup.h"
+#include "netns/namespace.h"
+#include "netns/netlink.h"
 #include "netns/processes.h"
 
 namespace azlb::cli {
@@ -43,6 +47,66 @@ void printRoleInstances(const json& st) {
   }
 }
 
+std::string birdSocketOf(const json& st) {
+  for (const auto& p : st.value("processes", json::array()))
+    if (p.value("kind", "") == "bird") return p.value("socket", "");
+  return "";
+}
+
+/// Live routing state, added to the status: BIRD's BGP sessions (BGP mode) and the router
+/// kernel's routes into the public prefix (both modes): what the router really forwards with.
+void addRouting(json& st) {
+  json sessions = json::array();
+  if (const std::string sock = birdSocketOf(st); !sock.empty()) {
+    auto reply = routing::birdQuery(sock, "show protocols", std::chrono::seconds(1));
+    if (reply)
+      for (const auto& s : routing::parseProtocols(*reply))
+        sessions.push_back(
+            {{"name", s.name}, {"state", s.state}, {"since", s.since}, {"info", s.info}});
+    else
+      st["bgpError"] = reply.error().message();
+  }
+  st["bgpSessions"] = sessions;
+  json routes = json::array();
+  auto ns = netns::NetNamespace::open(st.value("router", ""));
+  auto rtnl = ns ? netns::Rtnl::openIn(*ns) : Result<netns::Rtnl>(unexpected(ns.error()));
+  auto all =
+      rtnl ? rtnl->routes() : Result<std::vector<netns::RouteInfo>>(unexpected(rtnl.error()));
+  const auto prefix = netns_model::parseIpv4Prefix(st.value("publicPrefix", ""));
+  if (all && prefix) {
+    const std::uint32_t mask = prefix->length == 0 ? 0 : ~0U << (32U - prefix->length);
+    for (const auto& r : *all) {
+      if ((r.destination.address.value & mask) != (prefix->address.value & mask)) continue;
+      json hops = json::array();
+      for (const auto& h : r.nexthops)
+        hops.push_back(
+            {{"via", h.gateway ? netns_model::toString(*h.gateway) : ""}, {"dev", h.dev}});
+      routes.push_back({{"destination", netns_model::toString(r.destination)}, {"nexthops", hops}});
+    }
+  }
+  st["routerRoutes"] = routes;
+}
+
+void printRouting(const json& st) {
+  const bool bgp = st.value("routing", "static") == "bgp";
+  std::printf("  routing:    %s\n",
+              bgp ? "bgp: every MUX announces its frontends to BIRD in the router (azlb exec "
+                    "router -- birdc show route)"
+                  : "static: azlb writes the router's ECMP route over the MUXes");
+  for (const auto& s : st.value("bgpSessions", json::array()))
+    std::printf("  bgp        %-6s %-6s since %s  %s\n", s.value("name", "").c_str(),
+                s.value("state", "").c_str(), s.value("since", "").c_str(),
+                s.value("info", "").c_str());
+  if (st.contains("bgpError"))
+    std::printf("  bgp        BIRD does not answer: %s\n", st.value("bgpError", "").c_str());
+  for (const auto& r : st.value("routerRoutes", json::array())) {
+    std::string hops;
+    for (const auto& h : r.value("nexthops", json::array()))
+      hops += (hops.empty() ? "" : ", ") + h.value("via", "") + " (" + h.value("dev", "") + ")";
+    std::printf("  route      %-18s via %s\n", r.value("destination", "").c_str(), hops.c_str());
+  }
+}
+
 }  // namespace
 
 int runStatus(const StatusFlags& flags) {
@@ -55,6 +119,7 @@ int runStatus(const StatusFlags& flags) {
                  instance.c_str(), runDirFor(instance).c_str());
     return 1;
   }
+  addRouting(*st);
   if (flags.json) {
     std::puts(st->dump(2).c_str());
     return 0;
@@ -75,13 +140,14 @@ int runStatus(const StatusFlags& flags) {
         "             next retry at %s (waiting %lld ms)\n",
         reconcile.value("failures", 0U), reconcile.value("lastError", "").c_str(),
         reconcile.value("nextRetryAt", "").c_str(), reconcile.value("retryDelayMs", 0LL));
+  printRouting(*st);
   for (const auto& p : st->value("processes", json::array())) {
     bool up = p.value("pid", 0) > 0 && kill(p.value("pid", 0), 0) == 0;
     std::printf("  %-10s %u  netns %-14s pid %-7d %s  snapshot %llu\n", p.value("kind", "").c_str(),
                 p.value("index", 0U), p.value("namespace", "").c_str(), p.value("pid", 0),
                 up ? "up  " : "DOWN", static_cast<unsigned long long>(p.value("snapshot", 0ULL)));
     // Its live counters: packets, flows, and every path and drop reason that is not zero.
-    if (!up) continue;
+    if (!up || p.value("kind", "") == "bird") continue;
     auto client = azlb::runtime::ControlClient::connect(p.value("socket", ""));
     if (!client) continue;
     auto report = client->status(std::chrono::seconds(1));
@@ -94,6 +160,7 @@ int runStatus(const StatusFlags& flags) {
     for (const auto& [name, n] : report->drops)
       if (n != 0) line += " drop:" + name + " " + std::to_string(n);
     std::printf("             %s\n", line.c_str());
+    if (!report->bgp.empty()) std::printf("             bgp %s\n", report->bgp.c_str());
     for (const auto& f : report->fastpath) std::printf("             fastpath %s\n", f.c_str());
     for (const auto& u : report->snat)
       std::printf(
@@ -179,6 +246,10 @@ int runExec(const ExecFlags& flags) {
     return 1;
   }
   std::vector<std::string> command = flags.command;
+  // `azlb exec router -- birdc ...` talks to this instance's BIRD (its socket is in the run dir).
+  const bool birdc = command[0] == "birdc" || command[0] == "birdcl";
+  if (want == "router" && birdc && std::find(command.begin(), command.end(), "-s") == command.end())
+    command.insert(command.begin() + 1, {"-s", birdSocketOf(*st)});
   std::vector<char*> av;
   for (auto& a : command) av.push_back(a.data());
   av.push_back(nullptr);

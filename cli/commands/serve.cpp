@@ -18,6 +18,7 @@
 #include "cli/dataplane_paths.h"
 #include "common/log.h"
 #include "emulator/manager/manager.h"
+#include "emulator/routing/bird.h"
 
 namespace azlb::cli {
 
@@ -71,6 +72,13 @@ Result<std::unique_ptr<manager::Manager>> startDataplane(const ServeFlags& f,
   mo.plan.probeTimeScale = f.probeTimeScale;
   mo.plan.idleTimeoutScale = f.idleTimeoutScale;
   mo.plan.fastpath = f.fastpath;
+  if (f.routing == "bgp" && !routing::birdInstalled())
+    return fail(std::string("--routing bgp needs BIRD 2 at ") + routing::kBirdBinary +
+                " (apt-get install bird2), or use --routing static");
+  mo.plan.bgp = f.routing == "bgp" || (f.routing == "auto" && routing::birdInstalled());
+  log::info(kLog, "routing: %s",
+            mo.plan.bgp ? "bgp (each MUX announces its frontends to BIRD in the router)"
+                        : "static (azlb writes the router's ECMP route; no BIRD)");
   mo.runDir = runDirFor(mo.plan.instance);
   mo.binary = selfPath();
   auto dataplane = std::make_unique<manager::Manager>(service, mo);

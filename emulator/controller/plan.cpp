@@ -20,6 +20,13 @@ std::string routerNamespace(const PlanOptions& o) {
 std::string muxNamespace(const PlanOptions& o, std::uint32_t i) {
   return passes::name(passes::naming(o), netns_model::Role::Mux, i);
 }
+MuxLink muxLink(const PlanOptions& o, std::uint32_t i) {
+  return {passes::ip4(o.underlayHigh, o.underlayLow, 1, 4 * i + 1),
+          passes::ip4(o.underlayHigh, o.underlayLow, 1, 4 * i + 2)};
+}
+std::string routerAddress(const PlanOptions& o) {
+  return passes::ip4(o.underlayHigh, o.underlayLow, 255, 2);
+}
 std::string hostNamespace(const PlanOptions& o, std::uint32_t j) {
   return passes::name(passes::naming(o), netns_model::Role::Host, j);
 }

@@ -64,6 +64,10 @@ struct PlanOptions {
   double idleTimeoutScale = 1.0;
   /// Fastpath (serve --fastpath): established VIP-to-VIP TCP flows go host to host.
   bool fastpath = true;
+  /// Routing (serve --routing): true: the MUXes announce their frontends over BGP to BIRD in the
+  /// router, which installs the ECMP routes (ARCHITECTURE §10); false: the plan's topology holds
+  /// one static ECMP route for the public prefix over the MUXes not in muxesDown.
+  bool bgp = false;
 };
 
 /// One (probe, backend) pair a host agent probes; key = lower(probe id) + "|" + lower(backend id).
@@ -184,5 +188,13 @@ Plan compile(const Inputs& inputs, const PlanOptions& options, const Assignments
 std::string routerNamespace(const PlanOptions& o);
 std::string muxNamespace(const PlanOptions& o, std::uint32_t i);
 std::string hostNamespace(const PlanOptions& o, std::uint32_t j);
+
+/// The two ends of MUX i's /30 link to the router (the BGP session runs over it).
+struct MuxLink {
+  std::string routerSide, muxSide;
+};
+MuxLink muxLink(const PlanOptions& o, std::uint32_t i);
+/// The router's address on the root link (its BGP router id).
+std::string routerAddress(const PlanOptions& o);
 
 }  // namespace azlb::controller

@@ -258,6 +258,7 @@ json Reporter::statusJson(const StatusInputs& in) const {
           {"publicPrefix", options.publicPrefix},
           {"internet", plan.internetNamespace},
           {"internetPrefix", options.internetPrefix},
+          {"routing", options.bgp ? "bgp" : "static"},
           {"muxesDown", in.muxesDown},
           {"processes", procs},
           {"rules", rules},

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "emulator/manager/spawn.h"
+#include "emulator/routing/bird.h"
 #include "emulator/runtime/control_client.h"
 
 namespace azlb::manager {
@@ -30,6 +31,36 @@ std::string readFile(const std::string& path) {
 Supervisor::Supervisor(SupervisorOptions options)
     : opts_(std::move(options)), roleHosts_(opts_.runDir, opts_.binary) {}
 
+/// BIRD in the router namespace (BGP mode): its configuration, socket and log in the run dir.
+Supervisor::Proc Supervisor::makeRouterDaemon() const {
+  Proc p;
+  p.status.kind = "bird";
+  p.status.ns = controller::routerNamespace(opts_.plan);
+  p.status.socket = birdSocket();
+  p.status.log = opts_.runDir + "/bird.log";
+  p.pidFile = opts_.runDir + "/bird.pid";
+  p.args = {routing::kBirdBinary, "-f", "-c", opts_.runDir + "/bird.conf", "-s", p.status.socket};
+  return p;
+}
+
+std::string Supervisor::birdSocket() const {
+  return opts_.runDir + "/bird.ctl";
+}
+
+Result<void> Supervisor::writeBirdConfig() const {
+  const auto& o = opts_.plan;
+  routing::BirdConfig c{o.instance, controller::routerAddress(o), o.publicPrefix, {}};
+  for (std::uint32_t i = 0; i < o.muxes; ++i) {
+    const auto link = controller::muxLink(o, i);
+    c.muxes.push_back({link.routerSide, link.muxSide});
+  }
+  const std::string path = opts_.runDir + "/bird.conf";
+  std::ofstream out(path);
+  out << routing::renderBirdConfig(c);
+  if (!out.flush()) return fail("writing " + path, errno);
+  return {};
+}
+
 Supervisor::Proc Supervisor::makeProc(const std::string& kind, std::uint32_t index) const {
   const auto& o = opts_.plan;
   const bool mux = kind == "mux";
@@ -47,6 +78,10 @@ Supervisor::Proc Supervisor::makeProc(const std::string& kind, std::uint32_t ind
     const std::string underlay = std::to_string(o.underlayHigh) + "." +
                                  std::to_string(o.underlayLow) + ".4." + std::to_string(index + 1);
     p.args.insert(p.args.end(), {"--underlay", underlay, "--frontend-prefix", o.publicPrefix});
+    if (o.bgp) {
+      const auto link = controller::muxLink(o, index);
+      p.args.insert(p.args.end(), {"--bgp-peer", link.routerSide, "--bgp-local", link.muxSide});
+    }
   }
   return p;
 }
@@ -55,6 +90,7 @@ Result<void> Supervisor::start() {
   std::error_code ec;
   fs::create_directories(opts_.runDir, ec);
   if (ec) return fail("creating run dir " + opts_.runDir + ": " + ec.message());
+  if (opts_.plan.bgp) procs_.push_back(makeRouterDaemon());  // first: the MUXes connect to it
   for (std::uint32_t i = 0; i < opts_.plan.muxes; ++i) procs_.push_back(makeProc("mux", i));
   for (std::uint32_t j = 0; j < opts_.plan.hosts; ++j) procs_.push_back(makeProc("host-agent", j));
   // Adopt processes a previous manager started (they keep forwarding across our restart).
@@ -107,6 +143,8 @@ bool Supervisor::readmitMuxes(std::uint64_t version) {
 }
 
 Result<void> Supervisor::spawn(Proc& p) {
+  if (p.status.kind == "bird")
+    if (auto ok = writeBirdConfig(); !ok) return ok;
   auto pid = spawnInNamespace(p.status.ns, p.args, p.status.log);
   if (!pid) return fail(p.status.kind + ": " + pid.error().message());
   p.pid = *pid;
@@ -142,6 +180,10 @@ Result<void> Supervisor::pushSnapshots(const controller::Plan& plan) {
   for (auto& p : procs_) {
     if (!alive(p))
       if (auto ok = spawn(p); !ok) return ok;
+    if (p.status.kind == "bird") {  // configured by its file, which no snapshot changes
+      if (!plan.muxSnapshots.empty()) p.status.ackedVersion = plan.muxSnapshots[0].version;
+      continue;
+    }
     const auto& snap = p.status.kind == "mux" ? plan.muxSnapshots[p.status.index]
                                               : plan.hostSnapshots[p.status.index];
     if (auto ok = push(p, snap); !ok) return ok;

@@ -29,7 +29,7 @@ struct SupervisorOptions {
 
 /// One supervised process, as status output shows it.
 struct ProcessStatus {
-  std::string kind;  // "mux" or "host-agent"
+  std::string kind;  // "mux", "host-agent" or "bird" (the router's BGP daemon)
   std::uint32_t index = 0;
   std::string ns, socket, log;
   pid_t pid = 0;                   // 0 when not running
@@ -62,6 +62,8 @@ class Supervisor : public SnapshotSink {
   /// 500 ms.
   std::vector<runtime::StatusReport> pollHostAgents();
   std::vector<ProcessStatus> processes() const;
+  /// BIRD's control socket (BGP mode).
+  std::string birdSocket() const;
   /// The cloud-service role instances' guest agents (started by pushSnapshots, once their VM
   /// namespaces exist; restarted by checkProcesses when they die).
   std::vector<RoleHostStatus> roleHosts() const { return roleHosts_.statuses(); }
@@ -76,6 +78,8 @@ class Supervisor : public SnapshotSink {
     pid_t pid = 0;  // > 0: our child; < 0: adopted (alive, not our child); 0: none
   };
   Proc makeProc(const std::string& kind, std::uint32_t index) const;
+  Proc makeRouterDaemon() const;
+  Result<void> writeBirdConfig() const;
   bool alive(Proc& p);
   Result<void> spawn(Proc& p);
   Result<void> push(Proc& p, const runtime::Snapshot& s);

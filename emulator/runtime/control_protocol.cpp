@@ -140,7 +140,8 @@ std::string statusLine(const StatusReport& r) {
               {"counters", counters},
               {"probes", probes},
               {"snat", snat},
-              {"fastpath", r.fastpath}}
+              {"fastpath", r.fastpath},
+              {"bgp", r.bgp}}
              .dump(-1, ' ', false, json::error_handler_t::replace) +
          "\n";
 }
@@ -204,6 +205,7 @@ Result<ControlResponse> parseControlResponse(std::string_view line) {
                           u.value("used", std::uint64_t{0}), u.value("succeeded", std::uint64_t{0}),
                           u.value("failed", std::uint64_t{0})});
       for (const auto& f : j.value("fastpath", json::array())) r.fastpath.push_back(f.get<std::string>());
+      r.bgp = j.value("bgp", "");
       return ControlResponse{std::move(r)};
     }
     return fail("control response: unknown type \"" + type + "\"", EINVAL);

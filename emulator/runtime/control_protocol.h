@@ -91,6 +91,8 @@ struct StatusReport {
   std::vector<ProbeReport> probes;                           // host agent: its probes' states
   std::vector<SnatReport> snat;                              // host agent: its VMs' SNAT
   std::vector<std::string> fastpath;  // host agent: its Fastpath flows ("a:p -> b:q via PA")
+  /// MUX: its BGP session ("Established, 3 route(s) announced to 100.64.1.1"; "" in static mode)
+  std::string bgp;
 
   std::uint64_t dropped(std::string_view reason) const;
   std::uint64_t droppedTotal() const;

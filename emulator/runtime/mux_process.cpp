@@ -8,6 +8,8 @@
 #include <variant>
 
 #include "emulator/dataplane/forwarder.h"
+#include "emulator/routing/announcements.h"
+#include "emulator/routing/bgp_speaker.h"
 #include "emulator/runtime/config_mailbox.h"
 #include "emulator/runtime/control_protocol.h"
 #include "emulator/runtime/control_server.h"
@@ -140,6 +142,14 @@ int runMux(const MuxProcessOptions& options) {
                                          .firstIpId = 0},
                    tun.fd(), options.offload, mailbox);
   std::uint64_t acceptedVersion = 0;
+  // BGP: the session starts at once and announces nothing until the first snapshot says what
+  // this MUX serves (a restarted MUX rejoins the router's ECMP routes only with its tables).
+  std::unique_ptr<routing::BgpSpeaker> bgp;
+  if (!options.bgpPeer.isUnspecified()) {
+    bgp = std::make_unique<routing::BgpSpeaker>(routing::BgpSpeakerOptions{
+        .local = options.bgpLocal, .peer = options.bgpPeer, .what = what});
+    if (auto ok = bgp->start(); !ok) return report(ok.error());
+  }
 
   auto handle = [&](std::string_view line) -> std::string {
     auto request = parseControlRequest(line);
@@ -148,6 +158,12 @@ int runMux(const MuxProcessOptions& options) {
       StatusReport r = engine.status();
       r.index = options.index;
       r.version = acceptedVersion;
+      if (bgp) {
+        const auto s = bgp->status();
+        r.bgp = s.state + ", " + std::to_string(s.announced) + " route(s) announced to " +
+                options.bgpPeer.toString() +
+                (s.state == "Established" || s.lastError.empty() ? "" : " (" + s.lastError + ")");
+      }
       return statusLine(r);
     }
     const Snapshot& snapshot = std::get<SnapshotRequest>(*request).snapshot;
@@ -162,6 +178,9 @@ int runMux(const MuxProcessOptions& options) {
       std::fprintf(stderr, "%s: forwarding thread has not taken snapshot %llu within 2 s\n",
                    what.c_str(), static_cast<unsigned long long>(snapshot.version));
     }
+    if (bgp)  // once the forwarding thread has the tables (or will at once)
+      bgp->announce(routing::servedAddresses(
+          snapshot.forwarding, dataplane::Ipv4Address{frontend->address.value}, frontend->length));
     std::fprintf(stderr, "%s: snapshot %llu applied (%zu rules)\n", what.c_str(),
                  static_cast<unsigned long long>(snapshot.version),
                  snapshot.forwarding.rules.size());
@@ -176,7 +195,10 @@ int runMux(const MuxProcessOptions& options) {
                                     .packetCapacity = dataplane::PacketBuf::kDefaultCapacity,
                                     .tick = std::chrono::milliseconds(100),
                                     .vnetHdr = options.offload},
-                        server, signals.get(), wake, handle, [&] { mailbox.reclaim(); });
+                        server, signals.get(), wake, handle, [&] { mailbox.reclaim(); },
+                        [&] {
+                          if (bgp) bgp->shutdown();  // withdraw first, then stop forwarding
+                        });
 }
 
 }  // namespace azlb::runtime

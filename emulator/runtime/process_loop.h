@@ -17,12 +17,14 @@
 namespace azlb::runtime {
 
 /// Returns the process exit code: 0 after a termination signal, 1 when the forwarding thread or
-/// the control socket failed. `reclaim` runs on the control thread about every 100 ms.
+/// the control socket failed. `reclaim` runs on the control thread about every 100 ms;
+/// `beforeStop` (if any) after the termination signal, while the forwarding thread still runs.
 template <typename Engine>
 int runProcessLoop(const std::string& what, Engine& engine, const PumpOptions& pumpOptions,
                    ControlServer& server, int signalFd, const WakeFd& wake,
                    const std::function<std::string(std::string_view)>& handle,
-                   const std::function<void()>& reclaim) {
+                   const std::function<void()>& reclaim,
+                   const std::function<void()>& beforeStop = {}) {
   std::atomic<bool> stop{false};
   std::atomic<bool> pumpFailed{false};
   std::string pumpError;  // written before pumpFailed is released
@@ -43,6 +45,7 @@ int runProcessLoop(const std::string& what, Engine& engine, const PumpOptions& p
     reclaim();
     return !pumpFailed.load(std::memory_order_acquire);
   });
+  if (beforeStop) beforeStop();
   stop.store(true, std::memory_order_release);
   wake.wake();
   forwarding.join();

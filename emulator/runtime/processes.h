@@ -27,6 +27,9 @@ struct MuxProcessOptions {
   bool offload = true;  ///< TUN with IFF_VNET_HDR + TSO: superpackets instead of 1500-byte packets
   std::size_t flowCapacity = 262144;
   std::size_t batchSize = 32;
+  /// BGP (serve --routing bgp): the router's end and ours of the MUX's router link. Unset: no
+  /// session (static routing: the manager writes the router's routes).
+  dataplane::Ipv4Address bgpPeer{}, bgpLocal{};
 };
 
 /// Runs `azlb mux` in the calling process's network namespace. Prints errors (with the fix

@@ -47,6 +47,11 @@ for inst in FERole_IN_0 FERole_IN_1 FERole_IN_2; do
   grep -Eq "^ *[0-9]+ $inst\$" "$AZLB_DATA/readme.out" || { echo "FAIL: the cloud service's :10000 loop got no answer from $inst"; status=1; }
 done
 grep -Eq '^FERole_IN_1$' "$AZLB_DATA/readme.out" || { echo "FAIL: VIP:10111 did not reach FERole_IN_1"; status=1; }
+# Routing: both MUXes' BGP sessions are up in BIRD and the frontend's route is ECMP over both.
+[[ $(grep -Ec '^mux[01] +BGP +--- +up .*Established' "$AZLB_DATA/readme.out") == 2 ]] ||
+  { echo "FAIL: birdc show protocols did not list two Established MUX sessions"; status=1; }
+grep -Eq '^  route +198\.18\.237\.[0-9]+/32 +via 100\.117\.1\.2 \(mux0\), 100\.117\.1\.6 \(mux1\)' "$AZLB_DATA/readme.out" ||
+  { echo "FAIL: azlb status did not show a frontend routed over both MUXes"; status=1; }
 # Outbound: vm1 reached the web server in the internet namespace, through rule web's SNAT.
 grep -q '^reached$' "$AZLB_DATA/readme.out" || { echo "FAIL: vm1 did not reach 198.19.0.10 through SNAT"; status=1; }
 grep -Eq '^  outbound +vm1 +10\.0\.0\.4 +LoadBalancingRule from 198\.18\.237\.[0-9]+, 1024 ports' "$AZLB_DATA/readme.out" ||

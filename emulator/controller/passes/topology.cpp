@@ -1,6 +1,7 @@
 #include "emulator/controller/passes/topology.h"
 
 #include "emulator/controller/passes/util.h"
+#include "emulator/controller/plan.h"
 
 namespace azlb::controller::passes {
 
@@ -29,7 +30,7 @@ void addRouter(Fabric& f, const std::string& router, const PlanOptions& o,
   f.topology.namespaces.push_back({router, sysctls});
   f.rootLink = name(n, Role::Root);
   f.rootAddress = ip4(o.underlayHigh, o.underlayLow, 255, 1);
-  f.routerAddress = ip4(o.underlayHigh, o.underlayLow, 255, 2);
+  f.routerAddress = routerAddress(o);
   f.topology.veths.push_back(
       {{netns_model::kRootNamespace, f.rootLink, {prefix(f.rootAddress + "/30")}, ""},
        {router, "root", {prefix(f.routerAddress + "/30")}, ""},
@@ -88,7 +89,8 @@ void addUnderlay(Fabric& f, const PlanOptions& o, const netns_model::Naming& n) 
     if (!o.muxesDown.count(i)) muxHops.push_back(Nexthop{addr(mside), link, false, 1});
     f.muxUnderlays.push_back(ip4(o.underlayHigh, o.underlayLow, 4, i + 1));
   }
-  if (!muxHops.empty()) f.topology.routes.push_back({router, prefix(o.publicPrefix), muxHops, 0});
+  if (!o.bgp && !muxHops.empty())
+    f.topology.routes.push_back({router, prefix(o.publicPrefix), muxHops, 0});
   for (std::uint32_t j = 0; j < hostCount(o); ++j) {
     const std::string link = "host" + std::to_string(j);
     const std::string hside = addUnderlayNode(f, router, name(n, Role::Host, j), link, 2, j, o);

@@ -36,6 +36,25 @@ TEST_CASE("topology: the router's public route spreads over the MUXes that are u
   CHECK(netns_model::validate(f.topology).has_value());
 }
 
+TEST_CASE("topology: in BGP mode the router has no static public route; the MUX links are muxLink()'s", "[controller][topology]") {
+  auto o = options();
+  o.muxes = 3;
+  o.bgp = true;
+  const Fabric f = topology({}, o);
+  CHECK_FALSE(routeTo(f, azlb::controller::routerNamespace(o), "198.18.0.0/16"));
+  CHECK(routeTo(f, netns_model::kRootNamespace, "198.18.0.0/16"));  // the shell still reaches the router
+  for (std::uint32_t i = 0; i < o.muxes; ++i) {
+    const auto link = azlb::controller::muxLink(o, i);
+    const std::string ns = azlb::controller::muxNamespace(o, i);
+    CHECK(std::any_of(f.topology.veths.begin(), f.topology.veths.end(), [&](const auto& v) {
+      return v.b.ns == ns && v.b.addresses.size() == 1 && v.a.addresses.size() == 1 &&
+             netns_model::toString(v.b.addresses[0].address) == link.muxSide &&
+             netns_model::toString(v.a.addresses[0].address) == link.routerSide;
+    }));
+  }
+  CHECK(f.routerAddress == azlb::controller::routerAddress(o));
+}
+
 TEST_CASE("topology: each VM gets its namespace, its link into its (host, VNet) namespace and routes both ways", "[controller][topology]") {
   const Placement p = placement(inventory(threeNics()), options(), {});
   const Fabric f = topology(p.vms, options());

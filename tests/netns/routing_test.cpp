@@ -1,0 +1,191 @@
+// BGP like Ananta, on the wire: BIRD runs in the router; every MUX announces the frontends it
+// serves; the routes in the router's kernel come from BIRD (proto bird), follow new frontends,
+// lose a MUX that stops answering (hold time) and get it back when it recovers, while traffic
+// keeps flowing through the other MUX. And --routing static still routes through the MUXes
+// without any daemon.
+#include <set>
+
+#include "emulator/routing/bird.h"
+#include "netns/namespace.h"
+#include "netns/netlink.h"
+#include "tests/netns/lb_support.h"
+
+using namespace azlb::lbtest;
+
+namespace {
+
+const ServeInstance kBgp{"bgp", "198.18.234.0/24", "100.114.0.0/16", {"--routing", "bgp"}};
+const ServeInstance kStatic{"stc", "198.18.233.0/24", "100.113.0.0/16", {"--routing", "static"}};
+
+json lbBody(const std::string& name, const std::string& pip, const std::string& vm) {
+  const std::string lb = kNet + "/loadBalancers/" + name;
+  return {{"location", "westus"},
+          {"sku", {{"name", "Standard"}}},
+          {"properties",
+           {{"frontendIPConfigurations",
+             {{{"name", "fe"}, {"properties", {{"publicIPAddress", {{"id", kNet + "/publicIPAddresses/" + pip}}}}}}}},
+            {"backendAddressPools",
+             {{{"name", "be"},
+               {"properties",
+                {{"loadBalancerBackendAddresses",
+                  {{{"name", vm},
+                    {"properties", {{"ipAddress", vm == "vm1" ? "10.0.0.4" : "10.0.0.5"},
+                                    {"virtualNetwork", {{"id", kNet + "/virtualNetworks/vnet1"}}}}}}}}}}}}},
+            {"loadBalancingRules",
+             {{{"name", "web"},
+               {"properties",
+                {{"protocol", "Tcp"}, {"frontendPort", 80}, {"backendPort", 8080},
+                 {"frontendIPConfiguration", {{"id", lb + "/frontendIPConfigurations/fe"}}},
+                 {"backendAddressPool", {{"id", lb + "/backendAddressPools/be"}}}}}}}}}}};
+}
+
+std::string frontendOf(const Serve& serve, const std::string& pip) {
+  REQUIRE(serve.put(kNet + "/publicIPAddresses/" + pip, {{"location", "westus"}, {"sku", {{"name", "Standard"}}}}) == 201);
+  return serve.get(kNet + "/publicIPAddresses/" + pip)["properties"].value("ipAddress", "");
+}
+
+/// The router kernel's route to `ip`/32: its next hops' devices ("mux0", "mux1"); empty if none.
+std::set<std::string> routeTo(const std::string& routerNs, const std::string& ip) {
+  auto ns = azlb::netns::NetNamespace::open(routerNs);
+  REQUIRE(ns);
+  auto rtnl = azlb::netns::Rtnl::openIn(*ns);
+  REQUIRE(rtnl);
+  auto routes = rtnl->routes();
+  REQUIRE(routes);
+  std::set<std::string> devs;
+  for (const auto& r : *routes)
+    if (r.destination.length == 32 && azlb::netns_model::toString(r.destination.address) == ip)
+      for (const auto& h : r.nexthops) devs.insert(h.dev);
+  return devs;
+}
+
+pid_t pidOf(const Serve& serve, const std::string& kind, int index) {
+  const json st = serve.status();  // named: a range-for over a temporary's member dangles
+  for (const auto& p : st.value("processes", json::array()))
+    if (p["kind"] == kind && p["index"] == index) return p["pid"].get<pid_t>();
+  return 0;
+}
+
+}  // namespace
+
+TEST_CASE("BGP: MUXes announce frontends to BIRD, which installs and withdraws the ECMP routes", "[routing][bgp]") {
+  REQUIRE(azlb::routing::birdInstalled());  // install-deps installs bird2
+  char tmpl[] = "/tmp/azlb-bgptest.XXXXXX";
+  const std::string dir = mkdtemp(tmpl);
+  {
+    Serve serve(dir, kBgp);
+    serve.start();
+    serve.createVnet();
+    const std::string vip1 = frontendOf(serve, "pip1");
+    serve.putAndWait(kNet + "/loadBalancers/lb1", lbBody("lb1", "pip1", "vm1"));
+    const json st = serve.status();
+    const std::string router = st.value("router", "");
+    CHECK(st.value("routing", "") == "bgp");
+    REQUIRE(pidOf(serve, "bird", 0) > 0);
+
+    // Both MUXes' sessions come up and the router's kernel holds one ECMP route over both.
+    const std::set<std::string> both{"mux0", "mux1"};
+    CHECK(waitFor([&] { return routeTo(router, vip1) == both; }, std::chrono::seconds(10)));
+    auto sessions = azlb::routing::birdQuery("/run/azlb/bgp/bird.ctl", "show protocols", std::chrono::seconds(2));
+    REQUIRE(sessions);
+    for (const auto& s : azlb::routing::parseProtocols(*sessions)) CHECK(s.info == "Established");
+    // Nothing else of the public prefix is routed anywhere: no MUX announces it.
+    CHECK(routeTo(router, "198.18.234.200").empty());
+
+    // A new frontend: its route appears.
+    const std::string vip2 = frontendOf(serve, "pip2");
+    CHECK(routeTo(router, vip2).empty());
+    serve.putAndWait(kNet + "/loadBalancers/lb2", lbBody("lb2", "pip2", "vm2"));
+    CHECK(waitFor([&] { return routeTo(router, vip2) == both; }, std::chrono::seconds(10)));
+
+    std::vector<std::unique_ptr<VmServer>> servers;
+    const json withVms = serve.status();  // named: a range-for over a temporary's member dangles
+    for (const auto& vm : withVms["vms"]) servers.push_back(std::make_unique<VmServer>(vm["namespace"], vm["name"]));
+    std::vector<std::unique_ptr<Conn>> conns;
+    for (int i = 0; i < 20; ++i) {
+      conns.push_back(std::make_unique<Conn>(vip1, 80));
+      REQUIRE(conns.back()->ask() == "vm1");
+    }
+
+    SECTION("a hung MUX loses its routes after the hold time and announces again when it recovers") {
+      const pid_t mux0 = pidOf(serve, "mux", 0);
+      REQUIRE(kill(mux0, SIGSTOP) == 0);
+      const auto stopped = Clock::now();
+      CHECK(waitFor([&] { return routeTo(router, vip1) == std::set<std::string>{"mux1"}; }, std::chrono::seconds(8)));
+      CHECK(routeTo(router, vip2) == std::set<std::string>{"mux1"});
+      const auto took = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - stopped).count();
+      INFO("withdrawn after " << took << " ms");
+      // BIRD waited for the hold time (3 s from the last KEEPALIVE, sent every second): the
+      // socket stayed open, only the silence tells.
+      CHECK(took >= 1500);
+      // Every flow now crosses mux1: the 20 open connections (Maglev gives mux1 the same
+      // backends) and new ones.
+      for (auto& c : conns) CHECK(c->ask() == "vm1");
+      for (int i = 0; i < 10; ++i) CHECK(Conn(vip1, 80).ask() == "vm1");
+      REQUIRE(kill(mux0, SIGCONT) == 0);
+      CHECK(waitFor([&] { return routeTo(router, vip1) == both; }, std::chrono::seconds(10)));
+      CHECK(pidOf(serve, "mux", 0) == mux0);  // the same process came back: no restart needed
+    }
+
+    SECTION("a killed MUX's routes go with it; its successor announces them again") {
+      const pid_t mux0 = pidOf(serve, "mux", 0);
+      // Watch the route from a thread while the MUX dies, so the short gap before the manager's
+      // restart is seen.
+      std::atomic<bool> watching{true}, sawOnlyMux1{false};
+      std::thread watcher([&] {
+        while (watching.load())
+          if (routeTo(router, vip1) == std::set<std::string>{"mux1"}) sawOnlyMux1 = true;
+      });
+      REQUIRE(kill(mux0, SIGKILL) == 0);
+      CHECK(waitFor([&] { return sawOnlyMux1.load(); }, std::chrono::seconds(5)));
+      for (auto& c : conns) CHECK(c->ask() == "vm1");
+      CHECK(waitFor([&] { return pidOf(serve, "mux", 0) != mux0 && routeTo(router, vip1) == both; },
+                    std::chrono::seconds(10)));
+      watching = false;
+      watcher.join();
+      for (auto& c : conns) CHECK(c->ask() == "vm1");
+    }
+
+    SECTION("a frontend that goes away is withdrawn") {
+      REQUIRE(serve.client()->Delete((kNet + "/loadBalancers/lb2?api-version=2022-05-01").c_str()));
+      CHECK(waitFor([&] { return routeTo(router, vip2).empty(); }, std::chrono::seconds(10)));
+      CHECK(routeTo(router, vip1) == both);
+    }
+    conns.clear();
+    servers.clear();
+  }
+  CHECK(Serve(dir, kBgp).leftoverNamespaces() == 0);
+  fs::remove_all(dir);
+}
+
+TEST_CASE("--routing static: azlb writes one ECMP route over the MUXes, no daemon runs", "[routing][static]") {
+  char tmpl[] = "/tmp/azlb-stctest.XXXXXX";
+  const std::string dir = mkdtemp(tmpl);
+  {
+    Serve serve(dir, kStatic);
+    serve.start();
+    serve.createVnet();
+    const std::string vip = frontendOf(serve, "pip1");
+    serve.putAndWait(kNet + "/loadBalancers/lb1", lbBody("lb1", "pip1", "vm1"));
+    const json st = serve.status();
+    CHECK(st.value("routing", "") == "static");
+    CHECK(pidOf(serve, "bird", 0) == 0);
+    CHECK(routeTo(st.value("router", ""), vip).empty());  // no /32s: the /16 (here /24) route
+    auto ns = azlb::netns::NetNamespace::open(st.value("router", ""));
+    REQUIRE(ns);
+    auto rtnl = azlb::netns::Rtnl::openIn(*ns);
+    REQUIRE(rtnl);
+    auto routes = rtnl->routes();
+    REQUIRE(routes);
+    std::set<std::string> devs;
+    for (const auto& r : *routes)
+      if (azlb::netns_model::toString(r.destination) == kStatic.publicPrefix)
+        for (const auto& h : r.nexthops) devs.insert(h.dev);
+    CHECK(devs == std::set<std::string>{"mux0", "mux1"});
+    const json withVms = serve.status();
+    VmServer server(withVms["vms"][0]["namespace"], "vm1");
+    for (int i = 0; i < 10; ++i) CHECK(Conn(vip, 80).ask() == "vm1");
+  }
+  CHECK(Serve(dir, kStatic).leftoverNamespaces() == 0);
+  fs::remove_all(dir);
+}
