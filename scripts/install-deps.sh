@@ -6,11 +6,12 @@ build_pkgs=(build-essential cmake ninja-build pkg-config git
   libboost-dev libcpp-httplib-dev libssl-dev libsqlite3-dev nlohmann-json3-dev
   libnl-3-dev libnl-route-3-dev libpugixml-dev libcli11-dev catch2
   iproute2 nftables procps openssl curl ca-certificates
-  bird2)
+  bird2 iputils-ping traceroute)
 # bird2: the router's BGP daemon (serve --routing bgp, the default when it is installed); its own
 # service is not started (policy-rc.d below): azlb runs one BIRD per router namespace.
+# iputils-ping, traceroute: README's examples ping and trace a frontend.
 # nginx-light: the HTTP server bench/dataplane_bench.sh runs in a VM (python's http.server is too slow to measure azlb).
-test_pkgs=(azure-cli python3-azure python3-requests iperf3 wrk tcpdump iputils-ping nginx-light clang-format)
+test_pkgs=(azure-cli python3-azure python3-requests iperf3 wrk tcpdump nginx-light clang-format)
 
 want=("${build_pkgs[@]}")
 [ "${1:-}" = "--test" ] && want+=("${test_pkgs[@]}")

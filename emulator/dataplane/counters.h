@@ -39,6 +39,8 @@ struct ForwarderCounters {
   Counter flowMisses;  ///< packets that created a flow
   Counter snatReturns;  ///< MUX: packets to a SNAT port, sent to the VM that owns it
   Counter fastpathRedirects;  ///< MUX: VIP-to-VIP flows handed to their hosts (Fastpath)
+  Counter pingReplies;        ///< MUX: echo replies from a frontend (a rule has a healthy backend)
+  Counter pingUnreachables;   ///< MUX: host unreachable for a frontend whose backends are all down
   std::array<Counter, kDropReasonCount> drops{};
 
   Counter& drop(DropReason reason) { return drops[static_cast<std::size_t>(reason)]; }

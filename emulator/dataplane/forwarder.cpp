@@ -3,6 +3,7 @@
 #include <utility>
 
 #include "emulator/dataplane/encap.h"
+#include "emulator/dataplane/icmp.h"
 #include "emulator/dataplane/nat.h"
 #include "emulator/dataplane/offload.h"
 
@@ -44,6 +45,7 @@ Verdict MuxForwarder::process(PacketBuf& packet, Nanos now, Ipv4Address outerSou
   counters_.rxBytes.add(packet.size());
   Context ctx;
   if (auto v = parseStage(packet, ctx)) return *v;
+  if (ctx.view.protocol() == IpProtocol::Icmp) return pingStage(packet, ctx);
   if (auto v = classifyStage(ctx)) return *v;
   if (ctx.rule != nullptr) {
     if (auto v = selectBackendStage(ctx, now)) return *v;
@@ -65,6 +67,27 @@ std::optional<Verdict> MuxForwarder::parseStage(PacketBuf& packet, Context& ctx)
   packet.resize(ctx.view.size());
   if (!offloadConsistent(packet.offload(), ctx.view)) return drop(DropReason::BadOffload);
   return std::nullopt;
+}
+
+// Azure's frontend reachability: a Standard public frontend answers an echo request from the
+// health of its rules; anything else ICMP is not for a MUX.
+Verdict MuxForwarder::pingStage(PacketBuf& packet, const Context& ctx) {
+  if (!isEchoRequest(ctx.view)) return drop(DropReason::UnsupportedProtocol);
+  switch (config_->pingAnswer(ctx.view.dst())) {
+    case PingAnswer::EchoReply:
+      makeEchoReply(packet, ctx.view);
+      counters_.pingReplies.add();
+      break;
+    case PingAnswer::HostUnreachable:
+      if (!makeHostUnreachable(packet, ctx.view, ctx.view.dst())) return drop(DropReason::TooBig);
+      counters_.pingUnreachables.add();
+      break;
+    case PingAnswer::None:  // a Basic or internal frontend, or no backend behind it
+      return drop(DropReason::UnsupportedProtocol);
+  }
+  counters_.txPackets.add();
+  counters_.txBytes.add(packet.size());
+  return Verdict::forward(Egress::Underlay, Ipv4Address{loadBe32(packet.data(), Ipv4Header::kOffDst)});
 }
 
 std::optional<Verdict> MuxForwarder::classifyStage(Context& ctx) {

@@ -90,6 +90,8 @@ class MuxForwarder {
   };
 
   std::optional<Verdict> parseStage(PacketBuf& packet, Context& ctx);
+  /// ICMP to a frontend: the echo reply or host unreachable, written over the request.
+  Verdict pingStage(PacketBuf& packet, const Context& ctx);
   std::optional<Verdict> classifyStage(Context& ctx);
   std::optional<Verdict> selectBackendStage(Context& ctx, Nanos now);
   std::optional<Verdict> encapStage(PacketBuf& packet, Context& ctx, Ipv4Address outerSource);

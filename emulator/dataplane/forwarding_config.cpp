@@ -27,6 +27,20 @@ Unexpected<Error> ruleError(const RuleSpec& rule, const std::string& what) {
   return fail("forwarding config: rule '" + rule.name + "': " + what);
 }
 
+/// Per frontend IP of the rules that answer ping: an echo reply when any of its rules has a
+/// healthy backend, host unreachable when its rules have backends but none healthy.
+std::vector<std::pair<Ipv4Address, PingAnswer>> pingIndex(const std::vector<RuleSpec>& rules) {
+  std::map<Ipv4Address, PingAnswer> by;
+  for (const RuleSpec& r : rules) {
+    if (!r.answersPing || r.backends.empty()) continue;
+    const bool healthy = std::any_of(r.backends.begin(), r.backends.end(),
+                                     [](const BackendSpec& b) { return b.healthy; });
+    PingAnswer& a = by.try_emplace(r.frontendIp, PingAnswer::HostUnreachable).first->second;
+    if (healthy) a = PingAnswer::EchoReply;
+  }
+  return {by.begin(), by.end()};
+}
+
 }  // namespace
 
 std::uint32_t Rule::findBackend(std::uint64_t key) const {
@@ -155,10 +169,20 @@ Result<std::shared_ptr<const ForwardingConfig>> ForwardingConfig::build(
   auto snat = SnatIndex::build(spec.outbound);
   if (!snat) return fail("forwarding config: " + snat.error().context);
   config->snat_ = std::move(*snat);
+  config->pingIndex_ = pingIndex(spec.rules);
   config->fastpath_ = spec.fastpath;
   config->fastpathIdle_ = spec.fastpathIdleTimeout;
   config->instanceId_ = nextInstanceId.fetch_add(1);
   return std::shared_ptr<const ForwardingConfig>(std::move(config));
+}
+
+PingAnswer ForwardingConfig::pingAnswer(Ipv4Address ip) const {
+  const auto it =
+      std::lower_bound(pingIndex_.begin(), pingIndex_.end(), ip,
+                       [](const std::pair<Ipv4Address, PingAnswer>& e, Ipv4Address k) {
+                         return e.first < k;
+                       });
+  return it == pingIndex_.end() || it->first != ip ? PingAnswer::None : it->second;
 }
 
 const Rule* ForwardingConfig::findFrontendExact(std::uint64_t packed) const {

@@ -64,6 +64,9 @@ struct RuleSpec {
   /// VNet's VMs reach it, through their host agents). Empty: a public frontend (via the MUXes).
   std::string vnet{};
   std::vector<BackendSpec> backends{};  ///< InboundNatRule: exactly one
+  /// A Standard public frontend: it answers ping from this rule's health (ForwardingConfig::
+  /// pingAnswer).
+  bool answersPing = false;
 };
 
 struct ForwardingConfigSpec {
@@ -114,6 +117,14 @@ struct Rule {
   }
 };
 
+/// What a MUX answers to an ICMP echo request to a frontend IP (Azure: Standard public frontends
+/// answer from the health of the rules behind them).
+enum class PingAnswer : std::uint8_t {
+  None,             ///< no rule with a backend (or not a Standard public frontend): silence
+  EchoReply,        ///< a rule on it has a backend in rotation
+  HostUnreachable,  ///< every backend of its rules is probed down
+};
+
 class ForwardingConfig {
  public:
   /// Validates and compiles a spec. Errors name the rule: duplicate frontend (IP, protocol,
@@ -138,6 +149,8 @@ class ForwardingConfig {
   /// The rule for a packet to (ip, protocol, port): the exact rule, else the frontend IP's HA
   /// ports rule for TCP/UDP; nullptr if none. Binary search, no allocation.
   const Rule* findFrontend(Ipv4Address ip, std::uint8_t protocol, std::uint16_t port) const;
+  /// The answer to a ping of `ip` (binary search, no allocation).
+  PingAnswer pingAnswer(Ipv4Address ip) const;
 
   struct HostMatch {
     const Rule* rule = nullptr;
@@ -169,6 +182,7 @@ class ForwardingConfig {
   std::vector<Rule> rules_{};
   std::vector<std::pair<std::uint64_t, std::uint32_t>> frontendIndex_{};  // sorted by key
   std::vector<HostEntry> hostIndex_{};                                    // sorted by key
+  std::vector<std::pair<Ipv4Address, PingAnswer>> pingIndex_{};           // sorted by address
   SnatIndex snat_{};
   bool fastpath_ = true;
   Nanos fastpathIdle_{std::chrono::minutes(4)};

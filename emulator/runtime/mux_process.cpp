@@ -81,7 +81,10 @@ class MuxEngine {
     }
     r.drops.emplace_back("writeFailed", pump_.writeFailed.value());
     r.drops.emplace_back("readFailed", pump_.readFailed.value());
-    r.paths = {{"snatReturn", c.snatReturns.value()}, {"fastpathRedirects", c.fastpathRedirects.value()}};
+    r.paths = {{"snatReturn", c.snatReturns.value()},
+               {"fastpathRedirects", c.fastpathRedirects.value()},
+               {"pingReplies", c.pingReplies.value()},
+               {"pingUnreachables", c.pingUnreachables.value()}};
     return r;
   }
 

@@ -220,6 +220,7 @@ json toJson(const Snapshot& s) {
                      {"tcpReset", r.tcpReset},
                      {"floatingIp", r.floatingIp},
                      {"keepTcpFlowsWhenAllDown", r.keepTcpFlowsWhenAllDown},
+                     {"answersPing", r.answersPing},
                      {"vnet", r.vnet},
                      {"backends", backends}});
   }
@@ -292,6 +293,7 @@ Result<Snapshot> snapshotFromJson(const json& j) {
       spec.tcpReset = r.value("tcpReset", false);
       spec.floatingIp = r.value("floatingIp", false);
       spec.keepTcpFlowsWhenAllDown = r.value("keepTcpFlowsWhenAllDown", true);
+      spec.answersPing = r.value("answersPing", false);
       spec.vnet = r.value("vnet", "");
       for (const auto& b : r.at("backends")) {
         dataplane::BackendSpec bs;

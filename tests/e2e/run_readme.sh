@@ -52,6 +52,10 @@ grep -Eq '^FERole_IN_1$' "$AZLB_DATA/readme.out" || { echo "FAIL: VIP:10111 did 
   { echo "FAIL: birdc show protocols did not list two Established MUX sessions"; status=1; }
 grep -Eq '^  route +198\.18\.237\.[0-9]+/32 +via 100\.117\.1\.2 \(mux0\), 100\.117\.1\.6 \(mux1\)' "$AZLB_DATA/readme.out" ||
   { echo "FAIL: azlb status did not show a frontend routed over both MUXes"; status=1; }
+# Ping and traceroute: the frontend answered both pings; traceroute ended at it, after the router.
+grep -Eq '^2 packets transmitted, 2 received' "$AZLB_DATA/readme.out" || { echo "FAIL: ping to the frontend was not answered"; status=1; }
+grep -Eq '^ 1  100\.117\.255\.2 ' "$AZLB_DATA/readme.out" && grep -Eq '^ 3  198\.18\.237\.[0-9]+ ' "$AZLB_DATA/readme.out" ||
+  { echo "FAIL: traceroute -I did not show the router and then the frontend at hop 3"; status=1; }
 # Outbound: vm1 reached the web server in the internet namespace, through rule web's SNAT.
 grep -q '^reached$' "$AZLB_DATA/readme.out" || { echo "FAIL: vm1 did not reach 198.19.0.10 through SNAT"; status=1; }
 grep -Eq '^  outbound +vm1 +10\.0\.0\.4 +LoadBalancingRule from 198\.18\.237\.[0-9]+, 1024 ports' "$AZLB_DATA/readme.out" ||

@@ -14,7 +14,7 @@ using namespace azlb::lbtest;
 
 namespace {
 
-const ServeInstance kBgp{"bgp", "198.18.234.0/24", "100.114.0.0/16", {"--routing", "bgp"}};
+const ServeInstance kBgp{"bgp", "198.18.234.0/24", "100.114.0.0/16", {"--routing", "bgp", "--probe-time-scale", "0.1"}};
 const ServeInstance kStatic{"stc", "198.18.233.0/24", "100.113.0.0/16", {"--routing", "static"}};
 
 json lbBody(const std::string& name, const std::string& pip, const std::string& vm) {
@@ -57,6 +57,25 @@ std::set<std::string> routeTo(const std::string& routerNs, const std::string& ip
     if (r.destination.length == 32 && azlb::netns_model::toString(r.destination.address) == ip)
       for (const auto& h : r.nexthops) devs.insert(h.dev);
   return devs;
+}
+
+/// A shell command's output (stdout and stderr).
+std::string run(const std::string& command) {
+  std::string out;
+  FILE* f = popen((command + " 2>&1").c_str(), "r");
+  REQUIRE(f);
+  char buf[512];
+  while (fgets(buf, sizeof buf, f)) out += buf;
+  pclose(f);
+  return out;
+}
+
+/// One ping from this (root) namespace: "reply", "unreachable" or "silence".
+std::string ping(const std::string& ip) {
+  const std::string out = run("ping -n -c 1 -W 2 " + ip);
+  if (out.find("1 received") != std::string::npos) return "reply";
+  if (out.find("Destination Host Unreachable") != std::string::npos) return "unreachable";
+  return "silence";
 }
 
 pid_t pidOf(const Serve& serve, const std::string& kind, int index) {
@@ -144,6 +163,28 @@ TEST_CASE("BGP: MUXes announce frontends to BIRD, which installs and withdraws t
       watching = false;
       watcher.join();
       for (auto& c : conns) CHECK(c->ask() == "vm1");
+    }
+
+    SECTION("ping and traceroute to frontends answer as Azure's Standard frontends do") {
+      CHECK(ping(vip1) == "reply");  // a rule with a backend in rotation
+      // A frontend with a rule whose only backend is probed down: host unreachable.
+      const std::string vip3 = frontendOf(serve, "pip3");
+      json lb3 = lbBody("lb3", "pip3", "vm1");
+      const std::string l3 = kNet + "/loadBalancers/lb3";
+      lb3["properties"]["probes"] = {{{"name", "closed"}, {"properties", {{"protocol", "Tcp"}, {"port", 8099}}}}};
+      lb3["properties"]["loadBalancingRules"][0]["properties"]["probe"] = {{"id", l3 + "/probes/closed"}};
+      serve.putAndWait(l3, lb3);
+      CHECK(waitFor([&] { return ping(vip3) == "unreachable"; }, std::chrono::seconds(10)));
+      // A public IP with no rule: silence (routed nowhere: no MUX announces it).
+      const std::string idle = frontendOf(serve, "pip4");
+      CHECK(ping(idle) == "silence");
+      CHECK(serve.processStatus("mux-0").path("pingReplies") + serve.processStatus("mux-1").path("pingReplies") >= 1);
+      // traceroute shows the router, the MUX that took the probe, then the frontend.
+      const std::string trace = run("traceroute -I -n -q 1 -w 2 -m 5 " + vip1);
+      INFO(trace);
+      CHECK(trace.find(" 100.114.255.2 ") != std::string::npos);
+      CHECK((trace.find(" 100.114.1.2 ") != std::string::npos || trace.find(" 100.114.1.6 ") != std::string::npos));
+      CHECK(trace.find(" " + vip1 + " ") != std::string::npos);
     }
 
     SECTION("a frontend that goes away is withdrawn") {
