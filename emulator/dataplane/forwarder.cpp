@@ -201,9 +201,13 @@ Verdict HostForwarder::processInbound(PacketBuf& packet, Nanos now) {
   Context ctx;
   if (auto v = decapStage(packet, ctx)) return *v;
   if (auto v = matchBackendStage(ctx)) return *v;
+  const Ipv4Address frontendIp = ctx.view.dst();
+  const std::uint16_t frontendPort = ctx.view.dstPort();
   if (auto v = dnatStage(ctx, now)) return *v;
   // A superpacket crossed the underlay as one frame; it leaves for the VM sized for its link.
   if (auto reason = fitToLink(packet, ctx.view, options_.backendMtu)) return drop(*reason);
+  frontends_.count(frontendIp, frontendPort, ctx.view.protocolNumber(), Direction::Inbound, packet,
+                   ctx.view);
   return forwarded(packet, Verdict::forward(Egress::Backend, ctx.backend->ip));
 }
 
@@ -288,6 +292,9 @@ Verdict HostForwarder::processOutbound(PacketBuf& packet, Nanos now) {
   Context ctx;
   if (auto v = parseOutboundStage(packet, ctx)) return *v;
   if (auto v = snatStage(ctx, now)) return *v;
+  // Replies leave from the frontend now (floating IP: they already did).
+  frontends_.count(ctx.view.src(), ctx.view.srcPort(), ctx.view.protocolNumber(),
+                   Direction::Outbound, packet, ctx.view);
   return forwarded(packet, Verdict::forward(Egress::Underlay, ctx.view.dst()));
 }
 
@@ -302,6 +309,8 @@ std::optional<Verdict> HostForwarder::snatIfReply(PacketBuf& packet, Nanos now) 
   counters_.rxBytes.add(packet.size());
   packet.resize(view->size());
   rewriteSource(*view, flow->frontendIp, flow->frontendPort, packet.offload().needsCsum);
+  frontends_.count(flow->frontendIp, flow->frontendPort, view->protocolNumber(),
+                   Direction::Outbound, packet, *view);
   counters_.flowHits.add();
   return forwarded(packet, Verdict::forward(Egress::Underlay, view->dst()));
 }

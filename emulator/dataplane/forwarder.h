@@ -12,6 +12,7 @@
 #include <utility>
 
 #include "emulator/dataplane/counters.h"
+#include "emulator/dataplane/frontend_counters.h"
 #include "emulator/dataplane/fastpath.h"
 #include "emulator/dataplane/flow_table.h"
 #include "emulator/dataplane/forwarding_config.h"
@@ -172,6 +173,8 @@ class HostForwarder {
     return flows_.expireIdle(now, budget, std::forward<OnExpired>(onExpired));
   }
 
+  /// ByteCount / PacketCount / SYNCount per frontend and direction (any thread may read).
+  const FrontendCounters& frontendCounters() const { return frontends_; }
   const ForwarderCounters& counters() const { return counters_; }
   const FlowTableCounters& flowCounters() const { return flows_.counters(); }
   std::size_t flowCount() const { return flows_.size(); }
@@ -196,6 +199,7 @@ class HostForwarder {
   HostOptions options_;
   std::shared_ptr<const ForwardingConfig> config_{};
   FlowTable<HostFlow> flows_;
+  FrontendCounters frontends_;
   ForwarderCounters counters_;
 };
 

@@ -112,17 +112,21 @@ void Manager::step(std::vector<Change> changes, bool dirty) {
   bool reconcileNow = dirty || supervisor_.checkProcesses() || reconciler_.retryWanted();
   const bool muxesBack = reconciler_.plan() && supervisor_.readmitMuxes(reconciler_.version());
   // Health: the host agents probe; a backend going up or down rebuilds the MUX tables.
-  // Outbound: their SNAT usage feeds /metrics.
+  // Outbound: their SNAT usage feeds /metrics, as do their per-frontend traffic counters.
   const controller::Plan* plan = reconciler_.plan() ? &*reconciler_.plan() : nullptr;
-  if (plan != nullptr && (!plan->probes.empty() || !plan->outbound.empty())) {
+  if (plan != nullptr) {
     std::vector<runtime::ProbeReport> probes;
     std::vector<runtime::SnatReport> snat;
+    bool trafficChanged = false;
     for (auto& report : supervisor_.pollHostAgents()) {
       probes.insert(probes.end(), report.probes.begin(), report.probes.end());
       snat.insert(snat.end(), report.snat.begin(), report.snat.end());
+      trafficChanged =
+          reporter_.mergeTrafficReports(report.index, std::move(report.traffic)) || trafficChanged;
     }
     const bool probesChanged = reporter_.mergeProbeReports(probes);
-    if (reporter_.mergeSnatReports(std::move(snat)) || probesChanged) reporter_.publish(*plan);
+    if (reporter_.mergeSnatReports(std::move(snat)) || probesChanged || trafficChanged)
+      reporter_.publish(*plan);
     if (probesChanged) writeStatus();
     if (reporter_.differsFrom(*plan)) reconcileNow = true;
   }

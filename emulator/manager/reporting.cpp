@@ -92,6 +92,20 @@ bool Reporter::mergeSnatReports(std::vector<runtime::SnatReport> reports) {
   return !same;
 }
 
+bool Reporter::mergeTrafficReports(std::uint32_t host,
+                                   std::vector<runtime::TrafficReport> reports) {
+  auto key = [](const runtime::TrafficReport& t) {
+    return std::tie(t.frontend, t.port, t.protocol, t.inPackets, t.inBytes, t.outPackets,
+                    t.outBytes, t.syn);
+  };
+  auto& mine = traffic_[host];
+  const bool same = reports.size() == mine.size() &&
+                    std::equal(reports.begin(), reports.end(), mine.begin(),
+                               [&](const auto& a, const auto& b) { return key(a) == key(b); });
+  mine = std::move(reports);
+  return !same;
+}
+
 bool Reporter::differsFrom(const controller::Plan& plan) const {
   for (const auto& pl : plan.probes) {
     auto r = probeReports_.find(pl.key);
@@ -135,6 +149,46 @@ std::string snatMetrics(const std::vector<runtime::SnatReport>& snat) {
   return count + allocated + used;
 }
 
+/// Azure Monitor's ByteCount, PacketCount and SYNCount per frontend (IP, port) and direction,
+/// summed over the host agents.
+std::string trafficMetrics(
+    const std::map<std::uint32_t, std::vector<runtime::TrafficReport>>& hosts) {
+  std::map<std::tuple<std::string, std::uint16_t, std::string>, runtime::TrafficReport> sum;
+  for (const auto& [host, rows] : hosts)
+    for (const auto& t : rows) {
+      auto& s = sum[{t.frontend, t.port, t.protocol}];
+      s.inPackets += t.inPackets;
+      s.inBytes += t.inBytes;
+      s.outPackets += t.outPackets;
+      s.outBytes += t.outBytes;
+      s.syn += t.syn;
+    }
+  std::string bytes =
+      "# HELP azlb_byte_count Bytes through a frontend (Azure Monitor ByteCount), by direction.\n"
+      "# TYPE azlb_byte_count counter\n";
+  std::string packets =
+      "# HELP azlb_packet_count Packets through a frontend (Azure Monitor PacketCount), by "
+      "direction; a TCP superpacket counts as its segments.\n"
+      "# TYPE azlb_packet_count counter\n";
+  std::string syns =
+      "# HELP azlb_syn_count TCP SYN packets received by a frontend (Azure Monitor SYNCount).\n"
+      "# TYPE azlb_syn_count counter\n";
+  for (const auto& [k, t] : sum) {
+    const auto& [ip, port, protocol] = k;
+    const std::string labels = "frontend_ip_address=\"" + label(ip) + "\",frontend_port=\"" +
+                               std::to_string(port) + "\",protocol=\"" + label(protocol) + "\"";
+    for (const auto& [dir, b, p] : {std::tuple{"Inbound", t.inBytes, t.inPackets},
+                                    std::tuple{"Outbound", t.outBytes, t.outPackets}}) {
+      bytes +=
+          "azlb_byte_count{" + labels + ",direction=\"" + dir + "\"} " + std::to_string(b) + "\n";
+      packets +=
+          "azlb_packet_count{" + labels + ",direction=\"" + dir + "\"} " + std::to_string(p) + "\n";
+    }
+    syns += "azlb_syn_count{" + labels + ",direction=\"Inbound\"} " + std::to_string(t.syn) + "\n";
+  }
+  return bytes + packets + syns;
+}
+
 }  // namespace
 
 std::string metricsFor(const controller::Plan& plan,
@@ -168,7 +222,7 @@ std::string metricsFor(const controller::Plan& plan,
 
 void Reporter::publish(const controller::Plan& plan) {
   json probes = probeList(plan, probeReports_);
-  std::string text = metricsFor(plan, probeReports_, snatReports_);
+  std::string text = metricsFor(plan, probeReports_, snatReports_) + trafficMetrics(traffic_);
   std::map<std::string, controller::ProbeObservation> seen;
   for (const auto& [key, report] : probeReports_) seen[key] = {report.up, report.outcome};
   std::map<std::string, json> health;

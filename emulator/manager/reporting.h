@@ -41,6 +41,9 @@ class Reporter {
   bool mergeProbeReports(const std::vector<runtime::ProbeReport>& reports);
   /// Keeps the host agents' latest SNAT usage (manager thread); true when it changed.
   bool mergeSnatReports(std::vector<runtime::SnatReport> reports);
+  /// Host agent `host`'s traffic counters (cumulative in that process); /metrics sums the hosts.
+  /// True when they changed.
+  bool mergeTrafficReports(std::uint32_t host, std::vector<runtime::TrafficReport> reports);
   /// Whether a backend's reported state differs from what `plan` compiled (the MUX tables must
   /// be rebuilt). A backend never reported counts as down.
   bool differsFrom(const controller::Plan& plan) const;
@@ -65,7 +68,9 @@ class Reporter {
  private:
   std::map<std::string, runtime::ProbeReport> probeReports_;  // key -> last report (manager thread)
   std::vector<runtime::SnatReport> snatReports_;  // latest, all host agents (manager thread)
-  mutable std::mutex mu_;                         // guards the three below (read by HTTP threads)
+  std::map<std::uint32_t, std::vector<runtime::TrafficReport>>
+      traffic_;            // per host (manager thread)
+  mutable std::mutex mu_;  // guards the three below (read by HTTP threads)
   nlohmann::json probeStatus_ = nlohmann::json::array();
   std::string metrics_;
   std::map<std::string, nlohmann::json> ruleHealth_;  // lower-case rule id -> health status

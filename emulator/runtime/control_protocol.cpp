@@ -132,6 +132,11 @@ std::string statusLine(const StatusReport& r) {
   for (const auto& u : r.snat)
     snat.push_back({{"vm", u.vm}, {"frontend", u.frontend}, {"kind", u.kind}, {"allocated", u.allocated},
                     {"used", u.used}, {"succeeded", u.succeeded}, {"failed", u.failed}});
+  json traffic = json::array();
+  for (const auto& t : r.traffic)
+    traffic.push_back({{"frontend", t.frontend}, {"port", t.port}, {"protocol", t.protocol},
+                       {"inPackets", t.inPackets}, {"inBytes", t.inBytes},
+                       {"outPackets", t.outPackets}, {"outBytes", t.outBytes}, {"syn", t.syn}});
   return json{{"type", "status"},
               {"role", r.role},
               {"index", r.index},
@@ -141,7 +146,8 @@ std::string statusLine(const StatusReport& r) {
               {"probes", probes},
               {"snat", snat},
               {"fastpath", r.fastpath},
-              {"bgp", r.bgp}}
+              {"bgp", r.bgp},
+              {"traffic", traffic}}
              .dump(-1, ' ', false, json::error_handler_t::replace) +
          "\n";
 }
@@ -206,6 +212,11 @@ Result<ControlResponse> parseControlResponse(std::string_view line) {
                           u.value("failed", std::uint64_t{0})});
       for (const auto& f : j.value("fastpath", json::array())) r.fastpath.push_back(f.get<std::string>());
       r.bgp = j.value("bgp", "");
+      for (const auto& t : j.value("traffic", json::array()))
+        r.traffic.push_back({t.at("frontend").get<std::string>(), t.value("port", std::uint16_t{0}),
+                             t.value("protocol", ""), t.value("inPackets", std::uint64_t{0}),
+                             t.value("inBytes", std::uint64_t{0}), t.value("outPackets", std::uint64_t{0}),
+                             t.value("outBytes", std::uint64_t{0}), t.value("syn", std::uint64_t{0})});
       return ControlResponse{std::move(r)};
     }
     return fail("control response: unknown type \"" + type + "\"", EINVAL);

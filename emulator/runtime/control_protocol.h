@@ -73,6 +73,14 @@ struct SnatReport {
   std::uint64_t allocated = 0, used = 0, succeeded = 0, failed = 0;
 };
 
+/// Traffic through one frontend (host agent): Azure Monitor's ByteCount / PacketCount / SYNCount.
+struct TrafficReport {
+  std::string frontend;  // the frontend IP
+  std::uint16_t port = 0;
+  std::string protocol;  // "Tcp" or "Udp"
+  std::uint64_t inPackets = 0, inBytes = 0, outPackets = 0, outBytes = 0, syn = 0;
+};
+
 /// A process's counters as reported by {"type":"status"}. Every name appears, zeros included.
 struct StatusReport {
   std::string role;  // "mux" or "host-agent"
@@ -90,6 +98,7 @@ struct StatusReport {
   std::vector<std::pair<std::string, std::uint64_t>> paths;  // per-path packet counts (host agent)
   std::vector<ProbeReport> probes;                           // host agent: its probes' states
   std::vector<SnatReport> snat;                              // host agent: its VMs' SNAT
+  std::vector<TrafficReport> traffic;  // host agent: per frontend and direction
   std::vector<std::string> fastpath;  // host agent: its Fastpath flows ("a:p -> b:q via PA")
   /// MUX: its BGP session ("Established, 3 route(s) announced to 100.64.1.1"; "" in static mode)
   std::string bgp;

@@ -123,6 +123,9 @@ class HostEngine {
                {"fastpathRedirects", s.fastpathRedirects.value()},
                {"fastpathOut", s.fastpathOut.value()},
                {"fastpathIn", s.fastpathIn.value()}};
+    for (const auto& t : switch_.forwarder().frontendCounters().rows())
+      r.traffic.push_back({t.ip.toString(), t.port, t.protocol == 17 ? "Udp" : "Tcp", t.inPackets,
+                           t.inBytes, t.outPackets, t.outBytes, t.syn});
     std::lock_guard lock(snatMu_);
     r.snat = snatUsage_;
     r.fastpath = fastpathFlows_;
