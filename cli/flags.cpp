@@ -306,6 +306,30 @@ void addImport(CLI::App& app, ImportFlags& f) {
       "waits until every\ninstance is Ready and in rotation.");
 }
 
+void addTrace(CLI::App& app, TraceFlags& f) {
+  addPort(app, f.port, 1, "azlb's HTTPS port");
+  addDataDir(app, f.dataDir, "azlb's data dir (TLS material)");
+  app.add_option("protocol", f.protocol, "tcp or udp")
+      ->type_name("PROTOCOL")
+      ->required()
+      ->check(rule([](std::string_view s) {
+        return checkOneOf(s, {"tcp", "udp"});
+      }));
+  app.add_option("destination", f.destination, "IP:PORT, e.g. a frontend 198.18.0.1:80")
+      ->type_name("IP:PORT")
+      ->required();
+  app.add_option("--from", f.from,
+                 "the source: IP:PORT (default: your shell's address on azlb's root link, port "
+                 "40000), or a VM's name or address [:PORT] for internal and outbound flows")
+      ->type_name("SOURCE");
+  app.add_flag("--json", f.json, "the answer as JSON");
+  app.footer(
+      "Tier by tier: the router's ECMP choice (asked from its kernel), the rule, the distribution "
+      "mode and hash\ninput, the Maglev slot and backend, backends skipped and why, the host and "
+      "VM, the NAT and the\nreturn path; from a VM: VNet delivery, an internal load balancer, or "
+      "outbound SNAT and Fastpath.");
+}
+
 void addCloudService(CLI::App& app, CloudServiceFlags& f) {
   addPort(app, f.port, 1, "azlb's HTTPS port");
   addDataDir(app, f.dataDir, "azlb's data dir (TLS material)");
@@ -375,6 +399,9 @@ std::map<const CLI::App*, Command> build(CLI::App& app, CommandLine& line) {
       *add("cloud-service", "list, show, delete, swap cloud services; set an instance busy; logs",
            Command::CloudService),
       line.cloudService);
+  addTrace(*add("trace", "why a packet goes where it goes: azlb trace tcp 198.18.0.1:80",
+                Command::Trace),
+           line.trace);
   add("version", "print the version", Command::Version);
   add("help", "print this list", Command::Help);
   return commands;

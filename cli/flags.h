@@ -28,7 +28,8 @@ enum class Command {
   Exec,
   Cleanup,
   Import,
-  CloudService
+  CloudService,
+  Trace
 };
 
 /// `azlb serve`; defaults as README's `azlb serve` table gives them.
@@ -102,6 +103,16 @@ struct CloudServiceFlags {
   int tail = 0;  ///< logs: the last N lines of each (0 = all)
 };
 
+/// `azlb trace PROTOCOL DESTINATION [--from SOURCE]`: what the data plane does with one packet.
+struct TraceFlags {
+  int port = 8443;  ///< or $AZLB_PORT
+  std::string dataDir;
+  std::string protocol = "tcp";
+  std::string destination;  ///< IP:PORT
+  std::string from;         ///< IP:PORT, or a VM [:PORT]; "" = your shell (the root link's address)
+  bool json = false;
+};
+
 struct CleanupFlags {
   std::string instance = "0";
   bool all = false;
@@ -123,6 +134,7 @@ struct CommandLine {
   CleanupFlags cleanup;
   ImportFlags import;
   CloudServiceFlags cloudService;
+  TraceFlags trace;
 
   std::optional<int> exitCode;
   std::string output;

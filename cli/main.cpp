@@ -40,6 +40,8 @@ int main(int argc, char** argv) {
       return azlb::cli::runImport(line.import);
     case Command::CloudService:
       return azlb::cli::runCloudService(line.cloudService);
+    case Command::Trace:
+      return azlb::cli::runTrace(line.trace);
     case Command::Help:
     case Command::Version:
       break;  // answered by the parser (exitCode set)

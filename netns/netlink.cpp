@@ -367,6 +367,67 @@ Result<void> Rtnl::deleteRoute(const Ipv4Prefix& destination, std::uint32_t metr
   return {};
 }
 
+namespace {
+
+struct RouteGetReply {
+  int oif = 0;
+  std::optional<std::uint32_t> gateway;  // network order
+};
+
+int onRouteReply(nl_msg* msg, void* arg) noexcept {
+  auto* out = static_cast<RouteGetReply*>(arg);
+  nlattr* tb[RTA_MAX + 1];
+  if (nlmsg_parse(nlmsg_hdr(msg), sizeof(rtmsg), tb, RTA_MAX, nullptr) < 0) return NL_SKIP;
+  if (tb[RTA_OIF] != nullptr) out->oif = static_cast<int>(nla_get_u32(tb[RTA_OIF]));
+  if (tb[RTA_GATEWAY] != nullptr) out->gateway = nla_get_u32(tb[RTA_GATEWAY]);
+  return NL_OK;
+}
+
+}  // namespace
+
+Result<RouteChoice> Rtnl::routeGet(const RouteLookup& q) {
+  const std::string context = "RTM_GETROUTE " + toString(q.dst) + " from " + toString(q.src) +
+                              " iif " + q.iif;
+  auto linkList = links();  // first: the socket's next exchange is the lookup itself
+  if (!linkList) return unexpected(linkList.error());
+  int iif = 0;
+  for (const auto& l : *linkList)
+    if (l.name == q.iif) iif = l.index;
+  if (iif == 0) return fail(context + ": no link " + q.iif, ENODEV);
+  std::unique_ptr<nl_msg, void (*)(nl_msg*)> msg(nlmsg_alloc_simple(RTM_GETROUTE, 0), nlmsg_free);
+  if (!msg) return fail(context, ENOMEM);
+  rtmsg rtm{};
+  rtm.rtm_family = AF_INET;
+  rtm.rtm_dst_len = 32;
+  rtm.rtm_src_len = 32;
+  if (nlmsg_append(msg.get(), &rtm, sizeof rtm, NLMSG_ALIGNTO) < 0 ||
+      nla_put_u32(msg.get(), RTA_DST, htonl(q.dst.value)) < 0 ||
+      nla_put_u32(msg.get(), RTA_SRC, htonl(q.src.value)) < 0 ||
+      nla_put_u32(msg.get(), RTA_IIF, static_cast<std::uint32_t>(iif)) < 0 ||
+      nla_put_u8(msg.get(), RTA_IP_PROTO, q.protocol) < 0 ||
+      nla_put_u16(msg.get(), RTA_SPORT, htons(q.srcPort)) < 0 ||
+      nla_put_u16(msg.get(), RTA_DPORT, htons(q.dstPort)) < 0)
+    return fail(context, ENOMEM);
+  state_->kernelErrno = 0;
+  nl_socket_disable_auto_ack(state_->sock);  // the reply is the answer; no ACK to read after it
+  const int sent = nl_send_auto(state_->sock, msg.get());
+  nl_socket_enable_auto_ack(state_->sock);
+  if (sent < 0) return nlFail(state_->kernelErrno, sent, context);
+  RouteGetReply reply;
+  nl_cb* cb = nl_cb_clone(nl_socket_get_cb(state_->sock));
+  if (cb == nullptr) return fail(context, ENOMEM);
+  nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, &onRouteReply, &reply);
+  const int rc = nl_recvmsgs(state_->sock, cb);
+  nl_cb_put(cb);
+  if (rc < 0) return nlFail(state_->kernelErrno, rc, context);
+  if (reply.oif == 0) return fail(context + ": no outgoing link", ENETUNREACH);
+  RouteChoice choice;
+  for (const auto& l : *linkList)
+    if (l.index == reply.oif) choice.dev = l.name;
+  if (reply.gateway) choice.gateway = Ipv4Address{ntohl(*reply.gateway)};
+  return choice;
+}
+
 Result<std::vector<RouteInfo>> Rtnl::routes() {
   auto linkList = links();
   if (!linkList) return unexpected(linkList.error());

@@ -38,6 +38,19 @@ struct RouteInfo {
   std::uint32_t metric = 0;
 };
 
+/// One packet for RTM_GETROUTE: the route the kernel would use for it, multipath hash included.
+struct RouteLookup {
+  Ipv4Address src, dst;
+  std::string iif;  // the link it arrives on (forwarding lookup)
+  std::uint8_t protocol = 6;
+  std::uint16_t srcPort = 0, dstPort = 0;
+};
+/// The kernel's choice: the outgoing link and, for a gateway route, the next hop.
+struct RouteChoice {
+  std::string dev;
+  std::optional<Ipv4Address> gateway;
+};
+
 /// Errors of every method carry the rtnetlink message and object in the context
 /// ("RTM_NEWLINK veth azlb0-mux3") and an errno-style code (EEXIST, ENODEV, EPERM, ...).
 /// Move-only. Not thread-safe: use one Rtnl from one thread at a time (any thread: the socket
@@ -85,6 +98,10 @@ class Rtnl {
   Result<void> deleteRoute(const Ipv4Prefix& destination, std::uint32_t metric = 0);
   /// IPv4 unicast routes of the main table.
   Result<std::vector<RouteInfo>> routes();
+  /// `ip route get DST from SRC iif IIF ipproto P sport S dport D`: the next hop the kernel picks
+  /// for that packet; for an ECMP route, the one its multipath hash picks (the real choice, not a
+  /// model of it). ENETUNREACH/EHOSTUNREACH (or EINVAL for a blackhole) when there is no route.
+  Result<RouteChoice> routeGet(const RouteLookup& lookup);
 
  private:
   struct State;  // the libnl socket and the last kernel errno its error callback saw

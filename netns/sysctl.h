@@ -25,7 +25,8 @@ Result<void> setRpFilter(const NetNamespace& ns, std::string_view iface, int mod
 /// net.ipv4.conf.<iface>.accept_local (accept packets with a local source address).
 Result<void> setAcceptLocal(const NetNamespace& ns, std::string_view iface, bool on);
 /// net.ipv4.fib_multipath_hash_policy: 0 L3 (addresses), 1 L4 (5-tuple), 2 L3 inner,
-/// 3 custom. azlb's router uses 1 so ECMP spreads flows, not hosts, over the MUXes.
+/// 3 custom (net.ipv4.fib_multipath_hash_fields). azlb's router uses 3 with the 5-tuple's fields
+/// so ECMP spreads flows, not hosts, over the MUXes, from the packet's own header.
 Result<void> setMultipathHashPolicy(const NetNamespace& ns, int policy);
 
 }  // namespace azlb::netns

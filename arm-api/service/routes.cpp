@@ -23,6 +23,7 @@ const Route kBootstrapRoutes[] = {
     {"", "azlb/ready", kNone, h::ready},
     {"GET", "azlb/probes", kNone, h::probes},
     {"GET", "metrics", kNone, h::metrics},
+    {"GET", "azlb/trace", kNone, h::trace},
     {"", "metadata/endpoints", kNone, h::metadataEndpoints},
     {"", "adfs/**", kNone, h::adfsLogin},
     {"GET", "azlb/cloud-services", kNone, h::cloudServiceSummaries},

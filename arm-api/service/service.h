@@ -101,6 +101,9 @@ class ChangeListener {
   /// Cloud-service role instances as the data plane runs them: {"<lower-case role instance id>":
   /// {"ip", "status": "Ready|Busy|Starting|Stopping|Unknown", "reason"}}; null: no data plane.
   virtual json roleInstances() const { return nullptr; }
+  /// GET /azlb/trace: what the data plane does with one packet and why (query: protocol,
+  /// destination, from); {"error": why} for a bad question; null: no data plane.
+  virtual json trace(const std::map<std::string, std::string>& /*query*/) const { return nullptr; }
 };
 
 class Service {

@@ -14,5 +14,6 @@ int runExec(const ExecFlags& flags);
 int runCleanup(const CleanupFlags& flags);
 int runImport(const ImportFlags& flags);
 int runCloudService(const CloudServiceFlags& flags);
+int runTrace(const TraceFlags& flags);
 
 }  // namespace azlb::cli

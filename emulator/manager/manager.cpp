@@ -1,6 +1,7 @@
 #include "emulator/manager/manager.h"
 
 #include "common/strings.h"
+#include "emulator/manager/trace_service.h"
 
 #include <algorithm>
 #include <chrono>
@@ -138,6 +139,8 @@ void Manager::step(std::vector<Change> changes, bool dirty) {
       reconciler_.reconcile({.probeUp = reporter_.probeUp(), .muxesDown = supervisor_.muxesDown()});
   if (ok) {
     reporter_.publish(*reconciler_.plan());
+    std::lock_guard lk(planMu_);
+    tracePlan_ = std::make_shared<const controller::Plan>(*reconciler_.plan());
   } else {
     std::fprintf(stderr, "azlb manager: %s (retrying in %lld ms)\n", ok.error().message().c_str(),
                  static_cast<long long>(reconciler_.retryStatus().delay.count()));
@@ -145,6 +148,16 @@ void Manager::step(std::vector<Change> changes, bool dirty) {
   refreshRoleInstances();
   writeStatus();
   reconciler_.completeOperations(changes);
+}
+
+json Manager::trace(const std::map<std::string, std::string>& query) const {
+  std::shared_ptr<const controller::Plan> plan;
+  {
+    std::lock_guard lk(planMu_);
+    plan = tracePlan_;
+  }
+  if (!plan) return nullptr;
+  return traceRequest(*plan, opts_.plan, query, reporter_.probeStatus());
 }
 
 void Manager::writeStatus() {

@@ -77,6 +77,7 @@ class Manager : public armservice::ChangeListener {
   /// {"<lower role instance id>": {"ip", "status", "reason"}}: the cloud-service role instances'
   /// guest agents as last seen (ChangeListener::roleInstances). Any thread.
   nlohmann::json roleInstances() const override;
+  nlohmann::json trace(const std::map<std::string, std::string>& query) const override;
   /// Stops the thread. With teardown, also ends the processes and removes every namespace.
   void stop(bool teardown);
 
@@ -101,6 +102,8 @@ class Manager : public armservice::ChangeListener {
   std::thread thread_;
   mutable std::mutex roleMu_;
   std::vector<RoleHostStatus> roleInstances_;  // guarded by roleMu_
+  mutable std::mutex planMu_;
+  std::shared_ptr<const controller::Plan> tracePlan_;  // the last built plan; guarded by planMu_
 };
 
 }  // namespace azlb::manager

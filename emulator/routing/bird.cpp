@@ -20,7 +20,7 @@ std::string renderBirdConfig(const BirdConfig& c) {
     << "timeformat protocol \"%F %T\";\n\n"
     << "protocol device { scan time 10; }\n\n"
     << "# The BGP routes (and the blackhole) into the router's kernel; equal paths from several\n"
-    << "# MUXes become one ECMP route, spread per flow (fib_multipath_hash_policy 1).\n"
+    << "# MUXes become one ECMP route, spread per flow (the router's 5-tuple hash).\n"
     << "protocol kernel {\n"
     << "  ipv4 { import none; export where source ~ [ RTS_BGP, RTS_STATIC ]; };\n"
     << "  merge paths yes limit 64;\n"

@@ -52,6 +52,12 @@ grep -Eq '^FERole_IN_1$' "$AZLB_DATA/readme.out" || { echo "FAIL: VIP:10111 did 
   { echo "FAIL: birdc show protocols did not list two Established MUX sessions"; status=1; }
 grep -Eq '^  route +198\.18\.237\.[0-9]+/32 +via 100\.117\.1\.2 \(mux0\), 100\.117\.1\.6 \(mux1\)' "$AZLB_DATA/readme.out" ||
   { echo "FAIL: azlb status did not show a frontend routed over both MUXes"; status=1; }
+# Trace: the frontend's flow is delivered to one of the three VMs, through a MUX the router picked.
+grep -Eq '^tcp 100\.64\.255\.1:40000 -> 198\.18\.237\.[0-9]+:80: delivered to vm[123] ' "$AZLB_DATA/readme.out" &&
+  grep -Eq '^  router +ECMP over 2 MUX\(es\) \(mux0, mux1\)' "$AZLB_DATA/readme.out" ||
+  { echo "FAIL: azlb trace did not deliver the frontend's flow through the router's choice"; status=1; }
+grep -Eq '^tcp 10\.0\.0\.4:40000 -> 198\.19\.0\.10:80: delivered' "$AZLB_DATA/readme.out" ||
+  { echo "FAIL: azlb trace from vm1 to the internet"; status=1; }
 # Ping and traceroute: the frontend answered both pings; traceroute ended at it, after the router.
 grep -Eq '^2 packets transmitted, 2 received' "$AZLB_DATA/readme.out" || { echo "FAIL: ping to the frontend was not answered"; status=1; }
 grep -Eq '^ 1  100\.117\.255\.2 ' "$AZLB_DATA/readme.out" && grep -Eq '^ 3  198\.18\.237\.[0-9]+ ' "$AZLB_DATA/readme.out" ||

@@ -187,6 +187,53 @@ TEST_CASE("BGP: MUXes announce frontends to BIRD, which installs and withdraws t
       CHECK(trace.find(" " + vip1 + " ") != std::string::npos);
     }
 
+    SECTION("azlb trace agrees with real connections: the MUX the router picks and the backend") {
+      // A second backend on lb1, so the choice matters.
+      json body = lbBody("lb1", "pip1", "vm1");
+      body["properties"]["backendAddressPools"][0]["properties"]["loadBalancerBackendAddresses"].push_back(
+          {{"name", "vm3"}, {"properties", {{"ipAddress", "10.0.0.6"}, {"virtualNetwork", {{"id", kNet + "/virtualNetworks/vnet1"}}}}}});
+      serve.putAndWait(kNet + "/loadBalancers/lb1", body);
+      conns.clear();
+      // Both MUXes forward with the new tables (acknowledged is not yet applied).
+      REQUIRE(waitFor([&] {
+        const auto version = serve.status().value("version", std::uint64_t{0});
+        return serve.processStatus("mux-0").appliedVersion == version &&
+               serve.processStatus("mux-1").appliedVersion == version;
+      }, std::chrono::seconds(10)));
+      const json now = serve.status();
+      for (const auto& vm : now["vms"])
+        if (vm["name"] == "vm3") servers.push_back(std::make_unique<VmServer>(vm["namespace"], "vm3"));
+      std::set<std::string> backendsSeen, muxesSeen;
+      for (std::uint16_t port = 41000; port < 41024; ++port) {
+        auto r = serve.client()->Get(("/azlb/trace?protocol=tcp&destination=" + vip1 + ":80&from=100.114.255.1:" +
+                                      std::to_string(port)).c_str());
+        REQUIRE(r);
+        REQUIRE(r->status == 200);
+        const json t = json::parse(r->body);
+        REQUIRE(t["verdict"] == "delivered");
+        const std::string mux = "mux-" + std::to_string(t["mux"].get<int>());
+        const std::string other = mux == "mux-0" ? "mux-1" : "mux-0";
+        const auto before = serve.processStatus(mux).rxPackets, otherBefore = serve.processStatus(other).rxPackets;
+        {
+          Conn c(vip1, 80, port);
+          CHECK(c.ask() == t["backend"]["name"].get<std::string>());
+        }
+        CHECK(serve.processStatus(mux).rxPackets > before);
+        CHECK(serve.processStatus(other).rxPackets == otherBefore);  // the router sent none there
+        backendsSeen.insert(t["backend"]["name"].get<std::string>());
+        muxesSeen.insert(mux);
+      }
+      CHECK(backendsSeen.size() == 2);
+      CHECK(muxesSeen.size() == 2);
+      // From a VM: outbound through the rule's SNAT; a bad question is a 400.
+      auto out = serve.client()->Get("/azlb/trace?protocol=tcp&destination=198.19.0.10:80&from=vm1");
+      REQUIRE(out);
+      CHECK(json::parse(out->body)["steps"][1]["tier"] == "snat");
+      auto bad = serve.client()->Get("/azlb/trace?protocol=icmp&destination=1.2.3.4:1");
+      REQUIRE(bad);
+      CHECK(bad->status == 400);
+    }
+
     SECTION("a frontend that goes away is withdrawn") {
       REQUIRE(serve.client()->Delete((kNet + "/loadBalancers/lb2?api-version=2022-05-01").c_str()));
       CHECK(waitFor([&] { return routeTo(router, vip2).empty(); }, std::chrono::seconds(10)));

@@ -79,6 +79,15 @@ ApiResponse probes(Service::Impl& impl, RouteCall&) {
   return jsonResponse(200, st);
 }
 
+ApiResponse trace(Service::Impl& impl, RouteCall& call) {
+  json t = impl.listener ? impl.listener->trace(call.req.query) : json();
+  if (t.is_null())
+    return jsonResponse(503, {{"error",
+                               "no data plane: azlb serve runs without one (not root, or "
+                               "--dataplane off), or it has not built one yet"}});
+  return jsonResponse(t.contains("error") ? 400 : 200, t);
+}
+
 ApiResponse metrics(Service::Impl& impl, RouteCall&) {
   ApiResponse r;
   r.text = impl.listener ? impl.listener->metricsText() : std::string();

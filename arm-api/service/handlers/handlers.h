@@ -12,6 +12,7 @@ namespace azlb::armservice::handlers {
 ApiResponse ready(Service::Impl& impl, RouteCall& call);
 ApiResponse probes(Service::Impl& impl, RouteCall& call);
 ApiResponse metrics(Service::Impl& impl, RouteCall& call);
+ApiResponse trace(Service::Impl& impl, RouteCall& call);
 ApiResponse metadataEndpoints(Service::Impl& impl, RouteCall& call);
 ApiResponse adfsLogin(Service::Impl& impl, RouteCall& call);
 

@@ -18,7 +18,12 @@ const std::vector<netns_model::Sysctl> kForwarding = {{"net.ipv4.ip_forward", "1
 void addRouter(Fabric& f, const std::string& router, const PlanOptions& o,
                const netns_model::Naming& n) {
   auto sysctls = kForwarding;
-  sysctls.push_back({"net.ipv4.fib_multipath_hash_policy", "1"});  // per-flow (L4) ECMP
+  // Per-flow ECMP on the 5-tuple itself (policy 3, custom fields: addresses, protocol, ports).
+  // Policy 1 would reuse a packet's socket hash when it has one (a flow from your shell carries
+  // its socket's random hash, re-drawn after a retransmission timeout): neither a router's
+  // behaviour nor something `azlb trace` could ask the kernel about.
+  sysctls.push_back({"net.ipv4.fib_multipath_hash_policy", "3"});
+  sysctls.push_back({"net.ipv4.fib_multipath_hash_fields", "0x0037"});
   // Interfaces take rp_filter from the namespace's default when created; MUX outer sources have
   // no route back, so every router interface gets it off explicitly.
   sysctls.push_back({"net.ipv4.conf.root.rp_filter", "0"});
