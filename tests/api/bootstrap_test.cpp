@@ -224,3 +224,17 @@ TEST_CASE("every ARM answer carries x-ms-request-id, and the correlation id is e
 }
 
 }  // namespace azlb::apitest
+
+namespace azlb::apitest {
+
+TEST_CASE("/azlb/trace without a data plane says so (503), without a token", "[bootstrap][trace]") {
+  TestServer srv;
+  Client c = srv.client();
+  c.authorize = false;
+  Reply r = c.send("GET", "/azlb/trace?protocol=tcp&destination=198.18.0.1:80");
+  INFO(r.describe());
+  CHECK(r.status == 503);
+  CHECK(r.doc.value("error", "").find("no data plane") != std::string::npos);
+}
+
+}  // namespace azlb::apitest
