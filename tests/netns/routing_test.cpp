@@ -44,8 +44,9 @@ std::string frontendOf(const Serve& serve, const std::string& pip) {
   return serve.get(kNet + "/publicIPAddresses/" + pip)["properties"].value("ipAddress", "");
 }
 
-/// The router kernel's route to `ip`/32: its next hops' devices ("mux0", "mux1"); empty if none.
-std::set<std::string> routeTo(const std::string& routerNs, const std::string& ip) {
+/// The router kernel's route to `destination` ("198.18.0.5/32", "198.18.0.0/24"): its next hops'
+/// devices ("mux0", "mux1"); empty if there is none.
+std::set<std::string> routeDevs(const std::string& routerNs, const std::string& destination) {
   auto ns = azlb::netns::NetNamespace::open(routerNs);
   REQUIRE(ns);
   auto rtnl = azlb::netns::Rtnl::openIn(*ns);
@@ -54,9 +55,14 @@ std::set<std::string> routeTo(const std::string& routerNs, const std::string& ip
   REQUIRE(routes);
   std::set<std::string> devs;
   for (const auto& r : *routes)
-    if (r.destination.length == 32 && azlb::netns_model::toString(r.destination.address) == ip)
+    if (azlb::netns_model::toString(r.destination) == destination)
       for (const auto& h : r.nexthops) devs.insert(h.dev);
   return devs;
+}
+
+/// The route to `ip`/32.
+std::set<std::string> routeTo(const std::string& routerNs, const std::string& ip) {
+  return routeDevs(routerNs, ip + "/32");
 }
 
 /// A shell command's output (stdout and stderr).
@@ -259,17 +265,7 @@ TEST_CASE("--routing static: azlb writes one ECMP route over the MUXes, no daemo
     CHECK(st.value("routing", "") == "static");
     CHECK(pidOf(serve, "bird", 0) == 0);
     CHECK(routeTo(st.value("router", ""), vip).empty());  // no /32s: the /16 (here /24) route
-    auto ns = azlb::netns::NetNamespace::open(st.value("router", ""));
-    REQUIRE(ns);
-    auto rtnl = azlb::netns::Rtnl::openIn(*ns);
-    REQUIRE(rtnl);
-    auto routes = rtnl->routes();
-    REQUIRE(routes);
-    std::set<std::string> devs;
-    for (const auto& r : *routes)
-      if (azlb::netns_model::toString(r.destination) == kStatic.publicPrefix)
-        for (const auto& h : r.nexthops) devs.insert(h.dev);
-    CHECK(devs == std::set<std::string>{"mux0", "mux1"});
+    CHECK(routeDevs(st.value("router", ""), kStatic.publicPrefix) == std::set<std::string>{"mux0", "mux1"});
     const json withVms = serve.status();
     VmServer server(withVms["vms"][0]["namespace"], "vm1");
     for (int i = 0; i < 10; ++i) CHECK(Conn(vip, 80).ask() == "vm1");
