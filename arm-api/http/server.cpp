@@ -57,6 +57,7 @@ Result<int> ArmServer::bind() {
       ar.headers[lk] = v;
     }
     ar.body = req.body;
+    ar.remoteAddress = req.remote_addr;
     std::string host = req.get_header_value("Host");
     ar.baseUrl = "https://" + (host.empty() ? "127.0.0.1:" + std::to_string(options_.port) : host);
     auto t0 = std::chrono::steady_clock::now();

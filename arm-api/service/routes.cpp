@@ -24,6 +24,8 @@ const Route kBootstrapRoutes[] = {
     {"GET", "azlb/probes", kNone, h::probes},
     {"GET", "metrics", kNone, h::metrics},
     {"GET", "azlb/trace", kNone, h::trace},
+    {"GET", "azlb/ui", kNone, h::uiPage},
+    {"GET", "azlb/ui/state", kNone, h::uiState},
     {"", "metadata/endpoints", kNone, h::metadataEndpoints},
     {"", "adfs/**", kNone, h::adfsLogin},
     {"GET", "azlb/cloud-services", kNone, h::cloudServiceSummaries},

@@ -53,7 +53,8 @@ struct ApiRequest {
   std::map<std::string, std::string> query;    // decoded query parameters
   std::map<std::string, std::string> headers;  // keys lower-case
   std::string body;
-  std::string baseUrl;  // "https://localhost:8443", from the Host header; used in LRO URLs
+  std::string baseUrl;        // "https://localhost:8443", from the Host header; used in LRO URLs
+  std::string remoteAddress;  // the client's address ("127.0.0.1"; "" for in-process requests)
 
   std::string header(const std::string& lowerName) const {
     auto it = headers.find(lowerName);
@@ -104,6 +105,10 @@ class ChangeListener {
   /// GET /azlb/trace: what the data plane does with one packet and why (query: protocol,
   /// destination, from); {"error": why} for a bad question; null: no data plane.
   virtual json trace(const std::map<std::string, std::string>& /*query*/) const { return nullptr; }
+  /// GET /azlb/ui and /azlb/ui/state: the live page (HTML) and what it draws (status with live
+  /// counters); "" / null: no data plane.
+  virtual std::string uiPage() const { return {}; }
+  virtual json uiState() const { return nullptr; }
 };
 
 class Service {

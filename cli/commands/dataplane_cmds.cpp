@@ -15,11 +15,8 @@
 
 #include "cli/commands/commands.h"
 #include "cli/dataplane_paths.h"
-#include "emulator/routing/bird.h"
-#include "emulator/runtime/control_client.h"
+#include "emulator/manager/live_status.h"
 #include "netns/cleanup.h"
-#include "netns/namespace.h"
-#include "netns/netlink.h"
 #include "netns/processes.h"
 
 namespace azlb::cli {
@@ -53,38 +50,38 @@ std::string birdSocketOf(const json& st) {
   return "";
 }
 
-/// Live routing state, added to the status: BIRD's BGP sessions (BGP mode) and the router
-/// kernel's routes into the public prefix (both modes): what the router really forwards with.
-void addRouting(json& st) {
-  json sessions = json::array();
-  if (const std::string sock = birdSocketOf(st); !sock.empty()) {
-    auto reply = routing::birdQuery(sock, "show protocols", std::chrono::seconds(1));
-    if (reply)
-      for (const auto& s : routing::parseProtocols(*reply))
-        sessions.push_back(
-            {{"name", s.name}, {"state", s.state}, {"since", s.since}, {"info", s.info}});
-    else
-      st["bgpError"] = reply.error().message();
-  }
-  st["bgpSessions"] = sessions;
-  json routes = json::array();
-  auto ns = netns::NetNamespace::open(st.value("router", ""));
-  auto rtnl = ns ? netns::Rtnl::openIn(*ns) : Result<netns::Rtnl>(unexpected(ns.error()));
-  auto all =
-      rtnl ? rtnl->routes() : Result<std::vector<netns::RouteInfo>>(unexpected(rtnl.error()));
-  const auto prefix = netns_model::parseIpv4Prefix(st.value("publicPrefix", ""));
-  if (all && prefix) {
-    const std::uint32_t mask = prefix->length == 0 ? 0 : ~0U << (32U - prefix->length);
-    for (const auto& r : *all) {
-      if ((r.destination.address.value & mask) != (prefix->address.value & mask)) continue;
-      json hops = json::array();
-      for (const auto& h : r.nexthops)
-        hops.push_back(
-            {{"via", h.gateway ? netns_model::toString(*h.gateway) : ""}, {"dev", h.dev}});
-      routes.push_back({{"destination", netns_model::toString(r.destination)}, {"nexthops", hops}});
-    }
-  }
-  st["routerRoutes"] = routes;
+/// One supervised process and its live counters: packets, flows, every path and drop reason
+/// that is not zero, its Fastpath flows, SNAT usage and BGP session.
+void printProcess(const json& p) {
+  const bool up = p.value("up", false);
+  std::printf("  %-10s %u  netns %-14s pid %-7d %s  snapshot %llu\n", p.value("kind", "").c_str(),
+              p.value("index", 0U), p.value("namespace", "").c_str(), p.value("pid", 0),
+              up ? "up  " : "DOWN", static_cast<unsigned long long>(p.value("snapshot", 0ULL)));
+  const json live = p.value("live", json());
+  if (!live.is_object()) return;
+  std::string line = "rx " + std::to_string(live.value("rx", 0ULL)) + " tx " +
+                     std::to_string(live.value("tx", 0ULL)) + " flows " +
+                     std::to_string(live.value("flows", 0ULL));
+  const json paths = live.value("paths", json::object()),
+             drops = live.value("drops", json::object());
+  for (const auto& [name, n] : paths.items())
+    if (n.get<std::uint64_t>() != 0)
+      line += " " + name + " " + std::to_string(n.get<std::uint64_t>());
+  for (const auto& [name, n] : drops.items())
+    line += " drop:" + name + " " + std::to_string(n.get<std::uint64_t>());
+  std::printf("             %s\n", line.c_str());
+  if (const std::string bgp = live.value("bgp", ""); !bgp.empty())
+    std::printf("             bgp %s\n", bgp.c_str());
+  for (const auto& f : live.value("fastpath", json::array()))
+    std::printf("             fastpath %s\n", f.get<std::string>().c_str());
+  for (const auto& u : live.value("snat", json::array()))
+    std::printf(
+        "             snat %s via %s: %llu/%llu ports used, %llu connections, %llu failed\n",
+        u.value("vm", "").c_str(), u.value("frontend", "").c_str(),
+        static_cast<unsigned long long>(u.value("used", 0ULL)),
+        static_cast<unsigned long long>(u.value("allocated", 0ULL)),
+        static_cast<unsigned long long>(u.value("succeeded", 0ULL)),
+        static_cast<unsigned long long>(u.value("failed", 0ULL)));
 }
 
 void printRouting(const json& st) {
@@ -119,7 +116,7 @@ int runStatus(const StatusFlags& flags) {
                  instance.c_str(), runDirFor(instance).c_str());
     return 1;
   }
-  addRouting(*st);
+  manager::addLiveStatus(*st);
   if (flags.json) {
     std::puts(st->dump(2).c_str());
     return 0;
@@ -141,34 +138,7 @@ int runStatus(const StatusFlags& flags) {
         reconcile.value("failures", 0U), reconcile.value("lastError", "").c_str(),
         reconcile.value("nextRetryAt", "").c_str(), reconcile.value("retryDelayMs", 0LL));
   printRouting(*st);
-  for (const auto& p : st->value("processes", json::array())) {
-    bool up = p.value("pid", 0) > 0 && kill(p.value("pid", 0), 0) == 0;
-    std::printf("  %-10s %u  netns %-14s pid %-7d %s  snapshot %llu\n", p.value("kind", "").c_str(),
-                p.value("index", 0U), p.value("namespace", "").c_str(), p.value("pid", 0),
-                up ? "up  " : "DOWN", static_cast<unsigned long long>(p.value("snapshot", 0ULL)));
-    // Its live counters: packets, flows, and every path and drop reason that is not zero.
-    if (!up || p.value("kind", "") == "bird") continue;
-    auto client = azlb::runtime::ControlClient::connect(p.value("socket", ""));
-    if (!client) continue;
-    auto report = client->status(std::chrono::seconds(1));
-    if (!report) continue;
-    std::string line = "rx " + std::to_string(report->rxPackets) + " tx " +
-                       std::to_string(report->txPackets) + " flows " +
-                       std::to_string(report->flows);
-    for (const auto& [name, n] : report->paths)
-      if (n != 0) line += " " + name + " " + std::to_string(n);
-    for (const auto& [name, n] : report->drops)
-      if (n != 0) line += " drop:" + name + " " + std::to_string(n);
-    std::printf("             %s\n", line.c_str());
-    if (!report->bgp.empty()) std::printf("             bgp %s\n", report->bgp.c_str());
-    for (const auto& f : report->fastpath) std::printf("             fastpath %s\n", f.c_str());
-    for (const auto& u : report->snat)
-      std::printf(
-          "             snat %s via %s: %llu/%llu ports used, %llu connections, %llu failed\n",
-          u.vm.c_str(), u.frontend.c_str(), static_cast<unsigned long long>(u.used),
-          static_cast<unsigned long long>(u.allocated),
-          static_cast<unsigned long long>(u.succeeded), static_cast<unsigned long long>(u.failed));
-  }
+  for (const auto& p : st->value("processes", json::array())) printProcess(p);
   for (const auto& r : st->value("rules", json::array()))
     std::printf("  rule       %s -> %zu backend(s)   %s\n", r.value("frontend", "").c_str(),
                 r.value("backends", size_t{0}), r.value("name", "").c_str());

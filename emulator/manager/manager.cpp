@@ -1,7 +1,9 @@
 #include "emulator/manager/manager.h"
 
 #include "common/strings.h"
+#include "emulator/manager/live_status.h"
 #include "emulator/manager/trace_service.h"
+#include "emulator/manager/ui_page.h"
 
 #include <algorithm>
 #include <chrono>
@@ -169,7 +171,26 @@ void Manager::writeStatus() {
                   .roleInstances = supervisor_.roleHosts(),
                   .retry = reconciler_.retryStatus(),
                   .now = std::chrono::steady_clock::now()};
-  writeStatusFile(opts_.runDir, reporter_.statusJson(in));
+  json status = reporter_.statusJson(in);
+  writeStatusFile(opts_.runDir, status);
+  std::lock_guard lk(planMu_);
+  lastStatus_ = std::move(status);
+}
+
+std::string Manager::uiPage() const {
+  return std::string(kUiPage);
+}
+
+json Manager::uiState() const {
+  json st;
+  {
+    std::lock_guard lk(planMu_);
+    st = lastStatus_;
+  }
+  if (st.is_null()) return nullptr;
+  st["instance"] = opts_.plan.instance;
+  addLiveStatus(st);
+  return st;
 }
 
 }  // namespace azlb::manager

@@ -78,6 +78,8 @@ class Manager : public armservice::ChangeListener {
   /// guest agents as last seen (ChangeListener::roleInstances). Any thread.
   nlohmann::json roleInstances() const override;
   nlohmann::json trace(const std::map<std::string, std::string>& query) const override;
+  std::string uiPage() const override;
+  nlohmann::json uiState() const override;
   /// Stops the thread. With teardown, also ends the processes and removes every namespace.
   void stop(bool teardown);
 
@@ -103,6 +105,7 @@ class Manager : public armservice::ChangeListener {
   mutable std::mutex roleMu_;
   std::vector<RoleHostStatus> roleInstances_;  // guarded by roleMu_
   mutable std::mutex planMu_;
+  nlohmann::json lastStatus_;  // what writeStatus wrote last; guarded by planMu_
   std::shared_ptr<const controller::Plan> tracePlan_;  // the last built plan; guarded by planMu_
 };
 

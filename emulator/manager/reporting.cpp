@@ -289,10 +289,21 @@ json Reporter::statusJson(const StatusInputs& in) const {
                          {"log", r.log}});
   json rules = json::array();
   if (!plan.muxSnapshots.empty())
-    for (const auto& r : plan.muxSnapshots[0].forwarding.rules)
+    for (const auto& r : plan.muxSnapshots[0].forwarding.rules) {
+      json members = json::array();
+      for (const auto& b : r.backends) {
+        auto vm = std::find_if(plan.vms.begin(), plan.vms.end(),
+                               [&](const controller::VmPlan& v) { return v.id == b.id; });
+        members.push_back({{"id", b.id},
+                           {"vm", vm == plan.vms.end() ? b.id : vm->name},
+                           {"ip", b.ip.toString()},
+                           {"healthy", b.healthy}});
+      }
       rules.push_back({{"name", r.name},
                        {"frontend", r.frontendIp.toString() + ":" + std::to_string(r.frontendPort)},
-                       {"backends", r.backends.size()}});
+                       {"backends", r.backends.size()},
+                       {"members", members}});
+    }
   json outbound = json::array();
   for (const auto& o : plan.outbound)
     outbound.push_back({{"vm", o.name},

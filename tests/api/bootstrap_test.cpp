@@ -238,3 +238,19 @@ TEST_CASE("/azlb/trace without a data plane says so (503), without a token", "[b
 }
 
 }  // namespace azlb::apitest
+
+namespace azlb::apitest {
+
+TEST_CASE("/azlb/ui and its state without a data plane say so (503), without a token", "[bootstrap][ui]") {
+  TestServer srv;
+  Client c = srv.client();
+  c.authorize = false;
+  for (const char* path : {"/azlb/ui", "/azlb/ui/state"}) {
+    Reply r = c.send("GET", path);
+    INFO(path << ": " << r.describe());
+    CHECK(r.status == 503);
+    CHECK(r.doc.value("error", "").find("no data plane") != std::string::npos);
+  }
+}
+
+}  // namespace azlb::apitest

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# e2e: the health-probes lab (samples/labs/health-probes/lab.sh) with the real az CLI against a
-# real `azlb serve` with its data plane (root), probe time scaled by 0.2 (5 s intervals -> 1 s).
+# e2e: the labs (samples/labs/*/lab.sh: health probes, the three tiers) with the real az CLI
+# against one real `azlb serve` with its data plane (root), probe time scaled by 0.2 (5 s -> 1 s).
 # Usage: run_lab.sh <path to azlb>. Exit 77 (skip) without root or az.
 set -uo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -18,7 +18,10 @@ datadir=$AZLB_DATA/data
 eval "$("$bin" env --port "$AZLB_PORT" --data-dir "$datadir")" || exit 1
 "$bin" az-login --port "$AZLB_PORT" --data-dir "$datadir" >/dev/null || { echo "FAIL azlb az-login"; exit 1; }
 eval "$("$bin" env --port "$AZLB_PORT" --data-dir "$datadir")"
-AZLB=$bin AZLB_INSTANCE=$instance LAB_WORK=$AZLB_DATA/lab timeout --kill-after=10 300 \
-  bash "$here/../../samples/labs/health-probes/lab.sh"
-status=$?
+status=0
+for lab in health-probes three-tiers mux-failure; do
+  echo "== lab $lab"
+  AZLB=$bin AZLB_INSTANCE=$instance LAB_WORK=$AZLB_DATA/lab-$lab LAB_GROUP=$lab-lab timeout --kill-after=10 300 \
+    bash "$here/../../samples/labs/$lab/lab.sh" || { echo "FAIL: lab $lab"; status=1; }
+done
 azlb_finish_dataplane "$bin" $instance $status

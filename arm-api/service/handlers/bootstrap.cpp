@@ -88,6 +88,40 @@ ApiResponse trace(Service::Impl& impl, RouteCall& call) {
   return jsonResponse(t.contains("error") ? 400 : 200, t);
 }
 
+namespace {
+
+/// The live page shows the machine's namespaces and lets you trace: loopback clients only, even
+/// when serve listens on another address (--allow-remote).
+bool fromLoopback(const ApiRequest& req) {
+  const std::string& a = req.remoteAddress;
+  return a.empty() || a.rfind("127.", 0) == 0 || a == "::1" || a.rfind("::ffff:127.", 0) == 0;
+}
+
+ApiResponse notLoopback() {
+  return jsonResponse(403, {{"error", "the live page answers loopback clients only"}});
+}
+
+}  // namespace
+
+ApiResponse uiPage(Service::Impl& impl, RouteCall& call) {
+  if (!fromLoopback(call.req)) return notLoopback();
+  ApiResponse r;
+  r.text = impl.listener ? impl.listener->uiPage() : std::string();
+  if (r.text->empty())
+    return jsonResponse(503, {{"error",
+                               "no data plane: the live page shows azlb serve's data plane "
+                               "(run as root, --dataplane on)"}});
+  r.contentType = "text/html; charset=utf-8";
+  return r;
+}
+
+ApiResponse uiState(Service::Impl& impl, RouteCall& call) {
+  if (!fromLoopback(call.req)) return notLoopback();
+  json st = impl.listener ? impl.listener->uiState() : json();
+  if (st.is_null()) return jsonResponse(503, {{"error", "no data plane yet"}});
+  return jsonResponse(200, st);
+}
+
 ApiResponse metrics(Service::Impl& impl, RouteCall&) {
   ApiResponse r;
   r.text = impl.listener ? impl.listener->metricsText() : std::string();

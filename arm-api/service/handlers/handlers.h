@@ -13,6 +13,8 @@ ApiResponse ready(Service::Impl& impl, RouteCall& call);
 ApiResponse probes(Service::Impl& impl, RouteCall& call);
 ApiResponse metrics(Service::Impl& impl, RouteCall& call);
 ApiResponse trace(Service::Impl& impl, RouteCall& call);
+ApiResponse uiPage(Service::Impl& impl, RouteCall& call);
+ApiResponse uiState(Service::Impl& impl, RouteCall& call);
 ApiResponse metadataEndpoints(Service::Impl& impl, RouteCall& call);
 ApiResponse adfsLogin(Service::Impl& impl, RouteCall& call);
 
