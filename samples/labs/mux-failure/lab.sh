@@ -28,6 +28,8 @@ until_ok() {
 }
 field() { "$AZLB" status "${inst[@]}" --json | python3 -c "import json,sys; s=json.load(sys.stdin); print($1)"; }
 hops() { "$AZLB" exec "${inst[@]}" router -- ip route show "$vip" | grep -c 'nexthop via' || true; }
+two_hops() { [[ $(hops) == 2 ]]; }
+answers_health() { [[ $(curl -s -m 2 "http://$vip/health") == ok ]]; }
 only_mux1() { "$AZLB" exec "${inst[@]}" router -- ip route show "$vip" | grep -q 'dev mux1' && [[ $(hops) == 0 ]]; }
 
 step "1. A Standard LB over web1..web3 whose VMs keep connections open"
@@ -38,8 +40,8 @@ for i in 1 2 3; do
   "$AZLB" exec "${inst[@]}" "web$i" -- python3 "$here/vm_server.py" "web$i" >/dev/null 2>&1 &
   pids+=($!)
 done
-until_ok 60 test "$(curl -s -m 2 "http://$vip/health")" = ok || fail "the frontend $vip never answered"
-until_ok 30 test "$(hops)" = 2 || fail "the router has no route over both MUXes"
+until_ok 60 answers_health || fail "the frontend $vip never answered"
+until_ok 30 two_hops || fail "the router has no route over both MUXes"
 "$AZLB" exec "${inst[@]}" router -- ip route show "$vip"
 
 step "2. 50 connections, each answered by its VM"
@@ -66,7 +68,7 @@ ask "new 20"
 step "5. mux0 dies (kill -9); the manager restarts it, it gets its snapshot and announces again"
 kill -KILL "$mux0"
 stopped=""
-until_ok 20 test "$(hops)" = 2 || fail "mux0 did not come back into the route"
+until_ok 20 two_hops || fail "mux0 did not come back into the route"
 "$AZLB" exec "${inst[@]}" router -- ip route show "$vip"
 echo "mux0 is now pid $(field "[p['pid'] for p in s['processes'] if p['kind']=='mux' and p['index']==0][0]")"
 ask ask

@@ -39,7 +39,8 @@ for i in 1 2 3; do
   "$AZLB" exec "${inst[@]}" "web$i" -- python3 -m http.server 8080 --directory "$work/web$i" >/dev/null 2>&1 &
   pids+=($!)
 done
-until_ok 60 test "$(curl -s -m 2 "http://$vip/")" != "" || fail "the frontend $vip never answered"
+answers() { [[ -n $(curl -s -m 2 "http://$vip/") ]]; }
+until_ok 60 answers || fail "the frontend $vip never answered"
 echo "frontend: http://$vip/"
 
 step "2. The router learned $vip from both MUXes over BGP; BIRD made it one ECMP route"
