@@ -164,3 +164,18 @@ azlb_finish_dataplane() {
   if [[ $status == 0 ]]; then echo "1 passed, 0 failed"; else echo "0 passed, 1 failed"; fi
   exit "$status"
 }
+
+# azlb_api METHOD PATH [BODY]: one ARM request to the serve azlb_start started (its CA, any token).
+azlb_api() {
+  curl -s --cacert "$AZLB_DATA/data/tls/ca.pem" -H 'Authorization: Bearer t' -H 'Content-Type: application/json' \
+    -X "$1" "https://localhost:$AZLB_PORT$2?api-version=2024-05-01" ${3:+-d "$3"}
+}
+
+# azlb_wait_succeeded ID: waits (up to 30 s) until the resource's provisioningState is Succeeded.
+azlb_wait_succeeded() {
+  for _ in $(seq 300); do
+    [[ $(azlb_api GET "$1" | python3 -c 'import json,sys; print(json.load(sys.stdin)["properties"]["provisioningState"])' 2>/dev/null) == Succeeded ]] && return 0
+    sleep 0.1
+  done
+  return 1
+}

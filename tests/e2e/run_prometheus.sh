@@ -16,22 +16,15 @@ instance=pm
 "$bin" cleanup --instance $instance >/dev/null 2>&1 || true
 azlb_start "$bin" --dataplane on --instance $instance --public-prefix 198.18.232.0/24 --underlay 100.112.0.0/16 || exit 1
 ca=$AZLB_DATA/data/tls/ca.pem
-api() {
-  curl -s --cacert "$ca" -H 'Authorization: Bearer t' -H 'Content-Type: application/json' \
-    -X "$1" "https://localhost:$AZLB_PORT$2?api-version=2024-05-01" ${3:+-d "$3"}
-}
 fail() { echo "FAIL: $*"; azlb_finish_dataplane "$bin" $instance 1; }
 N=/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Network
 L=$N/loadBalancers/lb
-api PUT /subscriptions/00000000-0000-0000-0000-000000000001/resourcegroups/rg '{"location":"westus"}' >/dev/null
-api PUT $N/virtualNetworks/v '{"location":"westus","properties":{"addressSpace":{"addressPrefixes":["10.0.0.0/16"]},"subnets":[{"name":"s","properties":{"addressPrefix":"10.0.0.0/24"}}]}}' >/dev/null
-api PUT $N/publicIPAddresses/pip '{"location":"westus","sku":{"name":"Standard"}}' >/dev/null
-api PUT $L "{\"location\":\"westus\",\"sku\":{\"name\":\"Standard\"},\"properties\":{\"frontendIPConfigurations\":[{\"name\":\"fe\",\"properties\":{\"publicIPAddress\":{\"id\":\"$N/publicIPAddresses/pip\"}}}],\"backendAddressPools\":[{\"name\":\"be\",\"properties\":{\"loadBalancerBackendAddresses\":[{\"name\":\"vm1\",\"properties\":{\"ipAddress\":\"10.0.0.4\",\"virtualNetwork\":{\"id\":\"$N/virtualNetworks/v\"}}}]}}],\"loadBalancingRules\":[{\"name\":\"web\",\"properties\":{\"protocol\":\"Tcp\",\"frontendPort\":80,\"backendPort\":8080,\"frontendIPConfiguration\":{\"id\":\"$L/frontendIPConfigurations/fe\"},\"backendAddressPool\":{\"id\":\"$L/backendAddressPools/be\"}}}]}}" >/dev/null
-for _ in $(seq 300); do
-  [[ $(api GET $L | python3 -c 'import json,sys; print(json.load(sys.stdin)["properties"]["provisioningState"])' 2>/dev/null) == Succeeded ]] && break
-  sleep 0.1
-done
-vip=$(api GET $N/publicIPAddresses/pip | python3 -c 'import json,sys; print(json.load(sys.stdin)["properties"]["ipAddress"])')
+azlb_api PUT /subscriptions/00000000-0000-0000-0000-000000000001/resourcegroups/rg '{"location":"westus"}' >/dev/null
+azlb_api PUT $N/virtualNetworks/v '{"location":"westus","properties":{"addressSpace":{"addressPrefixes":["10.0.0.0/16"]},"subnets":[{"name":"s","properties":{"addressPrefix":"10.0.0.0/24"}}]}}' >/dev/null
+azlb_api PUT $N/publicIPAddresses/pip '{"location":"westus","sku":{"name":"Standard"}}' >/dev/null
+azlb_api PUT $L "{\"location\":\"westus\",\"sku\":{\"name\":\"Standard\"},\"properties\":{\"frontendIPConfigurations\":[{\"name\":\"fe\",\"properties\":{\"publicIPAddress\":{\"id\":\"$N/publicIPAddresses/pip\"}}}],\"backendAddressPools\":[{\"name\":\"be\",\"properties\":{\"loadBalancerBackendAddresses\":[{\"name\":\"vm1\",\"properties\":{\"ipAddress\":\"10.0.0.4\",\"virtualNetwork\":{\"id\":\"$N/virtualNetworks/v\"}}}]}}],\"loadBalancingRules\":[{\"name\":\"web\",\"properties\":{\"protocol\":\"Tcp\",\"frontendPort\":80,\"backendPort\":8080,\"frontendIPConfiguration\":{\"id\":\"$L/frontendIPConfigurations/fe\"},\"backendAddressPool\":{\"id\":\"$L/backendAddressPools/be\"}}}]}}" >/dev/null
+azlb_wait_succeeded $L || fail "the load balancer was never built"
+vip=$(azlb_api GET $N/publicIPAddresses/pip | python3 -c 'import json,sys; print(json.load(sys.stdin)["properties"]["ipAddress"])')
 [[ $vip == 198.18.232.* ]] || fail "no frontend address ($vip)"
 mkdir -p "$AZLB_DATA/www" && echo vm1 >"$AZLB_DATA/www/index.html"
 "$bin" exec --instance $instance vm1 -- python3 -m http.server 8080 --bind 10.0.0.4 --directory "$AZLB_DATA/www" \

@@ -18,23 +18,16 @@ instance=ui
 azlb_start "$bin" --dataplane on --instance $instance --public-prefix 198.18.231.0/24 --underlay 100.111.0.0/16 \
   --probe-time-scale 0.1 || exit 1
 ca=$AZLB_DATA/data/tls/ca.pem
-api() {
-  curl -s --cacert "$ca" -H 'Authorization: Bearer t' -H 'Content-Type: application/json' \
-    -X "$1" "https://localhost:$AZLB_PORT$2?api-version=2024-05-01" ${3:+-d "$3"}
-}
 fail() { echo "FAIL: $*"; kill "${servers[@]}" 2>/dev/null; azlb_finish_dataplane "$bin" $instance 1; }
 N=/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Network
 L=$N/loadBalancers/lb
 vnet="{\"id\":\"$N/virtualNetworks/v\"}"
-api PUT /subscriptions/00000000-0000-0000-0000-000000000001/resourcegroups/rg '{"location":"westus"}' >/dev/null
-api PUT $N/virtualNetworks/v '{"location":"westus","properties":{"addressSpace":{"addressPrefixes":["10.0.0.0/16"]},"subnets":[{"name":"s","properties":{"addressPrefix":"10.0.0.0/24"}}]}}' >/dev/null
-api PUT $N/publicIPAddresses/pip '{"location":"westus","sku":{"name":"Standard"}}' >/dev/null
-api PUT $L "{\"location\":\"westus\",\"sku\":{\"name\":\"Standard\"},\"properties\":{\"frontendIPConfigurations\":[{\"name\":\"fe\",\"properties\":{\"publicIPAddress\":{\"id\":\"$N/publicIPAddresses/pip\"}}}],\"backendAddressPools\":[{\"name\":\"be\",\"properties\":{\"loadBalancerBackendAddresses\":[{\"name\":\"vm1\",\"properties\":{\"ipAddress\":\"10.0.0.4\",\"virtualNetwork\":$vnet}},{\"name\":\"vm2\",\"properties\":{\"ipAddress\":\"10.0.0.5\",\"virtualNetwork\":$vnet}}]}}],\"probes\":[{\"name\":\"tcp\",\"properties\":{\"protocol\":\"Tcp\",\"port\":8080}}],\"loadBalancingRules\":[{\"name\":\"web\",\"properties\":{\"protocol\":\"Tcp\",\"frontendPort\":80,\"backendPort\":8080,\"frontendIPConfiguration\":{\"id\":\"$L/frontendIPConfigurations/fe\"},\"backendAddressPool\":{\"id\":\"$L/backendAddressPools/be\"},\"probe\":{\"id\":\"$L/probes/tcp\"}}}]}}" >/dev/null
-for _ in $(seq 300); do
-  [[ $(api GET $L | python3 -c 'import json,sys; print(json.load(sys.stdin)["properties"]["provisioningState"])' 2>/dev/null) == Succeeded ]] && break
-  sleep 0.1
-done
-vip=$(api GET $N/publicIPAddresses/pip | python3 -c 'import json,sys; print(json.load(sys.stdin)["properties"]["ipAddress"])')
+azlb_api PUT /subscriptions/00000000-0000-0000-0000-000000000001/resourcegroups/rg '{"location":"westus"}' >/dev/null
+azlb_api PUT $N/virtualNetworks/v '{"location":"westus","properties":{"addressSpace":{"addressPrefixes":["10.0.0.0/16"]},"subnets":[{"name":"s","properties":{"addressPrefix":"10.0.0.0/24"}}]}}' >/dev/null
+azlb_api PUT $N/publicIPAddresses/pip '{"location":"westus","sku":{"name":"Standard"}}' >/dev/null
+azlb_api PUT $L "{\"location\":\"westus\",\"sku\":{\"name\":\"Standard\"},\"properties\":{\"frontendIPConfigurations\":[{\"name\":\"fe\",\"properties\":{\"publicIPAddress\":{\"id\":\"$N/publicIPAddresses/pip\"}}}],\"backendAddressPools\":[{\"name\":\"be\",\"properties\":{\"loadBalancerBackendAddresses\":[{\"name\":\"vm1\",\"properties\":{\"ipAddress\":\"10.0.0.4\",\"virtualNetwork\":$vnet}},{\"name\":\"vm2\",\"properties\":{\"ipAddress\":\"10.0.0.5\",\"virtualNetwork\":$vnet}}]}}],\"probes\":[{\"name\":\"tcp\",\"properties\":{\"protocol\":\"Tcp\",\"port\":8080}}],\"loadBalancingRules\":[{\"name\":\"web\",\"properties\":{\"protocol\":\"Tcp\",\"frontendPort\":80,\"backendPort\":8080,\"frontendIPConfiguration\":{\"id\":\"$L/frontendIPConfigurations/fe\"},\"backendAddressPool\":{\"id\":\"$L/backendAddressPools/be\"},\"probe\":{\"id\":\"$L/probes/tcp\"}}}]}}" >/dev/null
+azlb_wait_succeeded $L || fail "the load balancer was never built"
+vip=$(azlb_api GET $N/publicIPAddresses/pip | python3 -c 'import json,sys; print(json.load(sys.stdin)["properties"]["ipAddress"])')
 servers=()
 for i in 1 2; do
   mkdir -p "$AZLB_DATA/vm$i" && echo "vm$i" >"$AZLB_DATA/vm$i/index.html"

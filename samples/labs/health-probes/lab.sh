@@ -7,25 +7,9 @@
 # not 0), LAB_GROUP (resource group, default probes-lab), LAB_WORK (scratch dir, default mktemp).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-AZLB=${AZLB:-azlb}
-inst=()
-[[ -n ${AZLB_INSTANCE:-} ]] && inst=(--instance "$AZLB_INSTANCE")
-rg=${LAB_GROUP:-probes-lab}
-work=${LAB_WORK:-$(mktemp -d /tmp/azlb-lab.XXXXXX)}
-mkdir -p "$work"
-pids=()
-finish() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  az group delete -n "$rg" --yes -o none 2>/dev/null || true
-}
-trap finish EXIT
-step() { printf '\n== %s\n' "$*"; }
-fail() { echo "LAB FAILED: $*" >&2; exit 1; }
-# until DEADLINE_S CMD...: retries CMD every half second until it succeeds or the deadline passes.
-until_ok() {
-  local deadline=$((SECONDS + $1)); shift
-  until "$@"; do ((SECONDS < deadline)) || return 1; sleep 0.5; done
-}
+lab_group=probes-lab
+# shellcheck source=../lib.sh
+source "$here/../lib.sh"
 
 step "1. Deploy samples/arm/web-tier.json: a VNet, a public IP and a Standard LB over web1..web3"
 az group create -n "$rg" -l westus -o none

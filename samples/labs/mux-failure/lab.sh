@@ -6,26 +6,11 @@
 # Environment: AZLB, AZLB_INSTANCE, LAB_GROUP (default mux-lab), LAB_WORK, as the other labs.
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-AZLB=${AZLB:-azlb}
-inst=()
-[[ -n ${AZLB_INSTANCE:-} ]] && inst=(--instance "$AZLB_INSTANCE")
-rg=${LAB_GROUP:-mux-lab}
-work=${LAB_WORK:-$(mktemp -d /tmp/azlb-lab.XXXXXX)}
-mkdir -p "$work"
-pids=()
+lab_group=mux-lab
+# shellcheck source=../lib.sh
+source "$here/../lib.sh"
 stopped=""
-finish() {
-  [[ -n $stopped ]] && kill -CONT "$stopped" 2>/dev/null
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  az group delete -n "$rg" --yes -o none 2>/dev/null || true
-}
-trap finish EXIT
-step() { printf '\n== %s\n' "$*"; }
-fail() { echo "LAB FAILED: $*" >&2; exit 1; }
-until_ok() {
-  local deadline=$((SECONDS + $1)); shift
-  until "$@"; do ((SECONDS < deadline)) || return 1; sleep 0.5; done
-}
+lab_cleanup() { [[ -z $stopped ]] || kill -CONT "$stopped" 2>/dev/null || true; }
 field() { "$AZLB" status "${inst[@]}" --json | python3 -c "import json,sys; s=json.load(sys.stdin); print($1)"; }
 hops() { "$AZLB" exec "${inst[@]}" router -- ip route show "$vip" | grep -c 'nexthop via' || true; }
 two_hops() { [[ $(hops) == 2 ]]; }

@@ -8,24 +8,9 @@
 # not 0), LAB_GROUP (resource group, default tiers-lab), LAB_WORK (scratch dir, default mktemp).
 set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
-AZLB=${AZLB:-azlb}
-inst=()
-[[ -n ${AZLB_INSTANCE:-} ]] && inst=(--instance "$AZLB_INSTANCE")
-rg=${LAB_GROUP:-tiers-lab}
-work=${LAB_WORK:-$(mktemp -d /tmp/azlb-lab.XXXXXX)}
-mkdir -p "$work"
-pids=()
-finish() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  az group delete -n "$rg" --yes -o none 2>/dev/null || true
-}
-trap finish EXIT
-step() { printf '\n== %s\n' "$*"; }
-fail() { echo "LAB FAILED: $*" >&2; exit 1; }
-until_ok() {
-  local deadline=$((SECONDS + $1)); shift
-  until "$@"; do ((SECONDS < deadline)) || return 1; sleep 0.5; done
-}
+lab_group=tiers-lab
+# shellcheck source=../lib.sh
+source "$here/../lib.sh"
 status_json() { "$AZLB" status "${inst[@]}" --json; }
 # field PYTHON-EXPRESSION: evaluates it with s = azlb status --json.
 field() { status_json | python3 -c "import json,sys; s=json.load(sys.stdin); print($1)"; }
