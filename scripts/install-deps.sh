@@ -11,7 +11,10 @@ build_pkgs=(build-essential cmake ninja-build pkg-config git
 # service is not started (policy-rc.d below): azlb runs one BIRD per router namespace.
 # iputils-ping, traceroute: README's examples ping and trace a frontend.
 # nginx-light: the HTTP server bench/dataplane_bench.sh runs in a VM (python's http.server is too slow to measure azlb).
-test_pkgs=(azure-cli python3-azure python3-requests iperf3 wrk tcpdump nginx-light clang-format prometheus chromium)
+# dnsmasq-base, bind9-dnsutils: the DNS server and dig of samples/labs/dns-round-robin; nginx-light is also
+# the proxy of samples/labs/l7-vs-l4.
+test_pkgs=(azure-cli python3-azure python3-requests iperf3 wrk tcpdump nginx-light clang-format prometheus chromium
+  dnsmasq-base bind9-dnsutils)
 
 want=("${build_pkgs[@]}")
 [ "${1:-}" = "--test" ] && want+=("${test_pkgs[@]}")

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# e2e: the labs (samples/labs/*/lab.sh: health probes, the three tiers) with the real az CLI
+# e2e: the labs (samples/labs/*/lab.sh) with the real az CLI
 # against one real `azlb serve` with its data plane (root), probe time scaled by 0.2 (5 s -> 1 s).
 # Usage: run_lab.sh <path to azlb>. Exit 77 (skip) without root or az.
 set -uo pipefail
@@ -19,7 +19,7 @@ eval "$("$bin" env --port "$AZLB_PORT" --data-dir "$datadir")" || exit 1
 "$bin" az-login --port "$AZLB_PORT" --data-dir "$datadir" >/dev/null || { echo "FAIL azlb az-login"; exit 1; }
 eval "$("$bin" env --port "$AZLB_PORT" --data-dir "$datadir")"
 status=0
-for lab in health-probes three-tiers mux-failure; do
+for lab in health-probes three-tiers mux-failure dns-round-robin l7-vs-l4 nat-vs-dsr; do
   echo "== lab $lab"
   AZLB=$bin AZLB_INSTANCE=$instance LAB_WORK=$AZLB_DATA/lab-$lab LAB_GROUP=$lab-lab timeout --kill-after=10 300 \
     bash "$here/../../samples/labs/$lab/lab.sh" || { echo "FAIL: lab $lab"; status=1; }

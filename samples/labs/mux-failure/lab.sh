@@ -11,7 +11,6 @@ lab_group=mux-lab
 source "$here/../lib.sh"
 stopped=""
 lab_cleanup() { [[ -z $stopped ]] || kill -CONT "$stopped" 2>/dev/null || true; }
-field() { "$AZLB" status "${inst[@]}" --json | python3 -c "import json,sys; s=json.load(sys.stdin); print($1)"; }
 hops() { "$AZLB" exec "${inst[@]}" router -- ip route show "$vip" | grep -c 'nexthop via' || true; }
 two_hops() { [[ $(hops) == 2 ]]; }
 answers_health() { [[ $(curl -s -m 2 "http://$vip/health") == ok ]]; }

@@ -11,9 +11,6 @@ here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 lab_group=tiers-lab
 # shellcheck source=../lib.sh
 source "$here/../lib.sh"
-status_json() { "$AZLB" status "${inst[@]}" --json; }
-# field PYTHON-EXPRESSION: evaluates it with s = azlb status --json.
-field() { status_json | python3 -c "import json,sys; s=json.load(sys.stdin); print($1)"; }
 
 step "1. Deploy samples/arm/web-tier.json: a Standard LB over web1..web3, a web server in each VM"
 az group create -n "$rg" -l westus -o none
@@ -48,7 +45,7 @@ done
 
 step "4. Direct server return: a MUX sees only client -> frontend packets; the VM sees both ways"
 mux_ns=$(field "[p['namespace'] for p in s['processes'] if p['kind']=='mux'][0]")
-vm_ns=$(field "[v['namespace'] for v in s['vms'] if v['name']=='web1'][0]")
+vm_ns=$(namespace_of web1)
 ip netns exec "$mux_ns" timeout 8 tcpdump -ni tun0 -w "$work/mux.pcap" "host $vip" 2>"$work/mux.err" &
 cap1=$!
 ip netns exec "$vm_ns" timeout 8 tcpdump -ni eth0 -w "$work/vm.pcap" "tcp port 8080" 2>"$work/vm.err" &
