@@ -142,7 +142,7 @@ class Tracer {
                           ": Maglev slot " + std::to_string(hash % rule.maglev->size()) + " of " +
                           std::to_string(rule.maglev->size());
     if (f_.pinnedBackend) {
-      const std::uint32_t pinned = rule.findBackend(dataplane::hashString(*f_.pinnedBackend));
+      const std::uint32_t pinned = rule.findBackend(*f_.pinnedBackend);
       if (pinned != dataplane::MaglevTable::kNoBackend) {
         chosen = &rule.backends[pinned];
         d["pinned"] = true;

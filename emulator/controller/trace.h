@@ -29,9 +29,9 @@ struct TraceQuery {
 
 /// What the running data plane says.
 struct TraceFacts {
-  std::optional<std::uint32_t> routerMux;    // the MUX the router's kernel picks for the 5-tuple
-  std::vector<std::uint32_t> muxesUp;        // the MUXes the router's route holds
-  std::optional<std::string> pinnedBackend;  // that MUX's flow-table entry: the backend id
+  std::optional<std::uint32_t> routerMux;      // the MUX the router's kernel picks for the 5-tuple
+  std::vector<std::uint32_t> muxesUp;          // the MUXes the router's route holds
+  std::optional<std::uint64_t> pinnedBackend;  // that MUX's flow-table entry: Backend::key
   std::map<std::string, std::string> probeOutcome;  // probe key -> last outcome ("refused", ...)
   std::string routerError;  // why the router's kernel could not be asked ("" : it was)
 };

@@ -56,11 +56,12 @@ class FlowTable {
   template <typename OnExpired>
   std::size_t expireIdle(Nanos now, std::size_t budget, OnExpired&& onExpired);
 
-  /// Whether a live entry has this key. Changes nothing (no refresh, no removal, no counter).
-  bool contains(const FlowKey& key, Nanos now) const {
+  /// The live entry for `key`, or nullptr. Changes nothing (no refresh, no removal, no counter).
+  const Value* peek(const FlowKey& key, Nanos now) const {
     const std::uint32_t index = lookup(key, hashFlowKey(key));
-    return index != kNil && !isExpired(entries_[index], now);
+    return index == kNil || isExpired(entries_[index], now) ? nullptr : &entries_[index].value;
   }
+  bool contains(const FlowKey& key, Nanos now) const { return peek(key, now) != nullptr; }
 
   /// Calls fn(const FlowKey&, const Value&) for every entry not yet idle, most recently used
   /// first. Changes nothing (no refresh, no removal).

@@ -81,6 +81,12 @@ class MuxForwarder {
   const ForwarderCounters& counters() const { return counters_; }
   const FlowTableCounters& flowCounters() const { return flows_.counters(); }
   std::size_t flowCount() const { return flows_.size(); }
+  /// The backend (Backend::key) a live flow-table entry pins the 5-tuple `key` to, if any
+  /// (`azlb trace`). Changes nothing; forwarding thread only, like process().
+  std::optional<std::uint64_t> pinnedBackend(const FlowKey& key, Nanos now) const {
+    const MuxFlow* flow = flows_.peek(key, now);
+    return flow == nullptr ? std::nullopt : std::optional<std::uint64_t>(flow->backendKey);
+  }
 
  private:
   struct Context {

@@ -4,6 +4,7 @@
 #include "emulator/manager/live_status.h"
 #include "emulator/manager/trace_service.h"
 #include "emulator/manager/ui_page.h"
+#include "emulator/runtime/control_client.h"
 
 #include <algorithm>
 #include <chrono>
@@ -159,7 +160,14 @@ json Manager::trace(const std::map<std::string, std::string>& query) const {
     plan = tracePlan_;
   }
   if (!plan) return nullptr;
-  return traceRequest(*plan, opts_.plan, query, reporter_.probeStatus());
+  auto askMux = [this](std::uint32_t mux,
+                       const dataplane::FlowKey& key) -> std::optional<std::uint64_t> {
+    auto client = runtime::ControlClient::connect(processSocket(opts_.runDir, "mux", mux));
+    if (!client) return std::nullopt;
+    auto answer = client->flow(key, std::chrono::seconds(1));
+    return answer ? answer->backendKey : std::nullopt;
+  };
+  return traceRequest(*plan, opts_.plan, query, reporter_.probeStatus(), askMux);
 }
 
 void Manager::writeStatus() {

@@ -43,6 +43,10 @@ Supervisor::Proc Supervisor::makeRouterDaemon() const {
   return p;
 }
 
+std::string processSocket(const std::string& runDir, const std::string& kind, std::uint32_t index) {
+  return runDir + (kind == "mux" ? "/mux-" : "/host-") + std::to_string(index) + ".sock";
+}
+
 std::string Supervisor::birdSocket() const {
   return opts_.runDir + "/bird.ctl";
 }
@@ -64,12 +68,13 @@ Result<void> Supervisor::writeBirdConfig() const {
 Supervisor::Proc Supervisor::makeProc(const std::string& kind, std::uint32_t index) const {
   const auto& o = opts_.plan;
   const bool mux = kind == "mux";
-  const std::string base = opts_.runDir + (mux ? "/mux-" : "/host-") + std::to_string(index);
+  const std::string socket = processSocket(opts_.runDir, kind, index);
+  const std::string base = socket.substr(0, socket.size() - 5);  // without ".sock"
   Proc p;
   p.status.kind = kind;
   p.status.index = index;
   p.status.ns = mux ? controller::muxNamespace(o, index) : controller::hostNamespace(o, index);
-  p.status.socket = base + ".sock";
+  p.status.socket = socket;
   p.status.log = base + ".log";
   p.pidFile = base + ".pid";
   p.args = {opts_.binary,    kind,    "--index", std::to_string(index), "--socket",

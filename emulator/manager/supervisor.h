@@ -36,6 +36,9 @@ struct ProcessStatus {
   std::uint64_t ackedVersion = 0;  // the snapshot it last acknowledged
 };
 
+/// The control socket of process `kind` ("mux" or "host-agent") number `index` under `runDir`.
+std::string processSocket(const std::string& runDir, const std::string& kind, std::uint32_t index);
+
 /// Used from the manager's thread only.
 class Supervisor : public SnapshotSink {
  public:

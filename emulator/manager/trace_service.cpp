@@ -79,7 +79,8 @@ void routerFacts(const controller::PlanOptions& o, const controller::TraceQuery&
 }  // namespace
 
 json traceRequest(const controller::Plan& plan, const controller::PlanOptions& options,
-                  const std::map<std::string, std::string>& query, const json& probes) {
+                  const std::map<std::string, std::string>& query, const json& probes,
+                  const MuxFlowLookup& askMux) {
   controller::TraceQuery q;
   const std::string protocol = value(query, "protocol", "tcp");
   if (protocol != "tcp" && protocol != "udp") return {{"error", "protocol must be tcp or udp"}};
@@ -104,6 +105,9 @@ json traceRequest(const controller::Plan& plan, const controller::PlanOptions& o
   }
   controller::TraceFacts facts;
   if (q.fromVm.empty()) routerFacts(options, q, facts);
+  if (facts.routerMux && askMux)
+    facts.pinnedBackend =
+        askMux(*facts.routerMux, {q.src, q.dst, q.srcPort, q.dstPort, q.protocol});
   for (const auto& p : probes.value("probes", json::array()))
     facts.probeOutcome[p.value("key", "")] = p.value("outcome", "");
   return controller::tracePath(plan, q, facts);

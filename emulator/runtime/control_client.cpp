@@ -85,4 +85,15 @@ Result<StatusReport> ControlClient::status(std::chrono::milliseconds timeout) {
   return fail(path_ + ": unexpected response to status", EPROTO);
 }
 
+Result<FlowResponse> ControlClient::flow(const dataplane::FlowKey& key,
+                                        std::chrono::milliseconds timeout) {
+  auto response = request(flowRequestLine(key), timeout);
+  if (!response) return unexpected(response.error());
+  if (auto* answer = std::get_if<FlowResponse>(&*response)) return *answer;
+  if (const auto* error = std::get_if<ErrorResponse>(&*response)) {
+    return fail(path_ + ": flow: " + error->message, EIO);
+  }
+  return fail(path_ + ": unexpected response to flow", EPROTO);
+}
+
 }  // namespace azlb::runtime

@@ -28,6 +28,9 @@ class ControlClient {
   Result<std::uint64_t> sendSnapshot(const Snapshot& snapshot,
                                      std::chrono::milliseconds timeout = std::chrono::seconds(10));
   Result<StatusReport> status(std::chrono::milliseconds timeout = std::chrono::seconds(5));
+  /// A MUX's flow-table entry for `key` (EIO with the process's message from a host agent).
+  Result<FlowResponse> flow(const dataplane::FlowKey& key,
+                            std::chrono::milliseconds timeout = std::chrono::seconds(2));
 
  private:
   ControlClient(std::string path, netns::Fd fd) : path_(std::move(path)), fd_(std::move(fd)) {}

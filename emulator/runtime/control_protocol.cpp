@@ -74,6 +74,28 @@ Result<std::vector<std::pair<std::string, std::uint64_t>>> countsFrom(const json
   return out;
 }
 
+Result<ControlRequest> flowRequestFrom(const json& j) {
+  auto address = [&](const char* field) -> std::optional<dataplane::Ipv4Address> {
+    auto it = j.find(field);
+    return it != j.end() && it->is_string() ? dataplane::Ipv4Address::parse(it->get<std::string>())
+                                            : std::nullopt;
+  };
+  auto number = [&](const char* field, unsigned max) -> std::optional<unsigned> {
+    auto it = j.find(field);
+    if (it == j.end() || !it->is_number_unsigned() || it->get<std::uint64_t>() > max) return std::nullopt;
+    return it->get<unsigned>();
+  };
+  const auto src = address("src"), dst = address("dst");
+  const auto protocol = number("protocol", 255), srcPort = number("srcPort", 65535),
+             dstPort = number("dstPort", 65535);
+  if (!src || !dst || !protocol || !srcPort || !dstPort)
+    return fail("flow: needs IPv4 \"src\" and \"dst\", \"protocol\" 0-255, \"srcPort\" and \"dstPort\" 0-65535",
+                EINVAL);
+  return ControlRequest{FlowRequest{dataplane::FlowKey{*src, *dst, static_cast<std::uint16_t>(*srcPort),
+                                                       static_cast<std::uint16_t>(*dstPort),
+                                                       static_cast<std::uint8_t>(*protocol)}}};
+}
+
 }  // namespace
 
 Result<ControlRequest> parseControlRequest(std::string_view line) {
@@ -82,12 +104,13 @@ Result<ControlRequest> parseControlRequest(std::string_view line) {
     if (!j) return unexpected(j.error());
     const std::string type = (*j)["type"].get<std::string>();
     if (type == "status") return ControlRequest{StatusRequest{}};
+    if (type == "flow") return flowRequestFrom(*j);
     if (type == "snapshot") {
       auto snapshot = snapshotFromJson(*j);
       if (!snapshot) return fail(snapshot.error().message(), EINVAL);
       return ControlRequest{SnapshotRequest{std::move(*snapshot)}};
     }
-    return fail("control request: unknown type \"" + type + "\" (expected snapshot or status)",
+    return fail("control request: unknown type \"" + type + "\" (expected snapshot, status or flow)",
                 EINVAL);
   } catch (const std::exception& e) {  // bad_alloc and friends: never cross the boundary
     return fail(std::string("control request: ") + e.what(), EINVAL);
@@ -158,6 +181,20 @@ std::string snapshotLine(const Snapshot& snapshot) {
 
 std::string statusRequestLine() { return "{\"type\":\"status\"}\n"; }
 
+std::string flowRequestLine(const dataplane::FlowKey& key) {
+  return json{{"type", "flow"},           {"protocol", key.protocol},
+              {"src", key.srcIp.toString()}, {"srcPort", key.srcPort},
+              {"dst", key.dstIp.toString()}, {"dstPort", key.dstPort}}
+             .dump() +
+         "\n";
+}
+
+std::string flowLine(const FlowResponse& response) {
+  json j = {{"type", "flow"}, {"pinned", response.backendKey.has_value()}};
+  if (response.backendKey) j["backendKey"] = *response.backendKey;
+  return j.dump() + "\n";
+}
+
 Result<ControlResponse> parseControlResponse(std::string_view line) {
   try {
     auto parsed = parseObject(line, "control response");
@@ -218,6 +255,11 @@ Result<ControlResponse> parseControlResponse(std::string_view line) {
                              t.value("inBytes", std::uint64_t{0}), t.value("outPackets", std::uint64_t{0}),
                              t.value("outBytes", std::uint64_t{0}), t.value("syn", std::uint64_t{0})});
       return ControlResponse{std::move(r)};
+    }
+    if (type == "flow") {
+      FlowResponse r;
+      if (j.value("pinned", false)) r.backendKey = j.at("backendKey").get<std::uint64_t>();
+      return ControlResponse{r};
     }
     return fail("control response: unknown type \"" + type + "\"", EINVAL);
   } catch (const std::exception& e) {  // a wrongly typed field (json::type_error) lands here

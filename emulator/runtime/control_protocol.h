@@ -7,6 +7,8 @@
 //                                            {"type":"error","message":"..."} (previous kept)
 //   {"type":"status"}                        {"type":"status","role":..,"index":..,"version":N,
 //                                             "appliedVersion":N,"counters":{...}}
+//   {"type":"flow","protocol":6,"src":..,    {"type":"flow","pinned":true,"backendKey":N}
+//    "srcPort":..,"dst":..,"dstPort":..}      (MUX: its flow-table entry for that 5-tuple)
 #pragma once
 
 #include <cstddef>
@@ -19,6 +21,7 @@
 #include <vector>
 
 #include "common/result.h"
+#include "emulator/dataplane/flow_key.h"
 #include "emulator/runtime/snapshot.h"
 
 namespace azlb::runtime {
@@ -50,7 +53,11 @@ struct SnapshotRequest {
   Snapshot snapshot;
 };
 struct StatusRequest {};
-using ControlRequest = std::variant<SnapshotRequest, StatusRequest>;
+/// A MUX: which backend its flow table pins this 5-tuple to (`azlb trace`).
+struct FlowRequest {
+  dataplane::FlowKey key;
+};
+using ControlRequest = std::variant<SnapshotRequest, StatusRequest, FlowRequest>;
 
 /// Parses one request line. Errors (EINVAL, the context says what is wrong): not JSON, not an
 /// object, no string "type", an unknown type, a snapshot that snapshotFromJson() rejects.
@@ -114,16 +121,21 @@ struct AckResponse {
 struct ErrorResponse {
   std::string message;
 };
-using ControlResponse = std::variant<AckResponse, ErrorResponse, StatusReport>;
+struct FlowResponse {
+  std::optional<std::uint64_t> backendKey;  // dataplane::Backend::key; none: no live entry
+};
+using ControlResponse = std::variant<AckResponse, ErrorResponse, StatusReport, FlowResponse>;
 
 /// Response lines, each ending in '\n'.
 std::string ackLine(std::uint64_t version);
 std::string errorLine(std::string_view message);
 std::string statusLine(const StatusReport& report);
+std::string flowLine(const FlowResponse& response);
 
 /// Request lines for the client side (the manager, tests), each ending in '\n'.
 std::string snapshotLine(const Snapshot& snapshot);
 std::string statusRequestLine();
+std::string flowRequestLine(const dataplane::FlowKey& key);
 
 /// Parses one response line (client side). Errors as parseControlRequest(). Never throws.
 Result<ControlResponse> parseControlResponse(std::string_view line);

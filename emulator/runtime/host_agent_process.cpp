@@ -410,6 +410,8 @@ int runHostAgent(const HostAgentProcessOptions& options) {
         r.probes.push_back({t.key, t.up, std::string(probes::outcomeName(t.outcome)), t.detail});
       return statusLine(r);
     }
+    if (std::holds_alternative<FlowRequest>(*request))
+      return errorLine("flow: a host agent has no MUX flow table (ask a MUX)");
     const Snapshot& snapshot = std::get<SnapshotRequest>(*request).snapshot;
     auto plan = HostPlan::build(snapshot, options.index);
     if (!plan) return errorLine(plan.error().message());

@@ -16,6 +16,7 @@
 #include "emulator/runtime/packet_pump.h"
 #include "emulator/runtime/process_loop.h"
 #include "emulator/runtime/process_support.h"
+#include "emulator/runtime/question_slot.h"
 #include "emulator/runtime/processes.h"
 #include "netns/address.h"
 #include "netns/netlink.h"
@@ -31,6 +32,8 @@ constexpr std::size_t kExpireBudget = 4096;
 
 class MuxEngine {
  public:
+  using FlowQuestions = QuestionSlot<dataplane::FlowKey, FlowResponse>;
+
   MuxEngine(const dataplane::MuxOptions& options, int tunFd, bool vnetHdr,
             ConfigMailbox<ForwardingConfig>& mailbox)
       : forwarder_(options, ForwardingConfig::empty()),
@@ -41,7 +44,10 @@ class MuxEngine {
         vnetHdr_(vnetHdr) {}
 
   // --- forwarding thread ---
-  bool refresh(Nanos /*now*/) {
+  bool refresh(Nanos now) {
+    flowQuestions_.serve([&](const dataplane::FlowKey& key) {
+      return FlowResponse{forwarder_.pinnedBackend(key, now)};
+    });
     auto next = mailbox_.take();
     if (!next) return false;
     forwarder_.setConfig(next);
@@ -63,6 +69,13 @@ class MuxEngine {
   PumpCounters& pumpCounters() { return pump_; }
 
   // --- any thread ---
+  /// `azlb trace`: the flow-table entry for `key`, asked of the forwarding thread (the table's
+  /// only reader). Control thread; nullopt when it does not answer within 500 ms.
+  std::optional<FlowResponse> pinned(const dataplane::FlowKey& key, const WakeFd& wake) {
+    const std::uint64_t ticket = flowQuestions_.ask(key);
+    wake.wake();
+    return flowQuestions_.waitAnswer(ticket, std::chrono::milliseconds(500));
+  }
   StatusReport status() const {
     StatusReport r;
     r.role = "mux";
@@ -101,6 +114,7 @@ class MuxEngine {
   std::shared_ptr<const ForwardingConfig> current_;
   int tunFd_;
   ConfigMailbox<ForwardingConfig>& mailbox_;
+  FlowQuestions flowQuestions_;
   dataplane::Ipv4Address underlay_;
   bool vnetHdr_ = false;
   dataplane::PacketBuf scratch_{256};
@@ -168,6 +182,10 @@ int runMux(const MuxProcessOptions& options) {
                 (s.state == "Established" || s.lastError.empty() ? "" : " (" + s.lastError + ")");
       }
       return statusLine(r);
+    }
+    if (const auto* flow = std::get_if<FlowRequest>(&*request)) {
+      auto answer = engine.pinned(flow->key, wake);
+      return answer ? flowLine(*answer) : errorLine("flow: the forwarding thread did not answer");
     }
     const Snapshot& snapshot = std::get<SnapshotRequest>(*request).snapshot;
     auto config = ForwardingConfig::build(snapshot.forwarding);

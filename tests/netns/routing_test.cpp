@@ -209,20 +209,28 @@ TEST_CASE("BGP: MUXes announce frontends to BIRD, which installs and withdraws t
       const json now = serve.status();
       for (const auto& vm : now["vms"])
         if (vm["name"] == "vm3") servers.push_back(std::make_unique<VmServer>(vm["namespace"], "vm3"));
-      std::set<std::string> backendsSeen, muxesSeen;
-      for (std::uint16_t port = 41000; port < 41024; ++port) {
+      auto trace = [&](std::uint16_t port) {
         auto r = serve.client()->Get(("/azlb/trace?protocol=tcp&destination=" + vip1 + ":80&from=100.114.255.1:" +
                                       std::to_string(port)).c_str());
         REQUIRE(r);
         REQUIRE(r->status == 200);
-        const json t = json::parse(r->body);
+        return json::parse(r->body);
+      };
+      std::set<std::string> backendsSeen, muxesSeen;
+      for (std::uint16_t port = 41000; port < 41024; ++port) {
+        const json t = trace(port);
         REQUIRE(t["verdict"] == "delivered");
+        CHECK_FALSE(t["steps"][1].value("pinned", false));  // a new flow: no flow-table entry yet
         const std::string mux = "mux-" + std::to_string(t["mux"].get<int>());
         const std::string other = mux == "mux-0" ? "mux-1" : "mux-0";
         const auto before = serve.processStatus(mux).rxPackets, otherBefore = serve.processStatus(other).rxPackets;
         {
           Conn c(vip1, 80, port);
           CHECK(c.ask() == t["backend"]["name"].get<std::string>());
+          // The MUX's flow table now holds the flow, and trace asks it.
+          const json pinned = trace(port);
+          CHECK(pinned["steps"][1].value("pinned", false));
+          CHECK(pinned["backend"]["name"] == t["backend"]["name"]);
         }
         CHECK(serve.processStatus(mux).rxPackets > before);
         CHECK(serve.processStatus(other).rxPackets == otherBefore);  // the router sent none there

@@ -131,7 +131,7 @@ TEST_CASE("trace: SourceIP hashes the two addresses only: every port lands on on
 TEST_CASE("trace: a pinned flow keeps its backend; admin state is named", "[controller][trace]") {
   auto p = plan();
   auto facts = routed(0);
-  facts.pinnedBackend = "vm2";
+  facts.pinnedBackend = dataplane::hashString("vm2");  // the MUX reports Backend::key
   for (std::uint16_t sport = 40000; sport < 40010; ++sport) {
     const auto t = controller::tracePath(p, {6, kClient, kVip, sport, 80, ""}, facts);
     CHECK(t["backend"]["name"] == "vm2");

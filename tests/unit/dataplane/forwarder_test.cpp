@@ -403,6 +403,27 @@ TEST_CASE("an idle mux flow expires after the rule's idle timeout", "[dataplane]
   CHECK(mux.flowCount() == 0);
 }
 
+TEST_CASE("pinnedBackend names a live flow's backend without refreshing it (azlb trace)", "[dataplane]") {
+  auto spec = golden::worldSpec();
+  spec.rules[0].idleTimeout = std::chrono::minutes(4);
+  MuxForwarder mux(goldenMuxOptions(), buildConfig(spec));
+  const Nanos t0{0};
+  const FlowKey key{golden::ip(golden::kClient), golden::ip(golden::kFrontend), 40000, 80, 6};
+  CHECK_FALSE(mux.pinnedBackend(key, t0));
+  const Verdict v = muxPacket(mux, clientSyn(40000), t0);
+  REQUIRE(v.isForward());
+  const auto pinned = mux.pinnedBackend(key, t0 + std::chrono::minutes(3));
+  REQUIRE(pinned);
+  const auto& backends = mux.config().rules()[0].backends;
+  const std::uint32_t index = mux.config().rules()[0].findBackend(*pinned);
+  REQUIRE(index < backends.size());
+  CHECK(backends[index].hostIp.value == v.nextHop.value);
+  CHECK_FALSE(mux.pinnedBackend({key.srcIp, key.dstIp, 40001, 80, 6}, t0));
+  // Asking is not a packet: the flow still expires 4 minutes after its last packet.
+  CHECK_FALSE(mux.pinnedBackend(key, t0 + std::chrono::minutes(4)));
+  CHECK(mux.counters().flowHits.value() == 0);
+}
+
 TEST_CASE("the host agent forgets a reverse flow after its idle timeout", "[dataplane]") {
   const auto config = buildConfig(golden::worldSpec());
   HostForwarder host(HostOptions{}, config);

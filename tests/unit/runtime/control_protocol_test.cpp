@@ -59,6 +59,23 @@ TEST_CASE("a status request parses", "[runtime][control]") {
   CHECK(statusRequestLine() == "{\"type\":\"status\"}\n");
 }
 
+TEST_CASE("a flow request and its answer round-trip", "[runtime][control]") {
+  const azlb::dataplane::FlowKey key{*azlb::dataplane::Ipv4Address::parse("100.64.255.1"),
+                                     *azlb::dataplane::Ipv4Address::parse("198.18.0.1"), 40000, 80, 6};
+  std::string line = flowRequestLine(key);
+  line.pop_back();
+  auto r = parseControlRequest(line);
+  REQUIRE(r);
+  REQUIRE(std::holds_alternative<FlowRequest>(*r));
+  CHECK(std::get<FlowRequest>(*r).key == key);
+  for (const auto& answer : {FlowResponse{}, FlowResponse{0xfedcba9876543210ULL}}) {
+    auto back = parseControlResponse(flowLine(answer));
+    REQUIRE(back);
+    REQUIRE(std::holds_alternative<FlowResponse>(*back));
+    CHECK(std::get<FlowResponse>(*back).backendKey == answer.backendKey);
+  }
+}
+
 TEST_CASE("a snapshot request parses into the snapshot", "[runtime][control]") {
   Snapshot s;
   s.version = 9;
@@ -88,6 +105,10 @@ TEST_CASE("bad requests are errors that say what is wrong", "[runtime][control]"
       {"{\"type\":\"snapshot\"}", "version"},
       {"{\"type\":\"snapshot\",\"version\":1,\"rules\":[],\"muxUnderlays\":[\"x\"],\"vms\":[],\"host\":{}}",
        "muxUnderlays entry"},
+      {"{\"type\":\"flow\",\"protocol\":6,\"src\":\"1.2.3\",\"srcPort\":1,\"dst\":\"1.2.3.4\",\"dstPort\":2}",
+       "IPv4 \"src\""},
+      {"{\"type\":\"flow\",\"protocol\":6,\"src\":\"1.2.3.4\",\"srcPort\":70000,\"dst\":\"1.2.3.4\",\"dstPort\":2}",
+       "0-65535"},
   };
   for (const auto& c : cases) {
     INFO(c.line);
