@@ -628,5 +628,53 @@ ArmError loadBalancerInUseByNic(std::string_view lbId, std::string_view childId,
                         ".");
 }
 
+// Texts as Azure writes them (seen in azure-cli, Terraform and SDK issue reports).
+ArmError securityRuleInvalidPriority(std::string_view ruleId, int64_t priority) {
+  return badRequest("SecurityRuleInvalidPriority",
+                    "Security rule has invalid Priority. Value provided: " +
+                        std::to_string(priority) + " Allowed range 100-4096.",
+                    txt(ruleId));
+}
+
+ArmError securityRuleConflict(std::string_view rule, std::string_view other) {
+  return badRequest("SecurityRuleConflict",
+                    "Security rule " + txt(rule) + " conflicts with rule " + txt(other) +
+                        ". Rules cannot have the same Priority and Direction. To learn more, see "
+                        "aka.ms/nsgrules.");
+}
+
+ArmError securityRuleInvalidPortRange(std::string_view ruleId, std::string_view value) {
+  return badRequest("SecurityRuleInvalidPortRange",
+                    "Security rule has invalid Port range. Value provided: " + txt(value) +
+                        ". Value should be an integer OR integer range with '-' delimiter. Valid "
+                        "range 0-65535.",
+                    txt(ruleId));
+}
+
+ArmError securityRuleInvalidAddressPrefix(std::string_view ruleId, std::string_view value) {
+  return badRequest("SecurityRuleInvalidAddressPrefix",
+                    "Security rule " + txt(ruleId) +
+                        " has invalid Address prefix. Value provided: " + txt(value));
+}
+
+ArmError securityRuleTagInPrefixList(std::string_view parameter, std::string_view ruleId,
+                                     std::string_view value) {
+  return badRequest("SecurityRuleParameterContainsUnsupportedValue",
+                    "Security rule parameter " + txt(parameter) + " for rule with Id " +
+                        txt(ruleId) +
+                        " cannot specify existing VIRTUALNETWORK, INTERNET, AZURELOADBALANCER, "
+                        "'*' or system tags. Unsupported value used: " +
+                        txt(value) + ".");
+}
+
+ArmError inUseNetworkSecurityGroupCannotBeDeleted(std::string_view nsgId, std::string_view users) {
+  return badRequest(
+      "InUseNetworkSecurityGroupCannotBeDeleted",
+      "Network security group " + txt(nsgId) +
+          " cannot be deleted because it is in use by the following resources: " + txt(users) +
+          ". In order to delete the Network security group, remove the association "
+          "with the resource(s).");
+}
+
 }  // namespace errors
 }  // namespace azlb::armapi

@@ -188,6 +188,15 @@ ArmError inUseBackendPoolCannotBeDeleted(std::string_view poolId, std::string_vi
 ArmError inUseInboundNatRuleCannotBeDeleted(std::string_view natRuleId, std::string_view user);
 ArmError loadBalancerInUseByNic(std::string_view lbId, std::string_view childId,
                                 std::string_view user);
+// Network security groups.
+ArmError securityRuleInvalidPriority(std::string_view ruleId, int64_t priority);
+ArmError securityRuleConflict(std::string_view rule, std::string_view other);
+ArmError securityRuleInvalidPortRange(std::string_view ruleId, std::string_view value);
+ArmError securityRuleInvalidAddressPrefix(std::string_view ruleId, std::string_view value);
+/// A tag ("VirtualNetwork", "*", ...) inside one of the plural address-prefix lists.
+ArmError securityRuleTagInPrefixList(std::string_view parameter, std::string_view ruleId,
+                                     std::string_view value);
+ArmError inUseNetworkSecurityGroupCannotBeDeleted(std::string_view nsgId, std::string_view users);
 }  // namespace errors
 
 }  // namespace azlb::armapi

@@ -95,6 +95,27 @@ ArmResult<bool> checkRulesSharingBackendPort(LbDraft& lb) {
   return true;
 }
 
+namespace {
+
+/// The collection an owner id is in ("loadBalancingRules", "inboundNatPools", ...).
+std::string_view collectionOf(std::string_view ownerId) {
+  const auto last = ownerId.rfind('/');
+  const auto before = last == std::string_view::npos ? 0 : ownerId.rfind('/', last - 1);
+  return before == std::string_view::npos ? ownerId : ownerId.substr(before + 1, last - before - 1);
+}
+
+/// An inbound NAT pool and a load-balancing rule may claim the same frontend port: real Azure
+/// accepts that layout (Ansible's azure collection creates it in its integration tests against
+/// Azure: a NAT pool 80-81 and a rule on 80, same frontend and protocol). A pool only maps ports
+/// for the scale-set instances that join it, which azlb does not run.
+bool mayShare(const PortUse& x, const PortUse& y) {
+  const auto a = collectionOf(x.owner), b = collectionOf(y.owner);
+  return (a == "inboundNatPools" && b == "loadBalancingRules") ||
+         (a == "loadBalancingRules" && b == "inboundNatPools");
+}
+
+}  // namespace
+
 ArmResult<bool> checkFrontendPortsUnique(LbDraft& lb) {
   const auto& ports = lb.ports;
   for (size_t a = 0; a < ports.size(); ++a)
@@ -104,6 +125,7 @@ ArmResult<bool> checkFrontendPortsUnique(LbDraft& lb) {
       if (x.owner == y.owner || x.frontendKey != y.frontendKey || x.protocol != y.protocol)
         continue;
       if (x.first == 0 || y.first == 0) continue;  // HA ports rules stand apart
+      if (mayShare(x, y)) continue;
       if (x.first <= y.last && y.first <= x.last)
         return armFail(errors::rulesUseSameFrontendAndPort(x.owner, y.owner, x.protocol,
                                                            std::max(x.first, y.first)));

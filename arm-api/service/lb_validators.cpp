@@ -438,10 +438,11 @@ ArmResult<bool> validateProbe(const LbDraft& lb, LbItem& it) {
                                                 " has protocol Tcp; requestPath is "
                                                 "only allowed for Http and Https probes.",
                                             it.path + ".requestPath"));
-  if (*proto != "Tcp" && (reqPath.empty() || reqPath[0] != '/'))
-    return armFail(errors::invalidParameter("Probe " + it.id + " has protocol " + *proto +
-                                                " and needs a requestPath starting with '/'.",
-                                            it.path + ".requestPath"));
+  // Azure's own examples send "healthcheck.aspx": stored as sent, requested as "/healthcheck.aspx".
+  if (*proto != "Tcp" && reqPath.empty())
+    return armFail(errors::invalidParameter(
+        "Probe " + it.id + " has protocol " + *proto + " and needs a requestPath.",
+        it.path + ".requestPath"));
   return true;
 }
 
@@ -457,7 +458,7 @@ ArmResult<bool> validateProbes(LbDraft& lb) {
 namespace {
 
 /// The rule's pools: clients send the singular backendAddressPool, the plural backendAddressPools
-/// (az), or both; Azure returns both (or neither when there is none).
+/// (az), or both; Azure returns both for one pool, only the plural for several, neither for none.
 ArmResult<bool> rulePools(const LbDraft& lb, LbItem& it) {
   json& p = it.p;
   auto single =
@@ -467,7 +468,10 @@ ArmResult<bool> rulePools(const LbDraft& lb, LbItem& it) {
                                lb.poolKeys, it.id, it.path + ".backendAddressPools");
   if (!poolRefs) return armFail(poolRefs.error());
   if (poolRefs->empty() && *single) poolRefs->push_back(subRef(**single));
-  if (!poolRefs->empty()) {
+  if (poolRefs->size() > 1) {
+    p.erase("backendAddressPool");
+    p["backendAddressPools"] = *poolRefs;
+  } else if (!poolRefs->empty()) {
     p["backendAddressPool"] = (*poolRefs)[0];
     p["backendAddressPools"] = *poolRefs;
   } else {

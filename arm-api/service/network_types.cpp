@@ -20,6 +20,13 @@ using armapi::toLower;
 ArmResult<json> normalizeLoadBalancer(Ctx&, const ResourceId&, const json&, const Resource*);
 json renderLoadBalancer(const Txn&, const Resource&);
 ArmResult<bool> checkDeleteLoadBalancer(const Txn&, const Resource&);
+// Defined in security_groups.cpp.
+ArmResult<json> normalizeSecurityGroup(Ctx&, const ResourceId&, const json&, const Resource*);
+json renderSecurityGroup(const Txn&, const Resource&);
+ArmResult<bool> checkDeleteSecurityGroup(const Txn&, const Resource&);
+/// props.networkSecurityGroup (subnet or NIC): absent, or a group that exists (written canonical).
+ArmResult<bool> checkSecurityGroupRef(const Txn&, json& props, const std::string& path,
+                                      const std::string& owner);
 
 namespace {
 
@@ -52,6 +59,11 @@ ArmResult<Sku> publicIpSku(const json& request) {
   auto tier = canonicalEnum(armapi::stringOr(*skuR, "tier", "Regional"), {"Regional", "Global"},
                             "sku.tier");
   if (!tier) return armFail(tier.error());
+  // Azure: a Global (cross-region) public IP must be Standard. [infer] code: InvalidParameter.
+  if (*tier == "Global" && *name != "Standard")
+    return armFail(errors::invalidParameter(
+        "A public IP with sku.tier Global must have sku.name Standard, not " + *name + ".",
+        "sku.tier"));
   return Sku{*name, *tier};
 }
 
@@ -178,7 +190,8 @@ ArmResult<bool> validateSubnets(json& subnets, const std::vector<armapi::Ipv4Pre
             checkKinds(sp, "properties.subnets[" + std::to_string(subnetIndex++) + "].properties",
                        {{"addressPrefix", JsonKind::String},
                         {"addressPrefixes", JsonKind::Array},
-                        {"defaultOutboundAccess", JsonKind::Boolean}});
+                        {"defaultOutboundAccess", JsonKind::Boolean},
+                        {"networkSecurityGroup", JsonKind::Object}});
         !k)
       return k;
     auto pre = subnetPrefix(s);
@@ -248,6 +261,14 @@ ArmResult<json> normalizeVnet(Ctx& ctx, const ResourceId& id, const json& reques
                          "serviceAssociationLinks", "privateEndpoints", "purpose"});
   if (!subnets) return armFail(subnets.error());
   if (auto r = validateSubnets(*subnets, *space, id); !r) return armFail(r.error());
+  for (std::size_t i = 0; i < subnets->size(); ++i) {
+    auto& s = (*subnets)[i];
+    if (auto r = checkSecurityGroupRef(ctx.tx, s["properties"],
+                                       "properties.subnets[" + std::to_string(i) + "].properties",
+                                       s.value("id", ""));
+        !r)
+      return armFail(r.error());
+  }
   if (existing)
     if (auto r = checkSubnetsInUse(ctx.tx, *existing, *subnets); !r) return armFail(r.error());
   defaultOutboundAccessOff(*subnets, existing, ctx.apiVersion);
@@ -307,6 +328,8 @@ struct NicDraft {
   std::set<uint32_t> takenHere;                 // private addresses of this body
   std::map<std::string, std::string> pipsHere;  // public IP key -> the ipConfiguration using it
   std::string vnetKey;                          // every ipConfiguration's subnet is in this vnet
+  std::string
+      primarySubnet;  // the primary ipConfiguration's subnet id: a secondary without one takes it
 };
 
 /// The subnet an ipConfiguration must reference, in the same virtual network as the others.
@@ -314,6 +337,8 @@ ArmResult<const json*> nicSubnet(NicDraft& nic, json& c, const std::string& path
   auto& p = c["properties"];
   auto subnetRef = armapi::refAt(p, "subnet", path);
   if (!subnetRef) return armFail(subnetRef.error());
+  if (!*subnetRef && !p.value("primary", false) && !nic.primarySubnet.empty())
+    *subnetRef = nic.primarySubnet;  // Azure: a secondary configuration is in the primary's subnet
   if (!*subnetRef)
     return armFail(errors::subnetRequiredForIpConfiguration(c.value("id", ""), path + ".subnet"));
   const json* subnet = findChildById(nic.ctx.tx, **subnetRef, "subnets");
@@ -367,7 +392,11 @@ ArmResult<bool> nicLoadBalancerRefs(const NicDraft& nic, json& c, const std::str
       if (!target) return armFail(errors::invalidResourceReference(rid, c.value("id", "")));
       refs.push_back(subRef(target->value("id", "")));
     }
-    if (p.contains(field)) p[field] = refs;
+    if (refs.empty()) {
+      p.erase(field);  // Azure omits an empty list
+    } else {
+      p[field] = refs;
+    }
   }
   return true;
 }
@@ -443,11 +472,18 @@ ArmResult<json> normalizeNic(Ctx& ctx, const ResourceId& id, const json& request
   if (configs->empty()) return armFail(errors::nicWithoutIpConfiguration(id.str()));
   bool anyPrimary = false;
   for (auto& c : *configs) anyPrimary = anyPrimary || c["properties"].value("primary", false);
-  NicDraft nic{ctx, id, existing, {}, {}, {}};
+  NicDraft nic{ctx, id, existing, {}, {}, {}, {}};
+  for (std::size_t i = 0; i < configs->size(); ++i) {
+    const json& p = (*configs)[i]["properties"];
+    if (anyPrimary ? p.value("primary", false) : i == 0)
+      if (auto ref = refOf(p, "subnet")) nic.primarySubnet = *ref;
+  }
   for (size_t index = 0; index < configs->size(); ++index)
     if (auto r = nicIpConfiguration(nic, (*configs)[index], index, anyPrimary); !r)
       return armFail(r.error());
   props["ipConfigurations"] = *configs;
+  if (auto r = checkSecurityGroupRef(ctx.tx, props, "properties", id.str()); !r)
+    return armFail(r.error());
   nicDefaults(props, id, existing);
   json out = json::object();
   out["properties"] = props;
@@ -468,11 +504,39 @@ ArmResult<bool> noDeleteCheck(const Txn&, const Resource&) {
   return true;
 }
 
+json renderAsIs(const Txn&, const Resource& r) {
+  return r.body;
+}
+
+/// An application security group has no settable properties (NSG rules and NIC ip
+/// configurations reference it).
+ArmResult<json> normalizeApplicationSecurityGroup(Ctx&, const ResourceId&, const json& request,
+                                                  const Resource*) {
+  auto propsR = objectAt(request, "properties", "");
+  if (!propsR) return armFail(propsR.error());
+  json props = *propsR;
+  props.erase("provisioningState");
+  props.erase("resourceGuid");
+  json out = json::object();
+  out["properties"] = props;
+  return out;
+}
+
 const std::vector<TypeInfo>& types() {
   static const std::vector<TypeInfo> kTypes = {
       {"publicIPAddresses", normalizePublicIp, renderPublicIp, checkDeletePublicIp, {}},
       {"virtualNetworks", normalizeVnet, renderVnet, checkDeleteVnet, {{"subnets", true}}},
       {"networkInterfaces", normalizeNic, renderNic, noDeleteCheck, {{"ipConfigurations", false}}},
+      {"networkSecurityGroups",
+       normalizeSecurityGroup,
+       renderSecurityGroup,
+       checkDeleteSecurityGroup,
+       {{"securityRules", true}, {"defaultSecurityRules", false}}},
+      {"applicationSecurityGroups",
+       normalizeApplicationSecurityGroup,
+       renderAsIs,
+       noDeleteCheck,
+       {}},
       {"loadBalancers",
        normalizeLoadBalancer,
        renderLoadBalancer,

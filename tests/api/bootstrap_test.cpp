@@ -142,6 +142,17 @@ TEST_CASE("GET /subscriptions lists the one subscription and GET /subscriptions/
   Reply one = c.get("/subscriptions/" + kSub);
   REQUIRE(one.status == 200);
   CHECK(one.doc == sub);
+  // The subscription, its locations and providers are read-only: other methods are ARM's 405.
+  for (const std::string& path : {"/subscriptions/" + kSub, "/subscriptions/" + kSub + "/locations",
+                                  "/subscriptions/" + kSub + "/providers"}) {
+    for (const char* method : {"DELETE", "PUT"}) {
+      Reply r = c.send(method, path, "{}");
+      INFO(method << " " << path << " -> " << r.describe());
+      CHECK(r.status == 405);
+      CHECK(r.code() == "MethodNotAllowed");
+    }
+  }
+  CHECK(c.get("/subscriptions/" + kSub).doc == sub);  // and nothing happened to it
 }
 
 TEST_CASE("a subscription other than the emulated one is 404 SubscriptionNotFound", "[bootstrap]") {

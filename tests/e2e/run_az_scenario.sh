@@ -61,6 +61,31 @@ check "deleting a public IP in use is refused" "yes" \
   "$(grep -q 'PublicIPAddressCannotBeDeleted' "$AZLB_DATA/pipdel.err" && echo yes || echo no)"
 az group delete -n rg-login --yes 2>&1
 check "group delete removed the group" "false" "$(az group exists -n rg-login 2>&1)"
+# Network security groups the az way: create, a rule, a refused duplicate priority, associated
+# with a subnet and a NIC, and protected from deletion while in use.
+az group create -n rg-nsg -l westus -o none 2>&1
+az network nsg create -g rg-nsg -n nsg1 -o none 2>&1
+check "nsg create: Azure's six default rules" "6" \
+  "$(az network nsg show -g rg-nsg -n nsg1 --query 'length(defaultSecurityRules)' -o tsv 2>&1)"
+az network nsg rule create -g rg-nsg --nsg-name nsg1 -n web --priority 100 --protocol Tcp --access Allow \
+  --direction Inbound --destination-port-ranges 8080 -o none 2>&1
+check "nsg rule create stores the rule" "8080 Allow" \
+  "$(az network nsg rule show -g rg-nsg --nsg-name nsg1 -n web --query '[destinationPortRange, access]' -o tsv 2>&1 | tr '\n' ' ' | sed 's/ $//')"
+az network nsg rule create -g rg-nsg --nsg-name nsg1 -n clash --priority 100 --protocol Tcp --access Deny \
+  --direction Inbound --destination-port-ranges 22 -o none >"$AZLB_DATA/nsgdup.err" 2>&1
+check "a second inbound rule with the same priority is refused with Azure's code" "yes" \
+  "$(grep -q 'SecurityRuleConflict' "$AZLB_DATA/nsgdup.err" && echo yes || echo no)"
+az network vnet create -g rg-nsg -n vnet --address-prefixes 10.0.0.0/16 --subnet-name default \
+  --subnet-prefixes 10.0.0.0/24 -o none 2>&1
+az network vnet subnet update -g rg-nsg --vnet-name vnet -n default --nsg nsg1 -o none 2>&1
+az network nic create -g rg-nsg -n nic1 --vnet-name vnet --subnet default -o none 2>&1
+az network nic update -g rg-nsg -n nic1 --network-security-group nsg1 -o none 2>&1
+check "the NSG lists the subnet and the NIC that use it" "default nic1" \
+  "$(az network nsg show -g rg-nsg -n nsg1 --query '[subnets[0].id, networkInterfaces[0].id]' -o tsv 2>&1 | sed 's#.*/##' | tr '\n' ' ' | sed 's/ $//')"
+az network nsg delete -g rg-nsg -n nsg1 >"$AZLB_DATA/nsgdel.err" 2>&1
+check "deleting an NSG in use is refused" "yes" \
+  "$(grep -q 'InUseNetworkSecurityGroupCannotBeDeleted' "$AZLB_DATA/nsgdel.err" && echo yes || echo no)"
+az group delete -n rg-nsg --yes 2>&1
 # An ARM template file deployed the way az users do it (az sends the file's text spliced in as
 # `template:{...}`, unquoted): samples/arm/web-tier.json with three backends.
 az group create -n rg-template -l westus -o none 2>&1

@@ -49,11 +49,17 @@ ApiResponse listSubscriptions(Service::Impl& impl, RouteCall& call) {
       200, {{"value", {subscriptionBody(impl.cfg)}}, {"count", {{"type", "Total"}, {"value", 1}}}});
 }
 
-ApiResponse getSubscription(Service::Impl& impl, RouteCall&) {
+ApiResponse getSubscription(Service::Impl& impl, RouteCall& call) {
+  // Read-only here: a DELETE or PUT of the subscription is ARM's 405, not the subscription.
+  if (call.method() != "GET" && call.method() != "HEAD")
+    return impl.error(
+        errors::methodNotAllowed(call.method(), "subscriptions/" + impl.cfg.subscriptionId));
   return jsonResponse(200, subscriptionBody(impl.cfg));
 }
 
-ApiResponse listLocations(Service::Impl& impl, RouteCall&) {
+ApiResponse listLocations(Service::Impl& impl, RouteCall& call) {
+  if (call.method() != "GET")
+    return impl.error(errors::methodNotAllowed(call.method(), "locations"));
   json v = json::array();
   for (const char* loc :
        {"westus", "westus2", "eastus", "eastus2", "centralus", "northeurope", "westeurope"})
@@ -64,7 +70,9 @@ ApiResponse listLocations(Service::Impl& impl, RouteCall&) {
   return jsonResponse(200, {{"value", v}});
 }
 
-ApiResponse listProviders(Service::Impl& impl, RouteCall&) {
+ApiResponse listProviders(Service::Impl& impl, RouteCall& call) {
+  if (call.method() != "GET")
+    return impl.error(errors::methodNotAllowed(call.method(), "providers"));
   return jsonResponse(200, {{"value",
                              {providerBody(impl.cfg, "Microsoft.Network"),
                               providerBody(impl.cfg, "Microsoft.Resources")}}});

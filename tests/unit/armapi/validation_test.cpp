@@ -202,6 +202,11 @@ TEST_CASE("V4: a Standard public IP must be Static; the SKU of a public IP canno
   f.expectBadPut(pipId("p9"), {{"location", "westus"}, {"sku", {{"name", "Premium"}}}}, "InvalidParameter");
   f.expectBadPut(pipId("p9"), {{"location", "westus"}, {"properties", {{"publicIPAllocationMethod", "Sometimes"}}}},
                  "InvalidParameter");
+  // Global (cross-region) needs Standard.
+  auto global = f.expectBadPut(pipId("p9"), {{"location", "westus"}, {"sku", {{"name", "Basic"}, {"tier", "Global"}}}},
+                               "InvalidParameter");
+  CHECK(global.body["error"]["target"] == "sku.tier");
+  f.mustPut(pipId("p9"), {{"location", "westus"}, {"sku", {{"name", "Standard"}, {"tier", "Global"}}}});
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -233,6 +238,24 @@ TEST_CASE("V5: two rules without floating IP cannot share protocol, backend port
                                       lbRule("lb1", "b", "Tcp", 81, {{"backendPort", 8080}, {"backendAddressPool", pool("lb1", "be2")}})}}});
   twoPools["properties"]["backendAddressPools"].push_back({{"name", "be2"}});
   f.mustPut(lbId("lb1"), twoPools);
+}
+
+TEST_CASE("a rule over several pools has only the plural backendAddressPools; over one, both", "[validation]") {
+  Net f;
+  json lb = publicLb("pip1", {{"loadBalancingRules",
+                               {lbRule("lb1", "one", "Tcp", 80, {{"backendPort", 8080}}),
+                                lbRule("lb1", "two", "Tcp", 81, {{"backendPort", 8081}})}}});
+  lb["properties"]["backendAddressPools"].push_back({{"name", "be2"}});
+  json& two = lb["properties"]["loadBalancingRules"][1]["properties"];
+  two.erase("backendAddressPool");
+  two["backendAddressPools"] = {pool("lb1"), pool("lb1", "be2")};
+  const json got = f.mustPut(lbId("lb1"), lb);
+  const json& one = got["properties"]["loadBalancingRules"][0]["properties"];
+  CHECK(one["backendAddressPool"] == pool("lb1"));
+  CHECK(one["backendAddressPools"] == json::array({pool("lb1")}));
+  const json& both = got["properties"]["loadBalancingRules"][1]["properties"];
+  CHECK_FALSE(both.contains("backendAddressPool"));
+  CHECK(both["backendAddressPools"].size() == 2);
 }
 
 TEST_CASE("V6: with floating IP the same frontend cannot be shared as well", "[validation][V6]") {
@@ -426,9 +449,13 @@ TEST_CASE("V21: frontend ports are unique per frontend and protocol", "[validati
     f.mustPut(lbId("lb1"), publicLb("pip1", {{"inboundNatRules", {rangedNat("lb1", "r1", "Tcp", 50000, 50009),
                                                                   rangedNat("lb1", "r2", "Tcp", 50010, 50019)}}}));
   }
-  SECTION("a NAT pool range overlapping a rule") {
+  SECTION("a NAT pool range overlapping a rule is accepted (Azure does: Ansible's layout), not a NAT rule") {
+    // Ansible's azure_rm_loadbalancer integration test, run against Azure: pool 80-81, rule on 80.
+    const json both = f.mustPut(lbId("lb1"), publicLb("pip1", {{"loadBalancingRules", {lbRule("lb1", "a", "Tcp", 80)}},
+                                                               {"inboundNatPools", {natPool("lb1", "np", "Tcp", 80, 81, 8080)}}}));
+    CHECK(both["properties"]["inboundNatPools"].size() == 1);
     f.expectBadPut(lbId("lb1"),
-                   publicLb("pip1", {{"loadBalancingRules", {lbRule("lb1", "a", "Tcp", 50005)}},
+                   publicLb("pip1", {{"inboundNatRules", {natRule("lb1", "n", "Tcp", 50005, 22)}},
                                      {"inboundNatPools", {natPool("lb1", "np", "Tcp", 50000, 50099, 22)}}}),
                    code);
   }
@@ -459,8 +486,13 @@ TEST_CASE("V22: requestPath is required for Http/Https probes and forbidden for 
   auto r = f.expectBadPut(lbId("lb1"), publicLb("pip1", {{"probes", {probe("hp", "Http", 80)}}}), "InvalidParameter");
   CHECK(r.body["error"]["target"] == "properties.probes[0].properties.requestPath");
   f.expectBadPut(lbId("lb1"), publicLb("pip1", {{"probes", {probe("hp", "Https", 443)}}}), "InvalidParameter");
-  f.expectBadPut(lbId("lb1"), publicLb("pip1", {{"probes", {probe("hp", "Http", 80, {{"requestPath", "healthz"}})}}}),
+  f.expectBadPut(lbId("lb1"), publicLb("pip1", {{"probes", {probe("hp", "Http", 80, {{"requestPath", ""}})}}}),
                  "InvalidParameter");
+  // Without a leading '/', as Azure's own examples send it ("healthcheck.aspx"): stored as sent
+  // (the probe requests "/healthcheck.aspx", see probe_policy).
+  auto relative =
+      f.mustPut(lbId("lb1"), publicLb("pip1", {{"probes", {probe("hp", "Http", 80, {{"requestPath", "healthcheck.aspx"}})}}}));
+  CHECK(relative["properties"]["probes"][0]["properties"]["requestPath"] == "healthcheck.aspx");
   f.expectBadPut(lbId("lb1"), publicLb("pip1", {{"probes", {probe("hp", "Tcp", 80, {{"requestPath", "/"}})}}}),
                  "InvalidParameter");
   f.expectBadPut(lbId("lb1"), publicLb("pip1", {{"probes", {probe("hp", "Icmp", 80)}}}), "InvalidParameter");
@@ -739,6 +771,13 @@ TEST_CASE("NIC structure: ipConfigurations, subnet and a single virtual network"
   json nic = ServiceFixture::nicBody("vnet1", "default");
   nic["properties"]["ipConfigurations"].push_back({{"name", "c2"}, {"properties", {{"subnet", idRef(subnetId("vnet2", "default"))}}}});
   f.expectBadPut(nicId("nic1"), nic, "IpConfigurationsOfNicInDifferentVirtualNetworks");
+  // A secondary configuration without a subnet is in the primary's (Azure), wherever it is listed.
+  json secondary = ServiceFixture::nicBody("vnet1", "default");
+  secondary["properties"]["ipConfigurations"][0]["properties"]["primary"] = true;
+  const json c0 = {{"name", "c0"}, {"properties", {{"primary", false}}}};
+  secondary["properties"]["ipConfigurations"].insert(secondary["properties"]["ipConfigurations"].begin(), c0);
+  auto both = f.mustPut(nicId("nic2"), secondary);
+  CHECK(both["properties"]["ipConfigurations"][0]["properties"]["subnet"]["id"] == subnetId("vnet1", "default"));
 }
 
 TEST_CASE("a full subnet refuses one more address", "[validation][nic]") {
