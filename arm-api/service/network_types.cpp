@@ -401,6 +401,22 @@ ArmResult<bool> nicLoadBalancerRefs(const NicDraft& nic, json& c, const std::str
   return true;
 }
 
+/// applicationSecurityGroups the configuration joins: each must exist (written canonical).
+ArmResult<bool> nicApplicationSecurityGroups(const NicDraft& nic, json& c) {
+  auto& p = c["properties"];
+  if (!p.contains("applicationSecurityGroups")) return true;
+  json refs = json::array();
+  for (const auto& ref : p["applicationSecurityGroups"]) {
+    const std::string id = ref.is_object() ? ref.value("id", "") : "";
+    const Resource* asg = nic.ctx.tx.find(refKey(id));
+    if (!asg || !iequals(asg->type, "Microsoft.Network/applicationSecurityGroups"))
+      return armFail(errors::invalidResourceReference(id, c.value("id", "")));
+    refs.push_back(subRef(asg->id));
+  }
+  p["applicationSecurityGroups"] = refs;
+  return true;
+}
+
 /// The optional public IP: it must exist and be free (see checkPublicIpFree).
 ArmResult<bool> nicPublicIp(NicDraft& nic, json& c, const std::string& path) {
   auto& p = c["properties"];
@@ -425,10 +441,12 @@ ArmResult<bool> nicIpConfiguration(NicDraft& nic, json& c, size_t index, bool an
                            {"privateIPAllocationMethod", JsonKind::String},
                            {"primary", JsonKind::Boolean},
                            {"loadBalancerBackendAddressPools", JsonKind::Array},
-                           {"loadBalancerInboundNatRules", JsonKind::Array}});
+                           {"loadBalancerInboundNatRules", JsonKind::Array},
+                           {"applicationSecurityGroups", JsonKind::Array}});
       !k)
     return k;
   if (!anyPrimary) p["primary"] = index == 0;
+  if (auto r = nicApplicationSecurityGroups(nic, c); !r) return r;
   auto subnet = nicSubnet(nic, c, path);
   if (!subnet) return armFail(subnet.error());
   auto method = canonicalEnum(armapi::stringOr(p, "privateIPAllocationMethod", "Dynamic"),

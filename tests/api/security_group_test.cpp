@@ -203,4 +203,27 @@ TEST_CASE("subnets and NICs reference an NSG; it lists them; it cannot be delete
   CHECK(c.get(ref).status == 404);
 }
 
+TEST_CASE("application security groups: NSG rules and NIC ip configurations reference them; missing ones are refused",
+          "[nsg][asg]") {
+  TestServer srv;
+  Client c = srv.client();
+  createAzPrerequisites(c);
+  const std::string web = netId("rg1", "applicationSecurityGroups", "web");
+  Reply asg = c.putAndWait(web, {{"location", "westus"}});
+  REQUIRE(asg.status == 200);
+  CHECK(asg.doc.value("type", "") == "Microsoft.Network/applicationSecurityGroups");
+  json rule = ruleProps(100);
+  rule.erase("destinationAddressPrefix");
+  rule["destinationApplicationSecurityGroups"] = {{{"id", web}}};
+  CHECK(c.putAndWait(nsgId("rg1", "nsg1"), nsgBody(json::array({namedRule("to-web", rule)}))).status == 200);
+  json nic = nicBody(subnetId("rg1", "vnet1", "default"));
+  nic["properties"]["ipConfigurations"][0]["properties"]["applicationSecurityGroups"] = {{{"id", web}}};
+  Reply n = c.putAndWait(nicId("rg1", "nic1"), nic);
+  CHECK(n.doc["properties"]["ipConfigurations"][0]["properties"]["applicationSecurityGroups"][0].value("id", "") == web);
+  nic["properties"]["ipConfigurations"][0]["properties"]["applicationSecurityGroups"] = {
+      {{"id", netId("rg1", "applicationSecurityGroups", "nope")}}};
+  Reply bad = expectRefusedWithoutChange(c, {nicId("rg1", "nic1")}, [&] { return c.put(nicId("rg1", "nic1"), nic); });
+  CHECK(bad.code() == "InvalidResourceReference");
+}
+
 }  // namespace azlb::apitest
