@@ -600,7 +600,11 @@ ArmResult<bool> validateNatRule(LbDraft& lb, LbItem& it) {
   if (!bport) return armFail(bport.error());
   if (auto r = idleTimeout(it, 30); !r) return r;
   defaultFalse(p, {"enableFloatingIP", "enableTcpReset"});
-  if (present(p, "frontendPortRangeStart") || present(p, "frontendPortRangeEnd"))
+  // A range start or end of 0 means "no range": Azure's responses carry 0/0 on single-port rules
+  // (recorded az traffic), so a GET edited and PUT back sends them; its docs give 1-65534 for a
+  // real range, which natRuleRange checks.
+  auto nonZero = [&](const char* k) { return present(p, k) && p[k] != 0; };
+  if (nonZero("frontendPortRangeStart") || nonZero("frontendPortRangeEnd"))
     return natRuleRange(lb, it, *fe, *proto, *pool);
   return natRuleSinglePort(lb, it, *fe, *proto, *pool);
 }

@@ -363,6 +363,9 @@ TEST_CASE("V20: inbound NAT rule and NAT pool ports at the edges", "[validation]
   f.expectBadPut(lbId("lb1"), nat(50000, 65536), "InvalidParameter");
   f.expectBadPut(lbId("lb1"), nat(50000, 22, {{"idleTimeoutInMinutes", 3}}), "InvalidParameter");
   f.expectBadPut(lbId("lb1"), nat(50000, 22, {{"idleTimeoutInMinutes", 31}}), "InvalidParameter");
+  // A single-port rule with range 0/0, as Azure's responses show it and a GET-edit-PUT sends it.
+  const json zeros = f.mustPut(lbId("lb1"), nat(50000, 22, {{"frontendPortRangeStart", 0}, {"frontendPortRangeEnd", 0}}));
+  CHECK(zeros["properties"]["inboundNatRules"][0]["properties"]["frontendPort"] == 50000);
 
   auto ranged = [&](int start, int end) {
     return publicLb("pip1", {{"inboundNatRules", {rangedNat("lb1", "r", "Tcp", start, end)}}});
