@@ -398,7 +398,7 @@ ArmError publicIpAndLbSkuDoNotMatch(std::string_view lbSku, std::string_view lbI
 ArmError invalidVnetAddressPrefix(std::string_view prefixJson, std::string_view vnetId) {
   return badRequest("InvalidAddressPrefixFormat",
                     "Address prefix " + txt(prefixJson) + " of virtual network " + txt(vnetId) +
-                        " is not a valid IPv4 CIDR prefix with its host bits zero.",
+                        " is not a valid IPv4 or IPv6 CIDR prefix with its host bits zero.",
                     "properties.addressSpace.addressPrefixes");
 }
 
@@ -406,7 +406,8 @@ ArmError invalidSubnetAddressPrefix(std::string_view subnet) {
   return badRequest(
       "InvalidAddressPrefixFormat",
       "Subnet '" + txt(subnet) +
-          "' has no valid IPv4 addressPrefix (a CIDR prefix with its host bits zero).",
+          "' needs a valid IPv4 address prefix, and valid IPv6 ones if any (CIDR prefixes with "
+          "their host bits zero).",
       "properties.subnets");
 }
 

@@ -3,6 +3,7 @@
 #include <map>
 #include <set>
 
+#include "arm-api/common/ipv6.h"
 #include "arm-api/service/network_util.h"
 
 namespace azlb::armservice::network {
@@ -161,27 +162,59 @@ ArmResult<bool> checkDeletePublicIp(const Txn& tx, const Resource& r) {
 // ---------------------------------------------------------------------------------------------
 // virtualNetworks (+ subnets)
 
-/// properties.addressSpace.addressPrefixes: at least one, each an IPv4 CIDR prefix.
-ArmResult<std::vector<armapi::Ipv4Prefix>> vnetAddressSpace(const json& props,
-                                                            const ResourceId& id) {
+/// A VNet's address space: IPv4 prefixes, and IPv6 ones for a dual-stack VNet (stored and
+/// checked; the data plane is IPv4).
+struct AddressSpace {
+  std::vector<armapi::Ipv4Prefix> v4;
+  std::vector<armapi::Ipv6Prefix> v6;
+};
+
+/// properties.addressSpace.addressPrefixes: at least one, each an IPv4 or IPv6 CIDR prefix.
+ArmResult<AddressSpace> vnetAddressSpace(const json& props, const ResourceId& id) {
   auto spaceR = objectAt(props, "addressSpace", "properties");
   if (!spaceR) return armFail(spaceR.error());
   auto prefixesR = armapi::arrayAt(*spaceR, "addressPrefixes", "properties.addressSpace");
   if (!prefixesR) return armFail(prefixesR.error());
   if (prefixesR->empty()) return armFail(errors::vnetWithoutAddressPrefix(id.str()));
-  std::vector<armapi::Ipv4Prefix> space;
+  AddressSpace space;
   for (const auto& p : *prefixesR) {
-    auto pre = p.is_string() ? armapi::parseIpv4Prefix(p.get<std::string>()) : std::nullopt;
-    if (!pre) return armFail(errors::invalidVnetAddressPrefix(p.dump(), id.str()));
-    space.push_back(*pre);
+    const std::string text = p.is_string() ? p.get<std::string>() : "";
+    if (auto v4 = armapi::parseIpv4Prefix(text)) {
+      space.v4.push_back(*v4);
+    } else if (auto v6 = armapi::parseIpv6Prefix(text)) {
+      space.v6.push_back(*v6);
+    } else {
+      return armFail(errors::invalidVnetAddressPrefix(p.dump(), id.str()));
+    }
   }
   return space;
 }
 
+/// A dual-stack subnet's IPv6 prefixes (in addressPrefixes): valid, inside the VNet's IPv6
+/// space, overlapping no other subnet's. `seen` collects them across the VNet's subnets.
+ArmResult<bool> subnetIpv6(const json& sp, const std::string& name, const AddressSpace& space,
+                           const ResourceId& id,
+                           std::vector<std::pair<std::string, armapi::Ipv6Prefix>>& seen) {
+  for (const auto& p : sp.value("addressPrefixes", json::array())) {
+    const std::string text = p.is_string() ? p.get<std::string>() : "";
+    if (text.find(':') == std::string::npos) continue;  // the IPv4 one: subnetPrefix()
+    auto pre = armapi::parseIpv6Prefix(text);
+    if (!pre) return armFail(errors::invalidSubnetAddressPrefix(name));
+    bool inside = false;
+    for (const auto& v : space.v6) inside = inside || v.contains(*pre);
+    if (!inside) return armFail(errors::subnetRangeOutsideVnet(name, id.name()));
+    for (const auto& [otherName, other] : seen)
+      if (other.overlaps(*pre))
+        return armFail(errors::subnetRangesOverlap(name, otherName, id.name()));
+    seen.emplace_back(name, *pre);
+  }
+  return true;
+}
+
 /// Each subnet's prefix: valid, inside the address space, at most /29, overlapping no other.
-ArmResult<bool> validateSubnets(json& subnets, const std::vector<armapi::Ipv4Prefix>& space,
-                                const ResourceId& id) {
+ArmResult<bool> validateSubnets(json& subnets, const AddressSpace& space, const ResourceId& id) {
   std::vector<std::pair<std::string, armapi::Ipv4Prefix>> seen;
+  std::vector<std::pair<std::string, armapi::Ipv6Prefix>> seen6;
   size_t subnetIndex = 0;
   for (auto& s : subnets) {
     auto& sp = s["properties"];
@@ -197,13 +230,14 @@ ArmResult<bool> validateSubnets(json& subnets, const std::vector<armapi::Ipv4Pre
     auto pre = subnetPrefix(s);
     if (!pre) return armFail(errors::invalidSubnetAddressPrefix(name));
     bool inside = false;
-    for (const auto& v : space) inside = inside || v.contains(*pre);
+    for (const auto& v : space.v4) inside = inside || v.contains(*pre);
     if (!inside) return armFail(errors::subnetRangeOutsideVnet(name, id.name()));
     if (pre->length > 29) return armFail(errors::subnetTooSmall(name, id.name()));
     for (const auto& [otherName, other] : seen)
       if (other.overlaps(*pre))
         return armFail(errors::subnetRangesOverlap(name, otherName, id.name()));
     seen.emplace_back(name, *pre);
+    if (auto r = subnetIpv6(sp, name, space, id, seen6); !r) return r;
     if (!sp.contains("privateEndpointNetworkPolicies"))
       sp["privateEndpointNetworkPolicies"] = "Disabled";
     if (!sp.contains("privateLinkServiceNetworkPolicies"))

@@ -122,9 +122,10 @@ std::optional<armapi::Ipv4Prefix> subnetPrefix(const json& subnet) {
   const json& props = propsOf(subnet);
   if (props.contains("addressPrefix") && props["addressPrefix"].is_string())
     return armapi::parseIpv4Prefix(props["addressPrefix"].get<std::string>());
-  auto list = props.value("addressPrefixes", json::array());
-  if (list.is_array() && !list.empty() && list[0].is_string())
-    return armapi::parseIpv4Prefix(list[0].get<std::string>());
+  // A dual-stack subnet lists its IPv4 prefix among IPv6 ones, in any order.
+  for (const auto& p : props.value("addressPrefixes", json::array()))
+    if (p.is_string())
+      if (auto pre = armapi::parseIpv4Prefix(p.get<std::string>())) return pre;
   return std::nullopt;
 }
 

@@ -14,8 +14,8 @@ void addSubnets(const model::VirtualNetwork& v, Inventory& inv) {
   inv.vnetNames[vid] = v.name;
   for (const auto& s : v.subnets) {
     auto pre = netns_model::parseIpv4Prefix(s.addressPrefix);
-    if (!pre && !s.addressPrefixes.empty())
-      pre = netns_model::parseIpv4Prefix(s.addressPrefixes[0]);
+    for (const auto& p : s.addressPrefixes)  // dual-stack: the IPv4 one, among IPv6 ones
+      if (!pre) pre = netns_model::parseIpv4Prefix(p);
     if (!pre) continue;
     SubnetInfo info{toLower(s.id),      vid,         v.name,
                     pre->address.value, pre->length, s.defaultOutboundAccess};

@@ -821,6 +821,35 @@ TEST_CASE("subnets must fit the vnet, not overlap and be at least a /29", "[vali
                  "NetcfgSubnetRangesOverlap");
 }
 
+TEST_CASE("dual-stack VNets: IPv6 prefixes in the address space and subnets are stored and checked", "[validation][vnet]") {
+  Net f;
+  auto vnet = [](const json& subnets, const json& space = json{"10.5.0.0/16", "fdae:f296:2787::/48"}) {
+    return json{{"location", "westus"},
+                {"properties", {{"addressSpace", {{"addressPrefixes", space}}}, {"subnets", subnets}}}};
+  };
+  auto subnet = [](const std::string& name, const json& prefixes) {
+    return json{{"name", name}, {"properties", {{"addressPrefixes", prefixes}}}};
+  };
+  const json ok = f.mustPut(vnetId("v"), vnet({subnet("a", {"10.5.0.0/24", "fdae:f296:2787:1::/64"}),
+                                                subnet("b", {"fdae:f296:2787:2::/64", "10.5.1.0/24"})}));
+  CHECK(ok["properties"]["addressSpace"]["addressPrefixes"][1] == "fdae:f296:2787::/48");
+  CHECK(ok["properties"]["subnets"][1]["properties"]["addressPrefixes"][0] == "fdae:f296:2787:2::/64");
+  // A NIC in the dual-stack subnet gets its IPv4 address from the IPv4 prefix, whichever comes first.
+  const json nic = f.mustPut(nicId("n"), ServiceFixture::nicBody("v", "b"));
+  CHECK(nic["properties"]["ipConfigurations"][0]["properties"]["privateIPAddress"] == "10.5.1.4");
+  f.expectBadPut(vnetId("v2"), vnet(json::array({subnet("a", {"10.5.0.0/24"})}), json{"10.5.0.0/16", "fdae::1/48"}),
+                 "InvalidAddressPrefixFormat");
+  f.expectBadPut(vnetId("v2"), vnet(json::array({subnet("a", {"10.5.0.0/24", "fdae:f296:2788::/64"})})),
+                 "NetcfgSubnetRangeOutsideVnet");
+  f.expectBadPut(vnetId("v2"), vnet(json::array({subnet("a", {"10.5.0.0/24", "fdae:zz::/64"})})),
+                 "InvalidAddressPrefixFormat");
+  f.expectBadPut(vnetId("v2"), vnet({subnet("a", {"10.5.0.0/24", "fdae:f296:2787:1::/64"}),
+                                     subnet("b", {"10.5.1.0/24", "fdae:f296:2787::/56"})}),
+                 "NetcfgSubnetRangesOverlap");
+  // Every subnet still needs an IPv4 prefix (the data plane is IPv4).
+  f.expectBadPut(vnetId("v2"), vnet(json::array({subnet("a", {"fdae:f296:2787:1::/64"})})), "InvalidAddressPrefixFormat");
+}
+
 TEST_CASE("V12: a subnet in use cannot be deleted, nor shrunk away from its users", "[validation][V12]") {
   Net f;
   f.mustPut(nicId("nic1"), ServiceFixture::nicBody("vnet1", "default"));

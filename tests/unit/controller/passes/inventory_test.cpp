@@ -28,7 +28,8 @@ TEST_CASE("inventory: a NIC is one VM, its primary address first, its gateway th
 TEST_CASE("inventory: a NIC in no known subnet is no VM; a subnet may give only addressPrefixes", "[controller][inventory]") {
   model::Resources r;
   r.virtualNetworks = {vnet("vnet1", "")};
-  r.virtualNetworks[0].subnets[0].addressPrefixes = {"10.7.0.0/16"};
+  // Dual-stack: the IPv6 prefix may come first; the VM is placed by the IPv4 one.
+  r.virtualNetworks[0].subnets[0].addressPrefixes = {"fdae:f296:2787:1::/64", "10.7.0.0/16"};
   r.networkInterfaces = {nic("nic1", "vnet1", "10.7.0.4"), nic("lost", "vnet9", "10.9.0.4")};
   const Inventory inv = inventory(r);
   REQUIRE(inv.vms.size() == 1);
