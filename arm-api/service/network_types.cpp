@@ -137,6 +137,8 @@ ArmResult<json> normalizePublicIp(Ctx& ctx, const ResourceId& id, const json& re
   props["publicIPAddressVersion"] = *version;
   props["idleTimeoutInMinutes"] = *idle;
   if (!props.contains("ipTags")) props["ipTags"] = json::array();
+  if (!props.contains("ddosSettings") || !props["ddosSettings"].is_object())
+    props["ddosSettings"] = json{{"protectionMode", "VirtualNetworkInherited"}};
   if (auto r = publicIpDns(props, request, existing); !r) return armFail(r.error());
   if (auto r = publicIpAddress(ctx, props, existing, *method, *version); !r)
     return armFail(r.error());
@@ -211,6 +213,26 @@ ArmResult<bool> subnetIpv6(const json& sp, const std::string& name, const Addres
   return true;
 }
 
+/// What Azure computes inside a subnet: each delegation's id, provisioningState and actions (an
+/// empty list when the request names none), each service endpoint's provisioningState, and an
+/// empty delegations list.
+void subnetComputedParts(json& sp, const std::string& subnetId) {
+  if (!sp.contains("delegations") || !sp["delegations"].is_array())
+    sp["delegations"] = json::array();
+  for (auto& d : sp["delegations"]) {
+    if (!d.is_object()) continue;
+    d["id"] = subnetId + "/delegations/" + d.value("name", "");
+    d["type"] = "Microsoft.Network/virtualNetworks/subnets/delegations";
+    json& dp = d["properties"];
+    if (!dp.is_object()) dp = json::object();
+    if (!dp.contains("actions")) dp["actions"] = json::array();
+    dp["provisioningState"] = "Succeeded";
+  }
+  if (sp.contains("serviceEndpoints") && sp["serviceEndpoints"].is_array())
+    for (auto& e : sp["serviceEndpoints"])
+      if (e.is_object()) e["provisioningState"] = "Succeeded";
+}
+
 /// Each subnet's prefix: valid, inside the address space, at most /29, overlapping no other.
 ArmResult<bool> validateSubnets(json& subnets, const AddressSpace& space, const ResourceId& id) {
   std::vector<std::pair<std::string, armapi::Ipv4Prefix>> seen;
@@ -238,6 +260,7 @@ ArmResult<bool> validateSubnets(json& subnets, const AddressSpace& space, const 
         return armFail(errors::subnetRangesOverlap(name, otherName, id.name()));
     seen.emplace_back(name, *pre);
     if (auto r = subnetIpv6(sp, name, space, id, seen6); !r) return r;
+    subnetComputedParts(sp, s.value("id", ""));
     if (!sp.contains("privateEndpointNetworkPolicies"))
       sp["privateEndpointNetworkPolicies"] = "Disabled";
     if (!sp.contains("privateLinkServiceNetworkPolicies"))
@@ -479,7 +502,7 @@ ArmResult<bool> nicIpConfiguration(NicDraft& nic, json& c, size_t index, bool an
                            {"applicationSecurityGroups", JsonKind::Array}});
       !k)
     return k;
-  if (!anyPrimary) p["primary"] = index == 0;
+  p["primary"] = anyPrimary ? p.value("primary", false) : index == 0;
   if (auto r = nicApplicationSecurityGroups(nic, c); !r) return r;
   auto subnet = nicSubnet(nic, c, path);
   if (!subnet) return armFail(subnet.error());
@@ -507,9 +530,11 @@ void nicDefaults(json& props, const ResourceId& id, const Resource* existing) {
                             : macFor(id.key());
   if (!props.contains("enableAcceleratedNetworking")) props["enableAcceleratedNetworking"] = false;
   if (!props.contains("enableIPForwarding")) props["enableIPForwarding"] = false;
-  if (!props.contains("dnsSettings"))
-    props["dnsSettings"] =
-        json{{"dnsServers", json::array()}, {"appliedDnsServers", json::array()}};
+  if (!props.contains("dnsSettings") || !props["dnsSettings"].is_object())
+    props["dnsSettings"] = json::object();
+  for (const char* list : {"dnsServers", "appliedDnsServers"})
+    if (!props["dnsSettings"].contains(list)) props["dnsSettings"][list] = json::array();
+  props["vnetEncryptionSupported"] = false;
   if (!props.contains("nicType") || props["nicType"].is_null()) props["nicType"] = "Standard";
 }
 

@@ -53,6 +53,14 @@ bool validAddressOrPrefix(const std::string& v) {
   return true;
 }
 
+/// The plural lists Azure shows empty when a rule does not use them (azure-cli's table output of
+/// rules reads them).
+void emptyLists(json& p) {
+  for (const char* list : {"sourcePortRanges", "destinationPortRanges", "sourceAddressPrefixes",
+                           "destinationAddressPrefixes"})
+    if (!p.contains(list) || p[list].is_null()) p[list] = json::array();
+}
+
 /// The non-empty array at p[key] as strings ([] when absent, null or empty).
 ArmResult<std::vector<std::string>> stringList(const json& p, const char* key,
                                                const std::string& path) {
@@ -150,6 +158,7 @@ ArmResult<bool> normalizeRule(const Ctx& ctx, json& rule, const std::string& pat
       return r;
     if (auto r = ruleAddresses(ctx, p, id, path, s); !r) return r;
   }
+  emptyLists(p);
   return true;
 }
 
@@ -186,7 +195,7 @@ json defaultSecurityRules(const std::string& nsgId) {
       {"DenyAllOutBound", "Deny all outbound traffic", "*", "*", "Deny", 65500, "Outbound"},
   };
   json out = json::array();
-  for (const auto& d : kDefaults)
+  for (const auto& d : kDefaults) {
     out.push_back({{"name", d.name},
                    {"id", nsgId + "/defaultSecurityRules/" + d.name},
                    {"type", std::string(kNsgType) + "/defaultSecurityRules"},
@@ -200,6 +209,8 @@ json defaultSecurityRules(const std::string& nsgId) {
                      {"access", d.access},
                      {"priority", d.priority},
                      {"direction", d.direction}}}});
+    emptyLists(out.back()["properties"]);
+  }
   return out;
 }
 
