@@ -677,5 +677,19 @@ ArmError inUseNetworkSecurityGroupCannotBeDeleted(std::string_view nsgId, std::s
           "with the resource(s).");
 }
 
+ArmError inUsePublicIpPrefixCannotBeDeleted(std::string_view prefixId, std::string_view users) {
+  return badRequest("InUsePublicIpPrefixCannotBeDeleted",
+                    "Public IP prefix " + txt(prefixId) +
+                        " cannot be deleted because it is in use by the following resources: " +
+                        txt(users) + ".");
+}
+
+// [infer] code: the prefix has no address left for another public IP.
+ArmError publicIpPrefixFull(std::string_view prefixId, std::string_view pipId) {
+  return badRequest("PublicIpPrefixOutOfIpAddressesForPublicIp",
+                    "Public IP prefix " + txt(prefixId) +
+                        " has no free address left for public IP " + txt(pipId) + ".");
+}
+
 }  // namespace errors
 }  // namespace azlb::armapi

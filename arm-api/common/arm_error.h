@@ -197,6 +197,9 @@ ArmError securityRuleInvalidAddressPrefix(std::string_view ruleId, std::string_v
 ArmError securityRuleTagInPrefixList(std::string_view parameter, std::string_view ruleId,
                                      std::string_view value);
 ArmError inUseNetworkSecurityGroupCannotBeDeleted(std::string_view nsgId, std::string_view users);
+// Public IP prefixes.
+ArmError inUsePublicIpPrefixCannotBeDeleted(std::string_view prefixId, std::string_view users);
+ArmError publicIpPrefixFull(std::string_view prefixId, std::string_view pipId);
 }  // namespace errors
 
 }  // namespace azlb::armapi

@@ -264,6 +264,9 @@ ArmResult<bool> validateFrontend(LbDraft& lb, LbItem& it, FrontendState& st) {
     return armFail(errors::invalidParameter(
         "Frontend IP configuration " + it.id + " must reference a public IP address or a subnet.",
         it.path));
+  auto prefix = referencedPublicIpPrefix(lb.ctx->tx, p, it.path, it.id);
+  if (!prefix) return armFail(prefix.error());
+  if (*prefix) p["publicIPPrefix"] = subRef((*prefix)->id);
   if (*pipRef) return frontendPublicIp(lb, it, **pipRef, st);
   if (*subnetRef) return frontendPrivateIp(lb, it, **subnetRef, *method, st);
   return true;

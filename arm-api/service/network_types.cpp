@@ -21,6 +21,10 @@ using armapi::toLower;
 ArmResult<json> normalizeLoadBalancer(Ctx&, const ResourceId&, const json&, const Resource*);
 json renderLoadBalancer(const Txn&, const Resource&);
 ArmResult<bool> checkDeleteLoadBalancer(const Txn&, const Resource&);
+// Defined in public_ip_prefixes.cpp.
+ArmResult<json> normalizePublicIpPrefix(Ctx&, const ResourceId&, const json&, const Resource*);
+json renderPublicIpPrefix(const Txn&, const Resource&);
+ArmResult<bool> checkDeletePublicIpPrefix(const Txn&, const Resource&);
 // Defined in security_groups.cpp.
 ArmResult<json> normalizeSecurityGroup(Ctx&, const ResourceId&, const json&, const Resource*);
 json renderSecurityGroup(const Txn&, const Resource&);
@@ -83,15 +87,40 @@ ArmResult<bool> publicIpDns(json& props, const json& request, const Resource* ex
   return true;
 }
 
-/// Keeps the address a resource already has; Static IPv4 gets one now, Dynamic when attached.
-ArmResult<bool> publicIpAddress(Ctx& ctx, json& props, const Resource* existing,
-                                const std::string& method, const std::string& version) {
+/// The public IP prefix the address comes from (props.publicIPPrefix): it must exist, and an
+/// existing public IP keeps the one it has (Azure refuses to change the association).
+ArmResult<std::optional<armapi::Ipv4Prefix>> publicIpFromPrefix(Ctx& ctx, json& props,
+                                                                const ResourceId& id,
+                                                                const Resource* existing) {
+  auto prefix = referencedPublicIpPrefix(ctx.tx, props, "properties", id.str());
+  if (!prefix) return armFail(prefix.error());
+  const auto before = existing ? refOf(propsOf(existing->body), "publicIPPrefix") : std::nullopt;
+  const std::string now = *prefix ? refKey((*prefix)->id) : "";
+  if (existing && (before ? refKey(*before) : "") != now)
+    return armFail(errors::invalidParameter(
+        "Public IP " + id.str() + " cannot change the public IP prefix it was created from.",
+        "properties.publicIPPrefix"));
+  if (!*prefix) return std::optional<armapi::Ipv4Prefix>{};
+  props["publicIPPrefix"] = subRef((*prefix)->id);
+  return armapi::parseIpv4Prefix(propsOf((*prefix)->body).value("ipPrefix", ""));
+}
+
+/// Keeps the address a resource already has; Static IPv4 gets one now (from its prefix, if it
+/// names one), Dynamic when attached.
+ArmResult<bool> publicIpAddress(Ctx& ctx, json& props, const ResourceId& id,
+                                const Resource* existing, const std::string& method,
+                                const std::string& version) {
+  auto block = publicIpFromPrefix(ctx, props, id, existing);
+  if (!block) return armFail(block.error());
   std::string kept =
       existing ? existing->body.value("properties", json::object()).value("ipAddress", "") : "";
   if (!kept.empty() && version == "IPv4") {
     props["ipAddress"] = kept;
   } else if (method == "Static" && version == "IPv4") {
-    auto addr = freePublicIp(ctx.tx, ctx.cfg.publicPrefix);
+    auto addr = freePublicIp(ctx.tx, ctx.cfg.publicPrefix, *block);
+    if (!addr && *block)
+      return armFail(
+          errors::publicIpPrefixFull(refOf(props, "publicIPPrefix").value_or(""), id.str()));
     if (!addr) return armFail(errors::publicIpCountLimitReached(ctx.cfg.publicPrefix));
     props["ipAddress"] = formatIpv4(*addr);
   }
@@ -108,7 +137,8 @@ ArmResult<json> normalizePublicIp(Ctx& ctx, const ResourceId& id, const json& re
                            {"publicIPAddressVersion", JsonKind::String},
                            {"idleTimeoutInMinutes", JsonKind::Integer},
                            {"ipTags", JsonKind::Array},
-                           {"dnsSettings", JsonKind::Object}});
+                           {"dnsSettings", JsonKind::Object},
+                           {"publicIPPrefix", JsonKind::Object}});
       !k)
     return armFail(k.error());
   auto sku = publicIpSku(request);
@@ -140,7 +170,7 @@ ArmResult<json> normalizePublicIp(Ctx& ctx, const ResourceId& id, const json& re
   if (!props.contains("ddosSettings") || !props["ddosSettings"].is_object())
     props["ddosSettings"] = json{{"protectionMode", "VirtualNetworkInherited"}};
   if (auto r = publicIpDns(props, request, existing); !r) return armFail(r.error());
-  if (auto r = publicIpAddress(ctx, props, existing, *method, *version); !r)
+  if (auto r = publicIpAddress(ctx, props, id, existing, *method, *version); !r)
     return armFail(r.error());
   json out = json::object();
   out["sku"] = json{{"name", sku->name}, {"tier", sku->tier}};
@@ -613,6 +643,11 @@ const std::vector<TypeInfo>& types() {
        normalizeApplicationSecurityGroup,
        renderAsIs,
        noDeleteCheck,
+       {}},
+      {"publicIPPrefixes",
+       normalizePublicIpPrefix,
+       renderPublicIpPrefix,
+       checkDeletePublicIpPrefix,
        {}},
       {"loadBalancers",
        normalizeLoadBalancer,

@@ -145,9 +145,9 @@ std::optional<uint32_t> allocatePrivateIp(const Txn& tx, const std::string& subn
   return std::nullopt;
 }
 
-std::optional<uint32_t> freePublicIp(const Txn& tx, const std::string& publicPrefix) {
-  auto pre = armapi::parseIpv4Prefix(publicPrefix);
-  if (!pre) return std::nullopt;
+namespace {
+
+std::set<uint32_t> usedPublicIps(const Txn& tx) {
   std::set<uint32_t> used;
   tx.forEachOfType("microsoft.network/publicipaddresses", [&](const std::string&,
                                                               const Resource& r) {
@@ -155,10 +155,60 @@ std::optional<uint32_t> freePublicIp(const Txn& tx, const std::string& publicPre
             armapi::parseIpv4(r.body.value("properties", json::object()).value("ipAddress", "")))
       used.insert(*a);
   });
+  return used;
+}
+
+std::vector<armapi::Ipv4Prefix> publicIpPrefixBlocks(const Txn& tx) {
+  std::vector<armapi::Ipv4Prefix> blocks;
+  tx.forEachOfType("microsoft.network/publicipprefixes",
+                   [&](const std::string&, const Resource& r) {
+                     if (auto b = armapi::parseIpv4Prefix(propsOf(r.body).value("ipPrefix", "")))
+                       blocks.push_back(*b);
+                   });
+  return blocks;
+}
+
+}  // namespace
+
+std::optional<uint32_t> freePublicIp(const Txn& tx, const std::string& publicPrefix,
+                                     std::optional<armapi::Ipv4Prefix> within) {
+  auto pre = armapi::parseIpv4Prefix(publicPrefix);
+  if (!pre) return std::nullopt;
+  const std::set<uint32_t> used = usedPublicIps(tx);
+  if (within) {
+    for (uint64_t a = within->first(); a <= within->last(); ++a)
+      if (!used.count(static_cast<uint32_t>(a))) return static_cast<uint32_t>(a);
+    return std::nullopt;
+  }
+  const auto blocks = publicIpPrefixBlocks(tx);
+  auto inBlock = [&](uint32_t a) {
+    for (const auto& b : blocks)
+      if (b.contains(a)) return true;
+    return false;
+  };
   // The last address before the broadcast is azlb's own: the source of default outbound access
   // (the data plane's outbound pass, emulator/controller/passes/outbound.h).
   for (uint32_t a = pre->first() + 1; a + 1 < pre->last(); ++a)
-    if (!used.count(a)) return a;
+    if (!used.count(a) && !inBlock(a)) return a;
+  return std::nullopt;
+}
+
+std::optional<armapi::Ipv4Prefix> freePublicBlock(const Txn& tx, const std::string& publicPrefix,
+                                                  int length) {
+  auto pre = armapi::parseIpv4Prefix(publicPrefix);
+  if (!pre || length < pre->length) return std::nullopt;
+  const std::set<uint32_t> used = usedPublicIps(tx);
+  const auto blocks = publicIpPrefixBlocks(tx);
+  const uint64_t size = uint64_t{1} << (32 - length);
+  for (uint64_t start = pre->first(); start + size - 1 <= pre->last(); start += size) {
+    const armapi::Ipv4Prefix candidate{static_cast<uint32_t>(start), length};
+    bool free = !candidate.contains(pre->first()) && !candidate.contains(pre->last()) &&
+                !candidate.contains(pre->last() - 1);
+    for (const auto& b : blocks) free = free && !b.overlaps(candidate);
+    auto u = used.lower_bound(candidate.first());
+    free = free && (u == used.end() || *u > candidate.last());
+    if (free) return candidate;
+  }
   return std::nullopt;
 }
 

@@ -55,9 +55,20 @@ std::optional<uint32_t> allocatePrivateIp(const Txn& tx, const std::string& subn
 std::optional<armapi::Ipv4Prefix> subnetPrefix(const json& subnet);
 
 /// The first free address of the public range (cfg.publicPrefix) after its network address,
-/// never its last two (the broadcast, and azlb's default-outbound-access address); nullopt when
-/// the range is unparsable or exhausted.
-std::optional<uint32_t> freePublicIp(const Txn& tx, const std::string& publicPrefix);
+/// never its last two (the broadcast, and azlb's default-outbound-access address) nor one inside
+/// a public IP prefix; nullopt when the range is unparsable or exhausted. With `within` (a public
+/// IP prefix's block): the first address of that block no public IP uses.
+std::optional<uint32_t> freePublicIp(const Txn& tx, const std::string& publicPrefix,
+                                     std::optional<armapi::Ipv4Prefix> within = std::nullopt);
+/// The first aligned block of `length` in the public range that holds no public IP's address,
+/// no other prefix, nor the range's first or last two addresses.
+std::optional<armapi::Ipv4Prefix> freePublicBlock(const Txn& tx, const std::string& publicPrefix,
+                                                  int length);
+/// props.publicIPPrefix (a public IP or a frontend): nullptr when absent, the prefix when it
+/// exists, InvalidResourceReference otherwise.
+ArmResult<const Resource*> referencedPublicIpPrefix(const Txn& tx, const json& props,
+                                                    const std::string& path,
+                                                    const std::string& owner);
 
 // --- addresses of NIC ipConfigurations and load balancer frontends ----------------------------
 
