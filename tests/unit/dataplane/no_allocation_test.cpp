@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "emulator/dataplane/forwarder.h"
+#include "emulator/dataplane/nsg.h"
 #include "tests/fixtures/packets/golden_cases.h"
 #include "tests/unit/dataplane/packet_builder.h"
 
@@ -124,4 +125,34 @@ TEST_CASE("forwarding packets allocates nothing", "[dataplane]") {
 
   CHECK(forwarded == 3 * requests.size());
   CHECK(allocationCount.load() == 0);
+}
+
+TEST_CASE("evaluating network security groups allocates nothing", "[dataplane][nsg]") {
+  NsgRules subnet{"subnet", {}};
+  for (std::uint32_t i = 0; i < 20; ++i) {
+    NsgRule r;
+    r.name = "rule" + std::to_string(i);
+    r.priority = 100 + i;
+    r.access = i % 2 == 0 ? NsgAccess::Allow : NsgAccess::Deny;
+    r.protocol = 6;
+    r.sources = {{0, 0x0a000000U - 1}, {0x0a010000U, 0xffffffffU}};
+    r.destinationPorts = {{static_cast<std::uint16_t>(9000 + i), static_cast<std::uint16_t>(9000 + i)}};
+    subnet.rules.push_back(r);
+  }
+  NsgRule last;
+  last.name = "DenyAllInBound";
+  last.priority = 65500;
+  subnet.rules.push_back(last);
+  sortByPriority(subnet);
+  const NsgRules nic = subnet;
+  std::size_t allowed = 0;
+  allocationCount = 0;
+  countingAllocations = true;
+  for (std::uint16_t port = 8990; port < 9030; ++port) {
+    const FlowKey flow{*Ipv4Address::parse("198.19.0.7"), *Ipv4Address::parse("10.0.0.4"), 40000, port, 6};
+    allowed += evaluateNsg(&subnet, &nic, flow).allowed ? 1 : 0;
+  }
+  countingAllocations = false;
+  CHECK(allocationCount.load() == 0);
+  CHECK(allowed == 10);  // the even rules of 20 allow, the others and the rest are denied
 }
