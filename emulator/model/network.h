@@ -1,5 +1,6 @@
 // Typed model of the network resources the controller reads: VirtualNetwork (and its Subnets),
-// NetworkInterface (and its IpConfigurations) and PublicIpAddress, named as in ARM. Plain values,
+// NetworkInterface (and its IpConfigurations), PublicIpAddress and NetworkSecurityGroup (and its
+// SecurityRules), named as in ARM. Plain values,
 // no JSON: parse.h builds them once from the rendered resources. Only what the data plane uses.
 #pragma once
 
@@ -16,12 +17,14 @@ struct Subnet {
   /// Azure's default outbound access for VMs without explicit outbound (absent: allowed, as for
   /// VNets made before api-version 2025-07-01).
   bool defaultOutboundAccess = true;
+  std::string networkSecurityGroupId;  // "" when none
 };
 
 struct VirtualNetwork {
   std::string id;
   std::string name;
   std::vector<Subnet> subnets;
+  std::vector<std::string> addressPrefixes;  // addressSpace (the VirtualNetwork service tag)
 };
 
 struct IpConfiguration {
@@ -31,12 +34,36 @@ struct IpConfiguration {
   std::string privateIpAddress;   // "" until allocated
   std::string subnetId;           // "" when absent
   std::string publicIpAddressId;  // an instance-level public IP; "" when none
+  std::vector<std::string> applicationSecurityGroupIds;
 };
 
 struct NetworkInterface {
   std::string id;
   std::string name;
   std::vector<IpConfiguration> ipConfigurations;  // as listed
+  std::string networkSecurityGroupId;             // "" when none
+};
+
+/// One security rule as stored (ARM validated it): singular and plural fields merged into lists.
+struct SecurityRule {
+  std::string id;
+  std::string name;
+  std::string protocol;   // "Tcp", "Udp", "Icmp", "Esp", "Ah" or "*"
+  std::string access;     // "Allow" or "Deny"
+  std::string direction;  // "Inbound" or "Outbound"
+  int priority = 0;
+  std::vector<std::string> sourcePorts, destinationPorts;  // "*", "80", "8000-8100"
+  /// "*", a tag, an address or a prefix; application security group ids apart.
+  std::vector<std::string> sourceAddresses, destinationAddresses;
+  std::vector<std::string> sourceApplicationSecurityGroupIds,
+      destinationApplicationSecurityGroupIds;
+};
+
+struct NetworkSecurityGroup {
+  std::string id;
+  std::string name;
+  std::vector<SecurityRule> securityRules;         // as listed
+  std::vector<SecurityRule> defaultSecurityRules;  // Azure's six
 };
 
 struct PublicIpAddress {

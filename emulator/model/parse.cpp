@@ -152,8 +152,12 @@ Result<T> parseRoot(const json& resource, F parse) {
 
 Subnet subnet(const Node& n) {
   const Node p = n.properties();
-  return {n.str("id"), n.str("name"), p.str("addressPrefix"), p.strings("addressPrefixes"),
-          p.boolean("defaultOutboundAccess", true)};
+  return {n.str("id"),
+          n.str("name"),
+          p.str("addressPrefix"),
+          p.strings("addressPrefixes"),
+          p.boolean("defaultOutboundAccess", true),
+          p.ref("networkSecurityGroup")};
 }
 
 IpConfiguration ipConfiguration(const Node& n) {
@@ -163,7 +167,33 @@ IpConfiguration ipConfiguration(const Node& n) {
           p.boolean("primary", false),
           p.str("privateIPAddress"),
           p.ref("subnet"),
-          p.ref("publicIPAddress")};
+          p.ref("publicIPAddress"),
+          p.refs("applicationSecurityGroups")};
+}
+
+/// The singular field (when set) and the plural list, as one list.
+std::vector<std::string> merged(const Node& p, const char* single, const char* plural) {
+  std::vector<std::string> out = p.strings(plural);
+  if (const std::string one = p.str(single); !one.empty()) out.insert(out.begin(), one);
+  return out;
+}
+
+SecurityRule securityRule(const Node& n) {
+  const Node p = n.properties();
+  SecurityRule r;
+  r.id = n.str("id");
+  r.name = n.str("name");
+  r.protocol = p.str("protocol");
+  r.access = p.str("access");
+  r.direction = p.str("direction");
+  r.priority = static_cast<int>(p.integer("priority", 0));
+  r.sourcePorts = merged(p, "sourcePortRange", "sourcePortRanges");
+  r.destinationPorts = merged(p, "destinationPortRange", "destinationPortRanges");
+  r.sourceAddresses = merged(p, "sourceAddressPrefix", "sourceAddressPrefixes");
+  r.destinationAddresses = merged(p, "destinationAddressPrefix", "destinationAddressPrefixes");
+  r.sourceApplicationSecurityGroupIds = p.refs("sourceApplicationSecurityGroups");
+  r.destinationApplicationSecurityGroupIds = p.refs("destinationApplicationSecurityGroups");
+  return r;
 }
 
 FrontendIpConfiguration frontend(const Node& n) {
@@ -284,8 +314,9 @@ std::vector<T> each(const Node& parent, const char* key, F parse) {
 
 Result<VirtualNetwork> parseVirtualNetwork(const json& resource) {
   return parseRoot<VirtualNetwork>(resource, [](const Node& n) {
-    return VirtualNetwork{n.str("id"), n.str("name"),
-                          each<Subnet>(n.properties(), "subnets", subnet)};
+    const Node p = n.properties();
+    return VirtualNetwork{n.str("id"), n.str("name"), each<Subnet>(p, "subnets", subnet),
+                          p.object("addressSpace").strings("addressPrefixes")};
   });
 }
 
@@ -293,7 +324,17 @@ Result<NetworkInterface> parseNetworkInterface(const json& resource) {
   return parseRoot<NetworkInterface>(resource, [](const Node& n) {
     return NetworkInterface{
         n.str("id"), n.str("name"),
-        each<IpConfiguration>(n.properties(), "ipConfigurations", ipConfiguration)};
+        each<IpConfiguration>(n.properties(), "ipConfigurations", ipConfiguration),
+        n.properties().ref("networkSecurityGroup")};
+  });
+}
+
+Result<NetworkSecurityGroup> parseNetworkSecurityGroup(const json& resource) {
+  return parseRoot<NetworkSecurityGroup>(resource, [](const Node& n) {
+    const Node p = n.properties();
+    return NetworkSecurityGroup{n.str("id"), n.str("name"),
+                                each<SecurityRule>(p, "securityRules", securityRule),
+                                each<SecurityRule>(p, "defaultSecurityRules", securityRule)};
   });
 }
 
@@ -369,7 +410,8 @@ Resources parseResources(const std::vector<json>& virtualNetworks,
                          const std::vector<json>& networkInterfaces,
                          const std::vector<json>& loadBalancers,
                          const std::vector<json>& publicIpAddresses,
-                         const std::vector<json>& cloudServices) {
+                         const std::vector<json>& cloudServices,
+                         const std::vector<json>& networkSecurityGroups) {
   Resources out;
   auto collect = [&out](const std::vector<json>& in, auto parse, auto& into) {
     for (const auto& j : in) {
@@ -388,6 +430,7 @@ Resources parseResources(const std::vector<json>& virtualNetworks,
   collect(loadBalancers, parseLoadBalancer, out.loadBalancers);
   collect(publicIpAddresses, parsePublicIpAddress, out.publicIpAddresses);
   collect(cloudServices, parseCloudService, out.cloudServices);
+  collect(networkSecurityGroups, parseNetworkSecurityGroup, out.networkSecurityGroups);
   return out;
 }
 

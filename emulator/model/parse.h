@@ -23,6 +23,7 @@ namespace azlb::model {
 Result<VirtualNetwork> parseVirtualNetwork(const nlohmann::json& resource);
 Result<NetworkInterface> parseNetworkInterface(const nlohmann::json& resource);
 Result<PublicIpAddress> parsePublicIpAddress(const nlohmann::json& resource);
+Result<NetworkSecurityGroup> parseNetworkSecurityGroup(const nlohmann::json& resource);
 Result<LoadBalancer> parseLoadBalancer(const nlohmann::json& resource);
 /// A Microsoft.Compute/cloudServices resource as the manager reads it (with properties.azlb:
 /// serviceDefinition text, definitionFile, appRoot, slot): csdef and cscfg parsed and validated,
@@ -38,6 +39,7 @@ struct Resources {
   std::vector<LoadBalancer> loadBalancers;
   std::vector<PublicIpAddress> publicIpAddresses;
   std::vector<CloudService> cloudServices;
+  std::vector<NetworkSecurityGroup> networkSecurityGroups;
   std::map<std::string, std::string> errors;
 };
 
@@ -45,7 +47,8 @@ Resources parseResources(const std::vector<nlohmann::json>& virtualNetworks,
                          const std::vector<nlohmann::json>& networkInterfaces,
                          const std::vector<nlohmann::json>& loadBalancers,
                          const std::vector<nlohmann::json>& publicIpAddresses,
-                         const std::vector<nlohmann::json>& cloudServices = {});
+                         const std::vector<nlohmann::json>& cloudServices = {},
+                         const std::vector<nlohmann::json>& networkSecurityGroups = {});
 
 /// {"up", "down", "loadBalancerBackendAddresses": [{"ipAddress",
 /// "networkInterfaceIPConfigurationId" (when set), "state", "reason"}]}, as Azure answers.

@@ -53,7 +53,7 @@ Addressing implicitNetwork(const Lowering& l, model::Resources& res, std::string
   for (std::size_t r = 0; r < l.d.roles.size(); ++r) {
     const std::string net = "10.0." + std::to_string(r) + ".";
     vnet.subnets.push_back(
-        {vnet.id + "/subnets/" + l.role(r).name, l.role(r).name, net + "0/24", {}, true});
+        {vnet.id + "/subnets/" + l.role(r).name, l.role(r).name, net + "0/24", {}, true, ""});
     a.subnetIds.push_back(vnet.subnets.back().id);
     a.ips.emplace_back();
     if (l.d.roles[r].instanceCount > 250)
@@ -118,8 +118,13 @@ void addNics(const Lowering& l, model::Resources& res) {
       model::NetworkInterface nic;
       nic.id = instanceId(l, r, static_cast<int>(i));
       nic.name = cloudservice::instanceName(l.role(r).name, static_cast<int>(i));
-      nic.ipConfigurations.push_back({configId(l, r, static_cast<int>(i)), "ipconfig", true,
-                                      l.addr.ips[r][i], l.addr.subnetIds[r], ""});
+      nic.ipConfigurations.push_back({configId(l, r, static_cast<int>(i)),
+                                      "ipconfig",
+                                      true,
+                                      l.addr.ips[r][i],
+                                      l.addr.subnetIds[r],
+                                      "",
+                                      {}});
       res.networkInterfaces.push_back(std::move(nic));
     }
 }

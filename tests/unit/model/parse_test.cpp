@@ -196,6 +196,73 @@ TEST_CASE("parseResources keeps the good resources and names each bad one by its
   CHECK(all.errors.begin()->second.find("properties.probes[0].properties.port must be an integer") != std::string::npos);
 }
 
+TEST_CASE("network security groups, their associations and the VNet's address space parse", "[model][nsg]") {
+  const std::string nsgId = kRg + "/networkSecurityGroups/nsg1";
+  const std::string asgId = kRg + "/applicationSecurityGroups/web";
+  const json nsg = {
+      {"id", nsgId},
+      {"name", "nsg1"},
+      {"properties",
+       {{"securityRules",
+         {{{"id", nsgId + "/securityRules/web"},
+           {"name", "web"},
+           {"properties",
+            {{"protocol", "Tcp"}, {"access", "Allow"}, {"direction", "Inbound"}, {"priority", 100},
+             {"sourcePortRange", "*"}, {"sourcePortRanges", json::array()}, {"destinationPortRanges", {"80", "8000-8100"}},
+             {"sourceAddressPrefix", "Internet"}, {"sourceAddressPrefixes", json::array()},
+             {"destinationApplicationSecurityGroups", {idRef(asgId)}}}}}}},
+        {"defaultSecurityRules",
+         {{{"id", nsgId + "/defaultSecurityRules/DenyAllInBound"},
+           {"name", "DenyAllInBound"},
+           {"properties",
+            {{"protocol", "*"}, {"access", "Deny"}, {"direction", "Inbound"}, {"priority", 65500},
+             {"sourcePortRange", "*"}, {"destinationPortRange", "*"}, {"sourceAddressPrefix", "*"},
+             {"destinationAddressPrefix", "*"}}}}}}}}};
+  const json vnet = {{"id", kRg + "/virtualNetworks/v"},
+                     {"name", "v"},
+                     {"properties",
+                      {{"addressSpace", {{"addressPrefixes", {"10.0.0.0/16", "fdae:f296:2787::/48"}}}},
+                       {"subnets",
+                        {{{"id", kRg + "/virtualNetworks/v/subnets/s"},
+                          {"name", "s"},
+                          {"properties", {{"addressPrefix", "10.0.0.0/24"}, {"networkSecurityGroup", idRef(nsgId)}}}}}}}}};
+  const json nic = {{"id", kRg + "/networkInterfaces/n"},
+                    {"name", "n"},
+                    {"properties",
+                     {{"networkSecurityGroup", idRef(nsgId)},
+                      {"ipConfigurations",
+                       {{{"id", kRg + "/networkInterfaces/n/ipConfigurations/c"},
+                         {"name", "c"},
+                         {"properties", {{"privateIPAddress", "10.0.0.4"}, {"applicationSecurityGroups", {idRef(asgId)}}}}}}}}}};
+  auto all = parseResources({vnet}, {nic}, {}, {}, {}, {nsg});
+  CHECK(all.errors.empty());
+  REQUIRE(all.networkSecurityGroups.size() == 1);
+  const NetworkSecurityGroup& g = all.networkSecurityGroups[0];
+  REQUIRE(g.securityRules.size() == 1);
+  const SecurityRule& web = g.securityRules[0];
+  CHECK(web.priority == 100);
+  CHECK(web.protocol == "Tcp");
+  CHECK(web.sourcePorts == std::vector<std::string>{"*"});
+  CHECK(web.destinationPorts == std::vector<std::string>{"80", "8000-8100"});
+  CHECK(web.sourceAddresses == std::vector<std::string>{"Internet"});
+  CHECK(web.destinationAddresses.empty());
+  CHECK(web.destinationApplicationSecurityGroupIds == std::vector<std::string>{asgId});
+  REQUIRE(g.defaultSecurityRules.size() == 1);
+  CHECK(g.defaultSecurityRules[0].access == "Deny");
+  REQUIRE(all.virtualNetworks.size() == 1);
+  CHECK(all.virtualNetworks[0].addressPrefixes.size() == 2);
+  CHECK(all.virtualNetworks[0].subnets[0].networkSecurityGroupId == nsgId);
+  REQUIRE(all.networkInterfaces.size() == 1);
+  CHECK(all.networkInterfaces[0].networkSecurityGroupId == nsgId);
+  CHECK(all.networkInterfaces[0].ipConfigurations[0].applicationSecurityGroupIds == std::vector<std::string>{asgId});
+  // A wrongly typed rule is named by its path.
+  json bad = nsg;
+  bad["properties"]["securityRules"][0]["properties"]["priority"] = "high";
+  auto refused = parseResources({}, {}, {}, {}, {}, {bad});
+  REQUIRE(refused.errors.count(nsgId) == 1);
+  CHECK(refused.errors.at(nsgId).find("securityRules[0].properties.priority") != std::string::npos);
+}
+
 TEST_CASE("a rule's health answer renders in Azure's shape, the NIC ipConfiguration only when set", "[model]") {
   LoadBalancerHealthPerRule h{1, 1, {{"10.0.0.4", "/nic1/ipConfigurations/c1", "Up", "Up_Probe_Success"},
                                      {"10.0.0.5", "", "Down", "Down_Admin"}}};

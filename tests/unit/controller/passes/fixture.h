@@ -24,11 +24,11 @@ inline std::string feId(const std::string& lb = "lb1", const std::string& fe = "
 }
 
 inline model::VirtualNetwork vnet(const std::string& name, const std::string& prefix) {
-  return {vnetId(name), name, {{subnetId(name), "default", prefix, {}, true}}};
+  return {vnetId(name), name, {{subnetId(name), "default", prefix, {}, true, ""}}, {prefix}};
 }
 
 inline model::NetworkInterface nic(const std::string& name, const std::string& vnetName, const std::string& ip) {
-  return {kRg + "/networkInterfaces/" + name, name, {{configId(name), "ipconfig1", true, ip, subnetId(vnetName), ""}}};
+  return {kRg + "/networkInterfaces/" + name, name, {{configId(name), "ipconfig1", true, ip, subnetId(vnetName), "", {}}}, ""};
 }
 
 inline model::BackendAddress address(const std::string& name, const std::string& ip, const std::string& vnetName,

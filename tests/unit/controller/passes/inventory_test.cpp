@@ -13,7 +13,7 @@ TEST_CASE("inventory: a NIC is one VM, its primary address first, its gateway th
   r.virtualNetworks = {vnet("vnet1", "10.0.0.0/24")};
   model::NetworkInterface n = nic("nic1", "vnet1", "10.0.0.4");
   n.ipConfigurations[0].primary = false;
-  n.ipConfigurations.push_back({configId("nic1", "ipconfig2"), "ipconfig2", true, "10.0.0.9", subnetId("vnet1"), ""});
+  n.ipConfigurations.push_back({configId("nic1", "ipconfig2"), "ipconfig2", true, "10.0.0.9", subnetId("vnet1"), "", {}});
   r.networkInterfaces = {n};
   const Inventory inv = inventory(r);
   REQUIRE(inv.vms.size() == 1);
