@@ -7,6 +7,7 @@
 #include "emulator/controller/passes/inventory.h"
 #include "emulator/controller/passes/outbound.h"
 #include "emulator/controller/passes/placement.h"
+#include "emulator/controller/passes/security.h"
 #include "emulator/controller/passes/snapshots.h"
 #include "emulator/controller/passes/topology.h"
 #include "emulator/controller/passes/util.h"
@@ -39,7 +40,7 @@ Plan compile(const Inputs& in, const PlanOptions& o, const Assignments& previous
              std::uint64_t version) {
   model::Resources resources =
       model::parseResources(in.virtualNetworks, in.networkInterfaces, in.loadBalancers,
-                            in.publicIpAddresses, in.cloudServices);
+                            in.publicIpAddresses, in.cloudServices, in.networkSecurityGroups);
   passes::CloudServices services = passes::cloudServices(resources);  // lowers into `resources`
   const passes::Inventory inventory = passes::inventory(resources);
   passes::Placement placed = passes::placement(inventory, o, previous);
@@ -47,6 +48,7 @@ Plan compile(const Inputs& in, const PlanOptions& o, const Assignments& previous
   passes::Forwarding forwarding =
       passes::forwarding(resources, inventory, placed.vms, in.probeUp, o);
   passes::Outbound outbound = passes::outbound(resources, inventory, placed.vms, o);
+  passes::Security security = passes::security(resources, inventory);
   passes::Snapshots snapshots = passes::snapshots(forwarding, fabric, placed.vms, o, version,
                                                   services.filters, outbound.specs);
 
@@ -58,6 +60,8 @@ Plan compile(const Inputs& in, const PlanOptions& o, const Assignments& previous
   for (auto& [id, why] : inventory.errors) plan.loadBalancerErrors[id] = why;
   for (auto& [id, why] : forwarding.errors) plan.loadBalancerErrors[id] = std::move(why);
   plan.topology = std::move(fabric.topology);
+  for (std::size_t i = 0; i < inventory.vms.size() && i < security.byVm.size(); ++i)
+    plan.security[inventory.vms[i].id] = std::move(security.byVm[i]);
   plan.rootLink = std::move(fabric.rootLink);
   plan.rootAddress = std::move(fabric.rootAddress);
   plan.routerAddress = std::move(fabric.routerAddress);

@@ -11,11 +11,13 @@
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <vector>
 
 #include "emulator/cloudservice/definition.h"
+#include "emulator/dataplane/nsg.h"
 #include "emulator/runtime/snapshot.h"
 #include "netns/naming.h"
 #include "netns/topology.h"
@@ -32,6 +34,7 @@ struct Inputs {
   std::vector<json> publicIpAddresses;
   /// Microsoft.Compute/cloudServices as the manager reads them (with properties.azlb).
   std::vector<json> cloudServices;
+  std::vector<json> networkSecurityGroups;
   /// Health reported by the host agents: probe key (see ProbePlan) -> in rotation. A key not
   /// here has no result yet and counts as down (Azure sends no new flows before a probe passes).
   std::map<std::string, bool> probeUp;
@@ -159,6 +162,17 @@ struct Assignments {
   std::map<std::string, std::uint32_t> vnetIndex;  // vnet id -> small number
 };
 
+/// One level's network security group (subnet or NIC) compiled for the data plane, both
+/// directions (passes/security.h).
+struct GroupRules {
+  dataplane::NsgRules inbound, outbound;
+};
+
+/// A VM's groups: nullopt where its subnet or NIC has none.
+struct VmSecurity {
+  std::optional<GroupRules> subnet, nic;
+};
+
 struct Plan {
   netns_model::Topology topology;  // namespaces, veths, routes; TUNs belong to the processes
   std::vector<runtime::Snapshot> muxSnapshots;   // [i] for MUX i
@@ -171,6 +185,8 @@ struct Plan {
   std::vector<ProbePlan> probes;           // every (probe, backend) pair, sorted by key
   std::vector<RuleHealthPlan> ruleHealth;  // one per probed load-balancing rule that is built
   std::vector<OutboundPlan> outbound;      // one per VM
+  /// VmPlan id -> its network security groups (evaluated by `azlb trace`; not enforced yet).
+  std::map<std::string, VmSecurity> security;
   Assignments assignments;
   // Addresses the manager and `azlb status` print.
   std::string rootLink, rootAddress, routerAddress;

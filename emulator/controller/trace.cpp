@@ -5,6 +5,7 @@
 
 #include "emulator/dataplane/flow_key.h"
 #include "emulator/dataplane/forwarding_config.h"
+#include "emulator/dataplane/nsg.h"
 
 namespace azlb::controller {
 
@@ -189,6 +190,37 @@ class Tracer {
     return finish(vm ? "delivered" : "dropped");
   }
 
+  /// What Azure's network security groups do with the flow as the VM receives it (azlb does not
+  /// enforce them yet, so the trace says so): the deciding rule, or Standard's secure-by-default.
+  void nsg(const dataplane::Rule& rule, const VmPlan& vm, Ipv4Address dst, std::uint16_t port) {
+    const auto it = plan_.security.find(vm.id);
+    const VmSecurity* s = it == plan_.security.end() ? nullptr : &it->second;
+    const dataplane::NsgRules* subnet = s && s->subnet ? &s->subnet->inbound : nullptr;
+    const dataplane::NsgRules* nic = s && s->nic ? &s->nic->inbound : nullptr;
+    const std::string notYet = "; azlb does not enforce network security groups yet";
+    if (subnet == nullptr && nic == nullptr) {
+      // keepTcpFlowsWhenAllDown is set for Standard load balancers only.
+      if (rule.keepTcpFlowsWhenAllDown)
+        step("nsg",
+             "no network security group on " + vm.name +
+                 "'s subnet or NIC: Azure drops this flow (a Standard load balancer's backends "
+                 "are closed until a group allows them)" +
+                 notYet,
+             {{"azure", "drop"}, {"reason", "NoNetworkSecurityGroup"}});
+      else
+        step("nsg", "no network security group: open (Basic load balancer)", {{"azure", "allow"}});
+      return;
+    }
+    const dataplane::FlowKey flow{q_.src, dst, q_.srcPort, port, q_.protocol};
+    const dataplane::NsgVerdict v = dataplane::evaluateNsg(subnet, nic, flow);
+    const std::string group = v.group ? v.group->group.substr(v.group->group.rfind('/') + 1) : "";
+    const std::string who = v.rule ? group + "/" + v.rule->name : group + " (no rule matches)";
+    step("nsg", v.allowed ? "allowed by " + who : "Azure drops it: denied by " + who + notYet,
+         {{"azure", v.allowed ? "allow" : "drop"},
+          {"group", v.group ? v.group->group : ""},
+          {"rule", v.rule ? v.rule->name : ""}});
+  }
+
   json deliver(const dataplane::Rule& rule, const dataplane::Backend& b, const std::string& from) {
     const VmPlan* vm = vmWhere(plan_, [&](const VmPlan& v) { return v.id == b.id; });
     if (vm) backend_ = vmJson(*vm);
@@ -201,6 +233,7 @@ class Tracer {
              endpoint(q_.dst, q_.dstPort) + " -> " + to + ", delivers to " +
              (vm ? vm->name + " (" + vm->ns + ")" : b.id),
          {{"underlay", b.hostIp.toString()}, {"nat", endpoint(q_.dst, q_.dstPort) + " -> " + to}});
+    if (vm) nsg(rule, *vm, rule.floatingIp ? q_.dst : b.ip, port);
     step("return", "replies: host agent rewrites the source back to " +
                        endpoint(q_.dst, q_.dstPort) +
                        " and sends them straight to the router (direct server return): no MUX "

@@ -27,6 +27,7 @@ Result<void> Reconciler::reconcile(const ObservedState& observed) {
   in.loadBalancers = source_.listByType("Microsoft.Network/loadBalancers");
   in.publicIpAddresses = source_.listByType("Microsoft.Network/publicIPAddresses");
   in.cloudServices = source_.listByType("Microsoft.Compute/cloudServices");
+  in.networkSecurityGroups = source_.listByType("Microsoft.Network/networkSecurityGroups");
   auto options = options_;
   options.muxesDown = observed.muxesDown;
   auto plan = controller::compile(in, options, assignments_, ++version_);

@@ -17,15 +17,6 @@
 
 namespace azlb::controller::passes {
 
-/// One level's group (subnet or NIC), both directions.
-struct GroupRules {
-  dataplane::NsgRules inbound, outbound;
-};
-
-struct VmSecurity {
-  std::optional<GroupRules> subnet, nic;  // nullopt: no group at that level
-};
-
 struct Security {
   std::vector<VmSecurity> byVm;  // [i] for inventory.vms[i]
 };

@@ -103,7 +103,7 @@ TEST_CASE("trace: router, rule, hash, Maglev slot, backend, NAT and DSR", "[cont
     CHECK(t["backend"]["name"] != "vm3");  // probed down
   }
   const auto t = controller::tracePath(p, {6, kClient, kVip, 40000, 80, ""}, routed(0));
-  REQUIRE(t["steps"].size() == 4);
+  REQUIRE(t["steps"].size() == 5);
   CHECK(t["steps"][0]["tier"] == "router");
   const auto& mux = t["steps"][1];
   CHECK(mux["rule"] == "web");
@@ -114,7 +114,37 @@ TEST_CASE("trace: router, rule, hash, Maglev slot, backend, NAT and DSR", "[cont
   CHECK(mux["skipped"][0]["why"] == "probe down (last: refused)");
   const std::string ip = t["backend"]["ip"];
   CHECK(t["steps"][2]["nat"] == "198.18.0.1:80 -> " + ip + ":8080");
-  CHECK(t["steps"][3]["tier"] == "return");
+  // Standard (the spec's default) and no group on the VM: Azure would drop it; azlb says so.
+  CHECK(t["steps"][3]["tier"] == "nsg");
+  CHECK(t["steps"][3]["azure"] == "drop");
+  CHECK(t["steps"][3]["reason"] == "NoNetworkSecurityGroup");
+  CHECK(t["steps"][4]["tier"] == "return");
+}
+
+TEST_CASE("trace: the network security group rule Azure would apply at the VM is named", "[controller][trace]") {
+  auto p = plan();
+  dataplane::NsgRule web;
+  web.name = "allow-8080";
+  web.priority = 100;
+  web.access = dataplane::NsgAccess::Allow;
+  web.protocol = 6;
+  web.destinationPorts = {{8080, 8080}};
+  dataplane::NsgRule deny;
+  deny.name = "DenyAllInBound";
+  deny.priority = 65500;
+  controller::GroupRules nic;
+  nic.inbound.group = "/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/web-nsg";
+  nic.inbound.rules = {web, deny};
+  for (const auto& vm : p.vms) p.security[vm.id].nic = nic;
+  auto t = controller::tracePath(p, {6, kClient, kVip, 40000, 80, ""}, routed(0));
+  CHECK(t["steps"][3]["azure"] == "allow");
+  CHECK(t["steps"][3]["rule"] == "allow-8080");
+  CHECK(t["steps"][3]["summary"] == "allowed by web-nsg/allow-8080");
+  // The VM sees backend port 8080; a group that only opens 80 does not let it in.
+  for (auto& [id, sec] : p.security) sec.nic->inbound.rules[0].destinationPorts = {{80, 80}};
+  t = controller::tracePath(p, {6, kClient, kVip, 40000, 80, ""}, routed(0));
+  CHECK(t["steps"][3]["azure"] == "drop");
+  CHECK(t["steps"][3]["rule"] == "DenyAllInBound");
 }
 
 TEST_CASE("trace: SourceIP hashes the two addresses only: every port lands on one backend", "[controller][trace]") {

@@ -55,7 +55,7 @@ dp::FlowKey flow(const char* from, const char* to, std::uint16_t port) {
 }
 
 /// Who decides an inbound flow to the VM: "allowed:<rule>" or "denied:<rule>".
-std::string inbound(const VmSecurity& s, const dp::FlowKey& f) {
+std::string inbound(const controller::VmSecurity& s, const dp::FlowKey& f) {
   const auto v = dp::evaluateNsg(s.subnet ? &s.subnet->inbound : nullptr, s.nic ? &s.nic->inbound : nullptr, f);
   return std::string(v.allowed ? "allowed:" : "denied:") + (v.rule ? v.rule->name : "-");
 }
@@ -80,7 +80,7 @@ TEST_CASE("security: a VM gets its subnet's and NIC's groups with the tags of it
   const Inventory inv = inventory(r);
   const Security sec = security(r, inv);
   REQUIRE(sec.byVm.size() == 2);
-  const VmSecurity& vm1 = sec.byVm[0];
+  const controller::VmSecurity& vm1 = sec.byVm[0];
   REQUIRE(vm1.subnet);
   REQUIRE(vm1.nic);
   CHECK_FALSE(sec.byVm[1].nic);  // nic2 has no group of its own
