@@ -209,6 +209,19 @@ TEST_CASE("BGP: MUXes announce frontends to BIRD, which installs and withdraws t
       const json now = serve.status();
       for (const auto& vm : now["vms"])
         if (vm["name"] == "vm3") servers.push_back(std::make_unique<VmServer>(vm["namespace"], "vm3"));
+      // vm3's first passing probe makes a new plan (vm3 joins the Maglev tables): wait for it
+      // to be in force everywhere, or trace and the connections would see different tables.
+      auto vm3InForce = [&] {
+        const json status = serve.status();
+        bool healthy = false;
+        for (const auto& r : status.value("rules", json::array()))
+          for (const auto& m : r.value("members", json::array()))
+            healthy = healthy || (m.value("vm", "") == "vm3" && m.value("healthy", false));
+        const auto version = status.value("version", std::uint64_t{0});
+        return healthy && serve.processStatus("mux-0").appliedVersion == version &&
+               serve.processStatus("mux-1").appliedVersion == version;
+      };
+      REQUIRE(waitFor(vm3InForce, std::chrono::seconds(15)));
       auto trace = [&](std::uint16_t port) {
         auto r = serve.client()->Get(("/azlb/trace?protocol=tcp&destination=" + vip1 + ":80&from=100.114.255.1:" +
                                       std::to_string(port)).c_str());
