@@ -138,6 +138,14 @@ void addServe(CLI::App& app, ServeFlags& f) {
       ->check(rule([](std::string_view s) {
         return checkOneOf(s, {"bgp", "static", "auto"});
       }));
+  dp->add_option("--nsg", f.nsg,
+                 "network security groups on the wire: enforce (drop what Azure drops, Standard "
+                 "backends closed until a group allows), warn (default: let it through and log "
+                 "Azure's verdict once per flow) or off")
+      ->type_name("MODE")
+      ->check(rule([](std::string_view s) {
+        return checkOneOf(s, {"enforce", "warn", "off"});
+      }));
   app.footer(
       "Two azlb instances on one machine need different --instance ids, --public-prefix and "
       "--underlay.\n"

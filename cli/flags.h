@@ -56,6 +56,7 @@ struct ServeFlags {
   double idleTimeoutScale = 1.0;
   bool fastpath = true;          ///< --fastpath on|off
   std::string routing = "auto";  ///< --routing bgp|static|auto (auto: bgp when BIRD is installed)
+  std::string nsg = "warn";      ///< --nsg enforce|warn|off: network security groups on the wire
 };
 
 /// `azlb env` and `azlb az-login` (which also uses the last three).

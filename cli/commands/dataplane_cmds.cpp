@@ -104,6 +104,24 @@ void printRouting(const json& st) {
   }
 }
 
+/// Network security groups: the mode, and each rule's hits (flows it decided) on every host.
+void printSecurity(const json& st) {
+  const std::string mode = st.value("nsg", "warn");
+  std::printf("  nsg:        %s\n",
+              mode == "enforce" ? "enforce: flows Azure's network security groups deny are dropped"
+              : mode == "off"
+                  ? "off: network security groups are not evaluated"
+                  : "warn: flows Azure would drop are let through and logged in the host "
+                    "agents' logs (serve --nsg enforce drops them)");
+  for (const auto& r : st.value("securityRules", json::array())) {
+    const std::string group = r.value("group", "");
+    std::printf("  nsg rule   %-20s %-8s %-28s hits %llu\n",
+                group.substr(group.rfind('/') + 1).c_str(), r.value("direction", "").c_str(),
+                r.value("rule", "").c_str(),
+                static_cast<unsigned long long>(r.value("hits", 0ULL)));
+  }
+}
+
 }  // namespace
 
 int runStatus(const StatusFlags& flags) {
@@ -138,6 +156,7 @@ int runStatus(const StatusFlags& flags) {
         reconcile.value("failures", 0U), reconcile.value("lastError", "").c_str(),
         reconcile.value("nextRetryAt", "").c_str(), reconcile.value("retryDelayMs", 0LL));
   printRouting(*st);
+  printSecurity(*st);
   for (const auto& p : st->value("processes", json::array())) printProcess(p);
   for (const auto& r : st->value("rules", json::array()))
     std::printf("  rule       %s -> %zu backend(s)   %s\n", r.value("frontend", "").c_str(),

@@ -72,6 +72,8 @@ Result<std::unique_ptr<manager::Manager>> startDataplane(const ServeFlags& f,
   mo.plan.probeTimeScale = f.probeTimeScale;
   mo.plan.idleTimeoutScale = f.idleTimeoutScale;
   mo.plan.fastpath = f.fastpath;
+  mo.plan.nsgMode = runtime::parseNsgMode(f.nsg).value_or(runtime::NsgMode::Warn);
+  log::info(kLog, "network security groups: %s", f.nsg.c_str());
   if (f.routing == "bgp" && !routing::birdInstalled())
     return fail(std::string("--routing bgp needs BIRD 2 at ") + routing::kBirdBinary +
                 " (apt-get install bird2), or use --routing static");

@@ -49,8 +49,11 @@ Plan compile(const Inputs& in, const PlanOptions& o, const Assignments& previous
       passes::forwarding(resources, inventory, placed.vms, in.probeUp, o);
   passes::Outbound outbound = passes::outbound(resources, inventory, placed.vms, o);
   passes::Security security = passes::security(resources, inventory);
+  std::map<std::string, VmSecurity> byVm;
+  for (std::size_t i = 0; i < inventory.vms.size() && i < security.byVm.size(); ++i)
+    byVm[inventory.vms[i].id] = std::move(security.byVm[i]);
   passes::Snapshots snapshots = passes::snapshots(forwarding, fabric, placed.vms, o, version,
-                                                  services.filters, outbound.specs);
+                                                  services.filters, outbound.specs, byVm);
 
   Plan plan;
   // A resource that does not parse is reported under its own id, like a load balancer whose data
@@ -60,8 +63,7 @@ Plan compile(const Inputs& in, const PlanOptions& o, const Assignments& previous
   for (auto& [id, why] : inventory.errors) plan.loadBalancerErrors[id] = why;
   for (auto& [id, why] : forwarding.errors) plan.loadBalancerErrors[id] = std::move(why);
   plan.topology = std::move(fabric.topology);
-  for (std::size_t i = 0; i < inventory.vms.size() && i < security.byVm.size(); ++i)
-    plan.security[inventory.vms[i].id] = std::move(security.byVm[i]);
+  plan.security = std::move(byVm);
   plan.rootLink = std::move(fabric.rootLink);
   plan.rootAddress = std::move(fabric.rootAddress);
   plan.routerAddress = std::move(fabric.routerAddress);

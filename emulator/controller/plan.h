@@ -71,6 +71,9 @@ struct PlanOptions {
   /// router, which installs the ECMP routes (ARCHITECTURE §10); false: the plan's topology holds
   /// one static ECMP route for the public prefix over the MUXes not in muxesDown.
   bool bgp = false;
+  /// Network security groups on the wire (serve --nsg): enforce, warn (log Azure's verdict, let
+  /// the flow through) or off.
+  runtime::NsgMode nsgMode = runtime::NsgMode::Warn;
 };
 
 /// One (probe, backend) pair a host agent probes; key = lower(probe id) + "|" + lower(backend id).
@@ -185,7 +188,7 @@ struct Plan {
   std::vector<ProbePlan> probes;           // every (probe, backend) pair, sorted by key
   std::vector<RuleHealthPlan> ruleHealth;  // one per probed load-balancing rule that is built
   std::vector<OutboundPlan> outbound;      // one per VM
-  /// VmPlan id -> its network security groups (evaluated by `azlb trace`; not enforced yet).
+  /// VmPlan id -> its network security groups (the host agents' and `azlb trace`'s).
   std::map<std::string, VmSecurity> security;
   Assignments assignments;
   // Addresses the manager and `azlb status` print.

@@ -190,17 +190,24 @@ class Tracer {
     return finish(vm ? "delivered" : "dropped");
   }
 
-  /// What Azure's network security groups do with the flow as the VM receives it (azlb does not
-  /// enforce them yet, so the trace says so): the deciding rule, or Standard's secure-by-default.
+  /// What Azure's network security groups do with the flow as the VM receives it, and what azlb
+  /// does with a denial (serve --nsg): the deciding rule, or Standard's secure-by-default.
   void nsg(const dataplane::Rule& rule, const VmPlan& vm, Ipv4Address dst, std::uint16_t port) {
     const auto it = plan_.security.find(vm.id);
     const VmSecurity* s = it == plan_.security.end() ? nullptr : &it->second;
     const dataplane::NsgRules* subnet = s && s->subnet ? &s->subnet->inbound : nullptr;
     const dataplane::NsgRules* nic = s && s->nic ? &s->nic->inbound : nullptr;
-    const std::string notYet = "; azlb does not enforce network security groups yet";
+    const runtime::NsgMode mode = plan_.hostSnapshots.empty()
+                                      ? runtime::NsgMode::Warn
+                                      : plan_.hostSnapshots.front().host.security.mode;
+    const std::string notYet =
+        mode == runtime::NsgMode::Enforce ? "; azlb drops it too (serve --nsg enforce)"
+        : mode == runtime::NsgMode::Off
+            ? "; azlb lets it through (serve --nsg off)"
+            : "; azlb lets it through and logs it in the host agent's log (serve --nsg warn)";
     if (subnet == nullptr && nic == nullptr) {
-      // keepTcpFlowsWhenAllDown is set for Standard load balancers only.
-      if (rule.keepTcpFlowsWhenAllDown)
+      // Secure by default: a Standard public frontend's backends (the host agent's check too).
+      if (rule.standard && rule.vnet.empty())
         step("nsg",
              "no network security group on " + vm.name +
                  "'s subnet or NIC: Azure drops this flow (a Standard load balancer's backends "
@@ -208,7 +215,10 @@ class Tracer {
                  notYet,
              {{"azure", "drop"}, {"reason", "NoNetworkSecurityGroup"}});
       else
-        step("nsg", "no network security group: open (Basic load balancer)", {{"azure", "allow"}});
+        step("nsg",
+             std::string("no network security group: open (") +
+                 (rule.standard ? "an internal frontend" : "Basic load balancer") + ")",
+             {{"azure", "allow"}});
       return;
     }
     const dataplane::FlowKey flow{q_.src, dst, q_.srcPort, port, q_.protocol};

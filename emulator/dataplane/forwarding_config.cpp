@@ -100,6 +100,7 @@ Result<std::shared_ptr<const ForwardingConfig>> ForwardingConfig::build(
     rule.floatingIp = ruleSpec.floatingIp;
     rule.tcpReset = ruleSpec.tcpReset;
     rule.keepTcpFlowsWhenAllDown = ruleSpec.keepTcpFlowsWhenAllDown;
+    rule.standard = ruleSpec.standard;
     rule.vnet = ruleSpec.vnet;
     rule.backends.reserve(ruleSpec.backends.size());
     for (const BackendSpec& b : ruleSpec.backends) {

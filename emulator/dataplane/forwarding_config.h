@@ -67,6 +67,9 @@ struct RuleSpec {
   /// A Standard public frontend: it answers ping from this rule's health (ForwardingConfig::
   /// pingAnswer).
   bool answersPing = false;
+  /// The load balancer's SKU is Standard: its backends are closed until a network security
+  /// group allows the flow (the host agent's secure-by-default check, runtime/host_switch.h).
+  bool standard = true;
 };
 
 struct ForwardingConfigSpec {
@@ -101,6 +104,7 @@ struct Rule {
   bool floatingIp = false;
   bool tcpReset = false;
   bool keepTcpFlowsWhenAllDown = true;
+  bool standard = true;     ///< RuleSpec::standard
   std::string vnet{};       ///< RuleSpec::vnet
   bool anyHealthy = false;  ///< at least one backend is healthy
   std::vector<Backend> backends{};

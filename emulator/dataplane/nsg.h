@@ -35,6 +35,9 @@ struct NsgRule {
   std::uint8_t protocol = 0;  // 0: any ("*"); else the IP protocol number (6, 17, 1, 50, 51)
   std::vector<AddressRange> sources, destinations;
   std::vector<PortRange> sourcePorts, destinationPorts;
+  /// The host agent's hit counter of this rule (NsgHitTable slot); kNoSlot: not counted.
+  std::uint32_t slot = kNoSlot;
+  static constexpr std::uint32_t kNoSlot = 0xFFFFFFFFU;
 
   bool matches(const FlowKey& flow) const;
 };

@@ -68,6 +68,9 @@ struct SnatSpec {
   std::chrono::milliseconds finLinger{std::chrono::seconds(240)};
   std::chrono::milliseconds rstLinger{std::chrono::seconds(15)};
   bool tcpReset = false;
+  /// InstancePublicIp: the public IP's SKU is Standard, closed to inbound connections until a
+  /// network security group allows them (Basic is open).
+  bool standard = true;
 
   bool oneToOne() const { return kind == OutboundKind::InstancePublicIp; }
   bool covers(std::uint8_t proto) const { return protocol == 0 || protocol == proto; }

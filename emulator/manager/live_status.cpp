@@ -3,6 +3,8 @@
 #include <signal.h>
 
 #include <chrono>
+#include <map>
+#include <tuple>
 
 #include "emulator/routing/bird.h"
 #include "emulator/runtime/control_client.h"
@@ -31,7 +33,12 @@ json liveCounters(const std::string& socket) {
                     {"allocated", u.allocated},
                     {"succeeded", u.succeeded},
                     {"failed", u.failed}});
+  json nsg = json::array();
+  for (const auto& n : report->nsgRules)
+    nsg.push_back(
+        {{"group", n.group}, {"direction", n.direction}, {"rule", n.rule}, {"hits", n.hits}});
   return {{"rx", report->rxPackets},
+          {"nsgRules", nsg},
           {"tx", report->txPackets},
           {"flows", report->flows},
           {"paths", paths},
@@ -79,6 +86,24 @@ void addRouterRoutes(json& st) {
   st["routerRoutes"] = routes;
 }
 
+/// Every host agent's security rule hits summed per (group, direction, rule), in group order.
+void addSecurityRules(json& st) {
+  std::map<std::tuple<std::string, std::string, std::string>, std::uint64_t> hits;
+  for (const auto& p : st.value("processes", json::array())) {
+    if (!p.contains("live") || !p["live"].is_object()) continue;
+    for (const auto& n : p["live"].value("nsgRules", json::array()))
+      hits[{n.value("group", ""), n.value("direction", ""), n.value("rule", "")}] +=
+          n.value("hits", std::uint64_t{0});
+  }
+  json rows = json::array();
+  for (const auto& [key, n] : hits)
+    rows.push_back({{"group", std::get<0>(key)},
+                    {"direction", std::get<1>(key)},
+                    {"rule", std::get<2>(key)},
+                    {"hits", n}});
+  st["securityRules"] = rows;
+}
+
 }  // namespace
 
 void addLiveStatus(json& status) {
@@ -91,6 +116,7 @@ void addLiveStatus(json& status) {
   }
   addBgp(status);
   addRouterRoutes(status);
+  addSecurityRules(status);
 }
 
 }  // namespace azlb::manager

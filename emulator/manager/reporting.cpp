@@ -324,6 +324,7 @@ json Reporter::statusJson(const StatusInputs& in) const {
           {"internet", plan.internetNamespace},
           {"internetPrefix", options.internetPrefix},
           {"routing", options.bgp ? "bgp" : "static"},
+          {"nsg", runtime::nsgModeName(options.nsgMode)},
           {"muxesDown", in.muxesDown},
           {"processes", procs},
           {"rules", rules},

@@ -70,6 +70,9 @@ struct PublicIpAddress {
   std::string id;
   std::string name;
   std::string ipAddress;  // "" until allocated
+  /// sku.name Standard (the default): closed to inbound connections until a network security
+  /// group allows them; Basic is open.
+  bool standard = true;
 };
 
 /// The VNet id of a subnet id (…/virtualNetworks/v/subnets/s → …/virtualNetworks/v); "" if it

@@ -340,7 +340,10 @@ Result<NetworkSecurityGroup> parseNetworkSecurityGroup(const json& resource) {
 
 Result<PublicIpAddress> parsePublicIpAddress(const json& resource) {
   return parseRoot<PublicIpAddress>(resource, [](const Node& n) {
-    return PublicIpAddress{n.str("id"), n.str("name"), n.properties().str("ipAddress")};
+    const bool basic =
+        n.object("sku").oneOf("name", Sku::Standard,
+                              {{"Basic", Sku::Basic}, {"Standard", Sku::Standard}}) == Sku::Basic;
+    return PublicIpAddress{n.str("id"), n.str("name"), n.properties().str("ipAddress"), !basic};
   });
 }
 

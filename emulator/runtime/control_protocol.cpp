@@ -160,8 +160,13 @@ std::string statusLine(const StatusReport& r) {
     traffic.push_back({{"frontend", t.frontend}, {"port", t.port}, {"protocol", t.protocol},
                        {"inPackets", t.inPackets}, {"inBytes", t.inBytes},
                        {"outPackets", t.outPackets}, {"outBytes", t.outBytes}, {"syn", t.syn}});
+  json nsg = json::array();
+  for (const auto& n : r.nsgRules)
+    nsg.push_back({{"group", n.group}, {"direction", n.direction}, {"rule", n.rule}, {"hits", n.hits}});
   return json{{"type", "status"},
               {"role", r.role},
+              {"nsgMode", r.nsgMode},
+              {"nsgRules", nsg},
               {"index", r.index},
               {"version", r.version},
               {"appliedVersion", r.appliedVersion},
@@ -249,6 +254,10 @@ Result<ControlResponse> parseControlResponse(std::string_view line) {
                           u.value("failed", std::uint64_t{0})});
       for (const auto& f : j.value("fastpath", json::array())) r.fastpath.push_back(f.get<std::string>());
       r.bgp = j.value("bgp", "");
+      r.nsgMode = j.value("nsgMode", "");
+      for (const auto& n : j.value("nsgRules", json::array()))
+        r.nsgRules.push_back({n.at("group").get<std::string>(), n.value("direction", ""), n.value("rule", ""),
+                              n.value("hits", std::uint64_t{0})});
       for (const auto& t : j.value("traffic", json::array()))
         r.traffic.push_back({t.at("frontend").get<std::string>(), t.value("port", std::uint16_t{0}),
                              t.value("protocol", ""), t.value("inPackets", std::uint64_t{0}),

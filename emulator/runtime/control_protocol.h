@@ -88,6 +88,14 @@ struct TrafficReport {
   std::uint64_t inPackets = 0, inBytes = 0, outPackets = 0, outBytes = 0, syn = 0;
 };
 
+/// One network security rule's hits on a host agent (flows it decided).
+struct NsgRuleReport {
+  std::string group;      // the group's id
+  std::string direction;  // "Inbound" or "Outbound"
+  std::string rule;
+  std::uint64_t hits = 0;
+};
+
 /// A process's counters as reported by {"type":"status"}. Every name appears, zeros included.
 struct StatusReport {
   std::string role;  // "mux" or "host-agent"
@@ -107,6 +115,8 @@ struct StatusReport {
   std::vector<SnatReport> snat;                              // host agent: its VMs' SNAT
   std::vector<TrafficReport> traffic;  // host agent: per frontend and direction
   std::vector<std::string> fastpath;  // host agent: its Fastpath flows ("a:p -> b:q via PA")
+  std::vector<NsgRuleReport> nsgRules;  // host agent: every security rule it has compiled
+  std::string nsgMode;                  // host agent: "enforce", "warn" or "off"
   /// MUX: its BGP session ("Established, 3 route(s) announced to 100.64.1.1"; "" in static mode)
   std::string bgp;
 

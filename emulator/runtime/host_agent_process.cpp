@@ -3,6 +3,7 @@
 // whatever the VMs send off their own links. HostSwitch decides; this file owns the plumbing
 // (TUNs, routes) that each snapshot asks for and hands the forwarding thread a new state.
 #include <atomic>
+#include <deque>
 #include <cstdio>
 #include <map>
 #include <mutex>
@@ -48,11 +49,34 @@ struct HostAgentState {
   std::vector<std::shared_ptr<netns::Fd>> senders;
 };
 
+/// A log line for one denied flow: "nsg warn: Azure would drop tcp 198.19.0.7:40000 ->
+/// 10.0.0.4:8080 (inbound to 10.0.0.4): denied by web-nsg/DenyAllInBound; let through (--nsg warn)".
+std::string describeNsgDenial(const HostSwitch::NsgEvent& e, const std::string& rule) {
+  const auto& f = e.flow;
+  const std::string protocol = f.protocol == 6 ? "tcp" : f.protocol == 17 ? "udp" : std::to_string(f.protocol);
+  std::string text = std::string(e.dropped ? "nsg: dropped " : "nsg warn: Azure would drop ") +
+                     protocol + " " + f.srcIp.toString() + ":" + std::to_string(f.srcPort) + " -> " +
+                     f.dstIp.toString() + ":" + std::to_string(f.dstPort) + " (" +
+                     (e.inbound ? "inbound to " : "outbound from ") + e.vm.toString() + "): ";
+  if (e.noGroup)
+    text += "no network security group on the VM's subnet or NIC allows it (a Standard load balancer's backends "
+            "and Standard public IPs are closed until one does)";
+  else
+    text += "denied by " + (rule.empty() ? std::string("a security rule") : rule);
+  if (!e.dropped) text += "; let through (serve --nsg warn)";
+  return text;
+}
+
 class HostEngine {
  public:
   HostEngine(const HostSwitchOptions& options, bool vnetHdr, std::shared_ptr<const HostAgentState> initial,
-             ConfigMailbox<HostAgentState>& mailbox)
-      : switch_(options, initial->plan), current_(std::move(initial)), mailbox_(mailbox), vnetHdr_(vnetHdr) {}
+             ConfigMailbox<HostAgentState>& mailbox, std::shared_ptr<const NsgHitTable> hits, std::string what)
+      : switch_(options, initial->plan),
+        current_(std::move(initial)),
+        mailbox_(mailbox),
+        vnetHdr_(vnetHdr),
+        hits_(std::move(hits)),
+        what_(std::move(what)) {}
 
   // --- forwarding thread ---
   bool refresh(Nanos /*now*/) {
@@ -60,6 +84,7 @@ class HostEngine {
     if (!next) return false;
     switch_.setPlan(next->plan);
     appliedVersion_.store(next->plan->version(), std::memory_order_relaxed);
+    nsgMode_.store(next->plan->nsgMode(), std::memory_order_relaxed);
     mailbox_.retire(std::exchange(current_, std::move(next)));
     return true;
   }
@@ -77,6 +102,7 @@ class HostEngine {
       if (port < current_->fds.size()) writePacket(current_->fds[port], packet, vnetHdr_, pump_);
     });
     flows_.store(switch_.forwarder().flowCount() + switch_.snat().flowCount(), std::memory_order_relaxed);
+    logNsgDenials(now);
     if (now - lastUsage_ >= std::chrono::seconds(1)) {
       lastUsage_ = now;
       publishSnatUsage(now);
@@ -122,7 +148,12 @@ class HostEngine {
                {"snatInbound", s.snatInbound.value()},
                {"fastpathRedirects", s.fastpathRedirects.value()},
                {"fastpathOut", s.fastpathOut.value()},
-               {"fastpathIn", s.fastpathIn.value()}};
+               {"fastpathIn", s.fastpathIn.value()},
+               {"nsgChecked", s.nsgChecked.value()},
+               {"nsgDenials", s.nsgDenials.value()},
+               {"nsgLogLost", s.nsgLogLost.value()}};
+    r.nsgMode = std::string(nsgModeName(nsgMode_.load(std::memory_order_relaxed)));
+    for (auto& row : hits_->rows()) r.nsgRules.push_back({std::move(row.group), std::move(row.direction), std::move(row.rule), row.hits});
     for (const auto& t : switch_.forwarder().frontendCounters().rows())
       r.traffic.push_back({t.ip.toString(), t.port, t.protocol == 17 ? "Udp" : "Tcp", t.inPackets,
                            t.inBytes, t.outPackets, t.outBytes, t.syn});
@@ -144,7 +175,23 @@ class HostEngine {
   mutable std::mutex snatMu_;  // taken once a second by housekeeping, and by status()
   std::vector<SnatReport> snatUsage_;
   std::vector<std::string> fastpathFlows_;
+  std::shared_ptr<const NsgHitTable> hits_;
+  std::atomic<NsgMode> nsgMode_{NsgMode::Off};
+  std::string what_;
+  std::deque<std::pair<dataplane::FlowKey, Nanos>> nsgLogged_;  // flows logged lately (SYN retries)
 
+  /// One log line per denied flow (serve --nsg warn: what Azure would do; enforce: what was
+  /// dropped), once per flow within a minute.
+  void logNsgDenials(Nanos now) {
+    switch_.drainNsgEvents([&](const HostSwitch::NsgEvent& e) {
+      while (!nsgLogged_.empty() && (now - nsgLogged_.front().second > std::chrono::minutes(1) || nsgLogged_.size() > 1024))
+        nsgLogged_.pop_front();
+      for (const auto& [key, at] : nsgLogged_)
+        if (key == e.flow) return;
+      nsgLogged_.emplace_back(e.flow, now);
+      std::fprintf(stderr, "%s: %s\n", what_.c_str(), describeNsgDenial(e, hits_->name(e.slot)).c_str());
+    });
+  }
   /// SNAT usage for status and metrics; a (VM, frontend) whose failed count grew since the last
   /// time gets a log line (Azure's SnatPortExhaustion health event).
   void publishSnatUsage(Nanos now) {
@@ -391,10 +438,11 @@ int runHostAgent(const HostAgentProcessOptions& options) {
   HostPlumbing plumbing(ns, std::make_shared<netns::TunDevice>(std::move(hostTun)),
                         options.tunMtu, options.offload);
   ConfigMailbox<HostAgentState> mailbox;
+  auto hits = std::make_shared<NsgHitTable>();
   HostEngine engine(HostSwitchOptions{.flowCapacity = options.flowCapacity,
                                       .underlayMtu = options.underlayMtu,
                                       .vmMtu = options.vmMtu},
-                    options.offload, plumbing.initialState(options.index), mailbox);
+                    options.offload, plumbing.initialState(options.index), mailbox, hits, what);
   std::uint64_t acceptedVersion = 0;
   probes::Runner prober;
   if (auto ok = prober.start(); !ok) return report(ok.error());
@@ -413,7 +461,7 @@ int runHostAgent(const HostAgentProcessOptions& options) {
     if (std::holds_alternative<FlowRequest>(*request))
       return errorLine("flow: a host agent has no MUX flow table (ask a MUX)");
     const Snapshot& snapshot = std::get<SnapshotRequest>(*request).snapshot;
-    auto plan = HostPlan::build(snapshot, options.index);
+    auto plan = HostPlan::build(snapshot, options.index, hits);
     if (!plan) return errorLine(plan.error().message());
     auto state = plumbing.apply(snapshot, std::move(*plan));
     if (!state) return errorLine(state.error().message());

@@ -54,7 +54,8 @@ constexpr std::size_t kEthernetHeader = 14;
 }  // namespace
 
 Result<std::shared_ptr<const HostPlan>> HostPlan::build(const Snapshot& snapshot,
-                                                       std::uint32_t hostIndex) {
+                                                       std::uint32_t hostIndex,
+                                                       std::shared_ptr<NsgHitTable> hits) {
   if (snapshot.host.index != hostIndex) {
     return fail("snapshot is for host " + std::to_string(snapshot.host.index) +
                     ", this agent serves host " + std::to_string(hostIndex),
@@ -101,11 +102,21 @@ Result<std::shared_ptr<const HostPlan>> HostPlan::build(const Snapshot& snapshot
   std::sort(plan->muxes_.begin(), plan->muxes_.end());
   plan->muxes_.erase(std::unique(plan->muxes_.begin(), plan->muxes_.end()), plan->muxes_.end());
 
+  if (snapshot.host.security.inbound.size() != snapshot.host.security.outbound.size())
+    return fail("host.security: every group needs its inbound and its outbound rules", EINVAL);
+  plan->compileSecurity(snapshot.host.security, std::move(hits));
+  std::map<std::string, const VmGroups*> groupsOf;
+  for (const auto& g : snapshot.host.security.vms) groupsOf.emplace(g.vm, &g);
+
   std::map<std::pair<std::string, std::string>, std::uint32_t> portOfLink;  // (ns, link) -> port
   for (const auto& vm : snapshot.vms) {
     if (vm.vnet.empty()) return fail("vm " + vm.id + ": empty vnet", EINVAL);
     Vm record{.ip = vm.ip, .underlay = vm.underlay, .vnet = intern(vm.vnet), .host = vm.host,
               .port = kNoPort};
+    if (auto g = groupsOf.find(vm.id); g != groupsOf.end()) {
+      record.subnetGroup = g->second->subnet;
+      record.nicGroup = g->second->nic;
+    }
     if (plan->isMux(vm.underlay)) {
       return fail("vm " + vm.id + ": underlay " + vm.underlay.toString() + " is a MUX's address",
                   EINVAL);
@@ -184,6 +195,19 @@ void HostPlan::compileFilters(const std::vector<TrafficFilter>& filters,
                    [](const Filter& a, const Filter& b) { return a.key < b.key; });
 }
 
+void HostPlan::compileSecurity(const HostSecurity& security, std::shared_ptr<NsgHitTable> hits) {
+  nsgMode_ = security.mode;
+  hits_ = std::move(hits);
+  nsgInbound_ = security.inbound;
+  nsgOutbound_ = security.outbound;
+  for (auto* groups : {&nsgInbound_, &nsgOutbound_})
+    for (auto& group : *groups) {
+      dataplane::sortByPriority(group);
+      if (!hits_) continue;
+      for (auto& rule : group.rules) rule.slot = hits_->slotFor(group.group, groups == &nsgInbound_, rule.name);
+    }
+}
+
 // A destination with filters accepts a new flow when one filter covering its protocol and port
 // lists the source; a destination port no filter covers is open.
 bool HostPlan::allowsNewFlow(std::uint32_t vnet, Ipv4Address src, Ipv4Address dst,
@@ -247,7 +271,8 @@ HostSwitch::HostSwitch(const HostSwitchOptions& options, std::shared_ptr<const H
       ilb_(dataplane::MuxOptions{.flowCapacity = options.flowCapacity, .underlayMtu = options.underlayMtu},
            plan_->forwarding()),
       snat_(options.flowCapacity, plan_->forwarding()),
-      fastpath_(options.flowCapacity / 4 + 1) {}
+      fastpath_(options.flowCapacity / 4 + 1),
+      nsgFlows_(options.flowCapacity / 4 + 1) {}
 
 void HostSwitch::setPlan(std::shared_ptr<const HostPlan> plan) {
   plan_ = std::move(plan);
@@ -264,6 +289,76 @@ std::uint32_t HostSwitch::drop(DropReason reason) {
 std::uint32_t HostSwitch::drop(HostDropReason reason) {
   counters_.hostDrop(reason).add();
   return kNoPort;
+}
+
+bool HostSwitch::nsgFresh(const PacketView& view, const dataplane::FlowKey& flow, Nanos now) const {
+  if (plan_->nsgMode() == NsgMode::Off) return false;
+  if (view.protocol() == dataplane::IpProtocol::Tcp) return startsFlow(view);
+  return view.protocol() == dataplane::IpProtocol::Udp && !nsgFlows_.contains(flow, now) &&
+         !nsgFlows_.contains(flow.reversed(), now);
+}
+
+bool HostSwitch::nsgAdmits(const HostPlan::Vm& vm, const dataplane::FlowKey& flow, bool inbound, bool standard) {
+  const HostPlan& plan = *plan_;
+  const dataplane::NsgRules* subnet = plan.group(vm.subnetGroup, inbound);
+  const dataplane::NsgRules* nic = plan.group(vm.nicGroup, inbound);
+  counters_.nsgChecked.add();
+  NsgEvent event{flow, vm.ip, inbound, plan.nsgMode() == NsgMode::Enforce, dataplane::NsgRule::kNoSlot, false};
+  if (subnet == nullptr && nic == nullptr) {
+    if (!inbound || !standard) return true;
+    event.noGroup = true;
+  } else {
+    const auto verdict = inbound ? dataplane::evaluateNsg(subnet, nic, flow) : dataplane::evaluateNsg(nic, subnet, flow);
+    if (verdict.rule != nullptr) {
+      event.slot = verdict.rule->slot;
+      if (NsgHitTable* hits = plan.hits()) hits->hit(verdict.rule->slot);
+    }
+    if (verdict.allowed) return true;
+  }
+  counters_.nsgDenials.add();
+  if (nsgEventCount_ < nsgEvents_.size())
+    nsgEvents_[nsgEventCount_++] = event;
+  else
+    counters_.nsgLogLost.add();
+  return !event.dropped;
+}
+
+bool HostSwitch::admitsBalanced(const HostPlan::Vm& target, const PacketView& inner,
+                                const dataplane::ForwardingConfig::HostMatch& match, Nanos now) {
+  const dataplane::Rule& rule = *match.rule;
+  const Ipv4Address dst = rule.floatingIp ? inner.dst() : rule.backends[match.backend].ip;
+  const dataplane::FlowKey seen{inner.src(), dst, inner.srcPort(), rule.backendPortFor(inner.dstPort()),
+                                inner.protocolNumber()};
+  if (!nsgFresh(inner, seen, now)) return true;
+  // Secure by default: a Standard public frontend's backends are closed until a group allows.
+  if (!nsgAdmits(target, seen, true, rule.standard && rule.vnet.empty())) return false;
+  nsgRemember(inner, seen, now);
+  return true;
+}
+
+bool HostSwitch::admitsOutbound(const HostPlan::Vm& source, const PacketView& view, Nanos now) {
+  const auto key = view.flowKey();
+  if (!nsgFresh(view, key, now)) return true;
+  if (!nsgAdmits(source, key, false, false)) return false;
+  nsgRemember(view, key, now);
+  return true;
+}
+
+bool HostSwitch::admitsToPublicIp(const HostPlan::Vm& target, PacketBuf& packet, Nanos now) {
+  if (plan_->nsgMode() == NsgMode::Off) return true;
+  const auto view = PacketView::parse(packet.data());  // as translated: to the VM's own address
+  if (!view || !view->hasPorts()) return true;
+  const auto key = view->flowKey();
+  if (!nsgFresh(*view, key, now)) return true;
+  const dataplane::SnatSpec* spec = plan_->forwarding()->snat().find(target.underlay);
+  if (!nsgAdmits(target, key, true, spec == nullptr || spec->standard)) return false;
+  nsgRemember(*view, key, now);
+  return true;
+}
+
+void HostSwitch::nsgRemember(const PacketView& view, const dataplane::FlowKey& flow, Nanos now) {
+  if (view.protocol() == dataplane::IpProtocol::Udp)
+    nsgFlows_.insert(flow, 1, now, plan_->forwarding()->fastpathIdleTimeout());
 }
 
 std::uint32_t HostSwitch::deliver(const HostPlan::Vm& vm, PacketBuf& packet) {
@@ -333,9 +428,12 @@ std::uint32_t HostSwitch::fromUnderlay(PacketBuf& packet, Nanos now) {
 
   if (plan.isMux(outer->src())) {
     const auto inner = PacketView::parse(outer->l4());
-    if (inner && inner->hasPorts() &&
-        !plan.forwarding()->findHostBackend(outer->dst(), inner->dst(), inner->protocolNumber(), inner->dstPort()))
-      return snatReturn(*target, packet, *outer, now);
+    if (inner && inner->hasPorts()) {
+      const auto match = plan.forwarding()->findHostBackend(outer->dst(), inner->dst(), inner->protocolNumber(),
+                                                            inner->dstPort());
+      if (!match) return snatReturn(*target, packet, *outer, now);
+      if (!admitsBalanced(*target, *inner, *match, now)) return drop(HostDropReason::NsgDenied);
+    }
     // Load-balanced traffic: decap + DNAT in the forwarder, then into the backend's namespace.
     const auto verdict = forwarder_.processInbound(packet, now);
     if (verdict.isDrop()) return kNoPort;  // counted by the forwarder
@@ -356,6 +454,9 @@ std::uint32_t HostSwitch::fromUnderlay(PacketBuf& packet, Nanos now) {
     if (rule == nullptr || plan.vnetOfRule(*rule) != std::optional<std::uint32_t>(source->vnet)) {
       return drop(HostDropReason::SpoofedAddress);
     }
+    const auto match = plan.forwarding()->findHostBackend(outer->dst(), peek->dst(), peek->protocolNumber(),
+                                                          peek->dstPort());
+    if (match && !admitsBalanced(*target, *peek, *match, now)) return drop(HostDropReason::NsgDenied);
     const auto verdict = forwarder_.processInbound(packet, now);
     if (verdict.isDrop()) return kNoPort;
     counters_.ilbInbound.add();
@@ -375,6 +476,8 @@ std::uint32_t HostSwitch::fromUnderlay(PacketBuf& packet, Nanos now) {
     return drop(HostDropReason::SpoofedAddress);
   }
   packet.resize(inner->size());
+  // Checked by the sender's agent; remembered here so that the VM's UDP replies pass.
+  if (nsgFresh(*inner, inner->flowKey(), now)) nsgRemember(*inner, inner->flowKey(), now);
   if (auto failed = dataplane::fitToLink(packet, *inner, options_.vmMtu)) return drop(*failed);
   counters_.vnetDecap.add();
   return target->port;
@@ -396,6 +499,12 @@ std::uint32_t HostSwitch::fromVnet(std::uint32_t inPort, PacketBuf& packet, Nano
     if (startsFlow(*view) && !plan.allowsNewFlow(*vnet, view->src(), view->dst(),
                                                 view->protocolNumber(), view->dstPort()))
       return drop(HostDropReason::TrafficRuleDenied);
+    // Network security groups: the sender's outbound rules, then the destination's inbound ones.
+    if (const auto key = view->flowKey(); nsgFresh(*view, key, now)) {
+      if (!nsgAdmits(*source, key, false, false) || !nsgAdmits(*target, key, true, false))
+        return drop(HostDropReason::NsgDenied);
+      nsgRemember(*view, key, now);
+    }
     // A backend answering an internal load balancer's client: source back to the frontend.
     bool reply = false;
     if (auto verdict = forwarder_.snatIfReply(packet, now)) {
@@ -430,6 +539,7 @@ std::uint32_t HostSwitch::fromVnet(std::uint32_t inPort, PacketBuf& packet, Nano
     if (rule != nullptr && plan.vnetOfRule(*rule) == vnet) {
       const HostPlan::Vm* source = plan.findInVnet(*vnet, view->src());
       if (source == nullptr || source->port != inPort) return drop(HostDropReason::SpoofedAddress);
+      if (!admitsOutbound(*source, *view, now)) return drop(HostDropReason::NsgDenied);
       const auto verdict = ilb_.process(packet, now, source->underlay);
       if (verdict.isDrop()) return drop(verdict.reason);
       counters_.ilbEncap.add();
@@ -455,6 +565,7 @@ std::uint32_t HostSwitch::leaveVnet(std::uint32_t inPort, std::uint32_t vnet, Pa
   if (source != nullptr) {
     packet.resize(view.size());
     if (!dataplane::offloadConsistent(packet.offload(), view)) return drop(DropReason::BadOffload);
+    if (!admitsOutbound(*source, view, now)) return drop(HostDropReason::NsgDenied);
     if (snat_.outbound(packet, view, source->underlay, now).isDrop()) return kNoPort;
     counters_.snatOutbound.add();
     return toRouterOrPeer(packet, source->underlay, now);
@@ -525,6 +636,7 @@ std::uint32_t HostSwitch::snatReturn(const HostPlan::Vm& target, PacketBuf& pack
   packet.resize(inner->size());
   if (!dataplane::offloadConsistent(packet.offload(), *inner)) return drop(DropReason::BadOffload);
   if (snat_.inbound(packet, *inner, target.underlay, now).isDrop()) return kNoPort;
+  if (!admitsToPublicIp(target, packet, now)) return drop(HostDropReason::NsgDenied);
   if (auto failed = dataplane::fitToLink(packet, *inner, options_.vmMtu)) return drop(*failed);
   counters_.snatInbound.add();
   return deliver(target, packet);

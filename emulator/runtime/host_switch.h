@@ -28,6 +28,7 @@
 #include "emulator/dataplane/nanos.h"
 #include "emulator/dataplane/packet_buf.h"
 #include "emulator/dataplane/snat_engine.h"
+#include "emulator/runtime/nsg_hits.h"
 #include "emulator/runtime/snapshot.h"
 
 namespace azlb::runtime {
@@ -44,6 +45,7 @@ enum class HostDropReason : std::uint8_t {
   NoVmLink,                    ///< a floating-IP packet for a VM without a link to write it to
   LocalDestination,            ///< (unused since the agent delivers local VM-to-VM itself)
   TrafficRuleDenied,           ///< a new VM-to-VM flow a cloud service's NetworkTrafficRules refuse
+  NsgDenied,                   ///< a new flow network security groups deny (serve --nsg enforce)
   Count,
 };
 inline constexpr std::size_t kHostDropReasonCount = static_cast<std::size_t>(HostDropReason::Count);
@@ -64,6 +66,8 @@ constexpr std::string_view hostDropReasonName(HostDropReason reason) {
       return "localDestination";
     case HostDropReason::TrafficRuleDenied:
       return "trafficRuleDenied";
+    case HostDropReason::NsgDenied:
+      return "nsgDenied";
     case HostDropReason::Count:
       break;
   }
@@ -82,6 +86,7 @@ class HostPlan {
     std::uint32_t port = kNoPort;  // this host's VMs: the port of their namespace
     std::uint32_t linkPort = kNoPort;  // this host's VMs with a link: the port of that link
     std::array<std::uint8_t, 6> mac{};  // with linkPort: the VM end's Ethernet address
+    std::int32_t subnetGroup = -1, nicGroup = -1;  // network security groups (group()), -1: none
   };
   /// A local VM's link in its (host, VNet) namespace, which the runtime opens a sender on.
   struct Link {
@@ -93,9 +98,11 @@ class HostPlan {
   /// object: a snapshot for another host, a bad underlayRange, duplicate or empty namespace or
   /// TUN names, a VM of this host whose hostNamespace is not listed or serves another VNet, two
   /// VMs with one underlay address or with one address in one VNet, a VM on a MUX's address,
-  /// and every ForwardingConfig::build error.
+  /// and every ForwardingConfig::build error. The network security groups' rules get their hit
+  /// counters' slots from `hits` (none counted without one).
   static Result<std::shared_ptr<const HostPlan>> build(const Snapshot& snapshot,
-                                                      std::uint32_t hostIndex);
+                                                      std::uint32_t hostIndex,
+                                                      std::shared_ptr<NsgHitTable> hits = nullptr);
   /// No rules, no VMs, no VNet namespaces (before the first snapshot).
   static std::shared_ptr<const HostPlan> empty(std::uint32_t hostIndex);
 
@@ -121,6 +128,16 @@ class HostPlan {
   bool allowsNewFlow(std::uint32_t vnet, dataplane::Ipv4Address src, dataplane::Ipv4Address dst,
                      std::uint8_t protocol, std::uint16_t port) const;
 
+  NsgMode nsgMode() const { return nsgMode_; }
+  /// Network security group `index`'s rules of one direction; nullptr for -1.
+  const dataplane::NsgRules* group(std::int32_t index, bool inbound) const {
+    if (index < 0 || static_cast<std::size_t>(index) >= nsgInbound_.size()) return nullptr;
+    return inbound ? &nsgInbound_[static_cast<std::size_t>(index)]
+                   : &nsgOutbound_[static_cast<std::size_t>(index)];
+  }
+  NsgHitTable* hits() const { return hits_.get(); }
+  const std::shared_ptr<NsgHitTable>& hitTable() const { return hits_; }
+
  private:
   HostPlan() = default;
   struct Filter {
@@ -131,6 +148,7 @@ class HostPlan {
   };
   void compileFilters(const std::vector<TrafficFilter>& filters,
                       const std::map<std::string, std::uint32_t>& vnetIds);
+  void compileSecurity(const HostSecurity& security, std::shared_ptr<NsgHitTable> hits);
 
   std::uint64_t version_ = 0;
   std::uint32_t hostIndex_ = 0;
@@ -142,6 +160,9 @@ class HostPlan {
   std::vector<Link> links_;
   std::vector<std::uint32_t> ruleVnet_;  // [rule index] -> vnet, or kNoVnet for public rules
   std::vector<Filter> filters_;          // sorted by key
+  NsgMode nsgMode_ = NsgMode::Off;
+  std::vector<dataplane::NsgRules> nsgInbound_, nsgOutbound_;  // [group]
+  std::shared_ptr<NsgHitTable> hits_;
 };
 
 /// Drops and path counts of one HostSwitch. Single writer (the forwarding thread).
@@ -163,6 +184,9 @@ struct HostSwitchCounters {
   dataplane::Counter fastpathRedirects;  ///< redirects taken from the MUXes (Fastpath)
   dataplane::Counter fastpathOut;  ///< VIP-to-VIP packets sent straight to the peer host
   dataplane::Counter fastpathIn;   ///< VIP-to-VIP packets received straight from the peer host
+  dataplane::Counter nsgChecked;   ///< new flows checked against network security groups
+  dataplane::Counter nsgDenials;   ///< of those, denied by Azure's rules (dropped only with enforce)
+  dataplane::Counter nsgLogLost;   ///< denials not logged: the event queue was full
 
   dataplane::Counter& hostDrop(HostDropReason r) { return hostDrops[static_cast<std::size_t>(r)]; }
   std::uint64_t hostDropped(HostDropReason r) const {
@@ -191,7 +215,8 @@ class HostSwitch {
   std::uint32_t process(std::uint32_t inPort, dataplane::PacketBuf& packet, dataplane::Nanos now);
 
   std::size_t expireFlows(dataplane::Nanos now, std::size_t budget) {
-    return forwarder_.expireFlows(now, budget) + snat_.expireFlows(now, budget) + fastpath_.expireIdle(now, budget);
+    return forwarder_.expireFlows(now, budget) + snat_.expireFlows(now, budget) + fastpath_.expireIdle(now, budget) +
+           nsgFlows_.expireIdle(now, budget);
   }
   /// The same, and for each expired established flow of an enableTcpReset rule builds an RST to
   /// the client (from the frontend) and one to the backend VM (from the client) and calls
@@ -199,7 +224,8 @@ class HostSwitch {
   /// forwarding thread only (from housekeeping, between batches).
   template <typename Emit>
   std::size_t expireFlows(dataplane::Nanos now, std::size_t budget, Emit&& emit) {
-    return snat_.expireFlows(now, budget) + fastpath_.expireIdle(now, budget) + forwarder_.expireFlows(now, budget, [&](const dataplane::FlowKey& key, const dataplane::HostFlow& flow) {
+    return snat_.expireFlows(now, budget) + fastpath_.expireIdle(now, budget) + nsgFlows_.expireIdle(now, budget) +
+           forwarder_.expireFlows(now, budget, [&](const dataplane::FlowKey& key, const dataplane::HostFlow& flow) {
       if (!flow.wantsResetOnIdle()) return;
       if (const std::uint32_t port = resetToClient(key, flow); port != kNoPort) {
         counters_.idleResets.add();
@@ -219,7 +245,46 @@ class HostSwitch {
   const HostSwitchCounters& counters() const { return counters_; }
   HostSwitchCounters& counters() { return counters_; }
 
+  /// A flow network security groups deny, for the agent's log.
+  struct NsgEvent {
+    dataplane::FlowKey flow{};  ///< as the VM sees it
+    dataplane::Ipv4Address vm{};
+    bool inbound = true;
+    bool dropped = false;  ///< enforce: dropped; warn: let through
+    /// The deciding rule's hit-counter slot; kNoSlot: no group at either level of a Standard
+    /// frontend's or public IP's VM (closed by default), or a rule without a slot.
+    std::uint32_t slot = dataplane::NsgRule::kNoSlot;
+    bool noGroup = false;
+  };
+  /// Calls f(const NsgEvent&) for each denial recorded since the last call (at most
+  /// kNsgEvents; the rest are counted in nsgLogLost). Forwarding thread, between batches.
+  template <typename F>
+  void drainNsgEvents(F&& f) {
+    for (std::size_t i = 0; i < nsgEventCount_; ++i) f(nsgEvents_[i]);
+    nsgEventCount_ = 0;
+  }
+  static constexpr std::size_t kNsgEvents = 64;
+
  private:
+  /// Whether network security groups look at this packet of `flow`: a TCP SYN without ACK, a
+  /// UDP datagram of a flow not let through before (either direction); never with --nsg off.
+  bool nsgFresh(const dataplane::PacketView& view, const dataplane::FlowKey& flow, dataplane::Nanos now) const;
+  /// Azure's verdict on a new flow of `vm` (inbound: its subnet's group, then its NIC's;
+  /// outbound: NIC, then subnet; no group at either level: open, except inbound through a
+  /// Standard frontend or public IP, `standard`). Counts the deciding rule's hit and records a
+  /// denial. False: drop it (enforce).
+  bool nsgAdmits(const HostPlan::Vm& vm, const dataplane::FlowKey& flow, bool inbound, bool standard);
+  /// A load-balanced packet for `target` (from a MUX, or an internal frontend's client's host),
+  /// as the VM will see it after DNAT.
+  bool admitsBalanced(const HostPlan::Vm& target, const dataplane::PacketView& inner,
+                      const dataplane::ForwardingConfig::HostMatch& match, dataplane::Nanos now);
+  /// A VM's packet leaving it (to the internet, or to an internal frontend): its outbound rules.
+  bool admitsOutbound(const HostPlan::Vm& source, const dataplane::PacketView& view, dataplane::Nanos now);
+  /// A packet to a VM's public IP or SNAT port, translated: an unsolicited one is inbound.
+  bool admitsToPublicIp(const HostPlan::Vm& target, dataplane::PacketBuf& packet, dataplane::Nanos now);
+  /// A UDP flow let through: its later datagrams and replies are not checked again.
+  void nsgRemember(const dataplane::PacketView& view, const dataplane::FlowKey& flow, dataplane::Nanos now);
+
   std::uint32_t fromUnderlay(dataplane::PacketBuf& packet, dataplane::Nanos now);
   std::uint32_t fromVnet(std::uint32_t inPort, dataplane::PacketBuf& packet, dataplane::Nanos now);
   /// A MUX's packet that no load-balancing or NAT rule of `target` takes: return traffic of
@@ -264,6 +329,10 @@ class HostSwitch {
   HostSwitchCounters counters_;
   std::uint16_t nextIpId_ = 0;
   dataplane::PacketBuf scratch_{256};  ///< RSTs the agent makes itself
+  std::array<NsgEvent, kNsgEvents> nsgEvents_{};
+  std::size_t nsgEventCount_ = 0;
+  /// UDP flows network security groups let through, keyed as first seen.
+  dataplane::FlowTable<std::uint8_t> nsgFlows_;
 };
 
 }  // namespace azlb::runtime

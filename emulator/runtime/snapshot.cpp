@@ -148,7 +148,8 @@ json outboundToJson(const std::vector<dataplane::SnatSpec>& specs) {
                    {"idleTimeoutMs", o.idleTimeout.count()},
                    {"finLingerMs", o.finLinger.count()},
                    {"rstLingerMs", o.rstLinger.count()},
-                   {"tcpReset", o.tcpReset}});
+                   {"tcpReset", o.tcpReset},
+                   {"standard", o.standard}});
   }
   return out;
 }
@@ -196,7 +197,113 @@ Result<std::vector<dataplane::SnatSpec>> outboundFromJson(const json& list) {
     spec.finLinger = std::chrono::milliseconds(*fin);
     spec.rstLinger = std::chrono::milliseconds(*rst);
     spec.tcpReset = o.value("tcpReset", false);
+    spec.standard = o.value("standard", true);
     out.push_back(std::move(spec));
+  }
+  return out;
+}
+
+constexpr std::pair<const char*, NsgMode> kNsgModes[] = {
+    {"off", NsgMode::Off}, {"warn", NsgMode::Warn}, {"enforce", NsgMode::Enforce}};
+
+template <typename Range>
+json rangesToJson(const std::vector<Range>& ranges) {
+  json out = json::array();
+  for (const auto& r : ranges) out.push_back(json::array({r.first, r.last}));
+  return out;
+}
+
+template <typename Range, typename Bound>
+Result<std::vector<Range>> rangesFromJson(const json& rule, const char* key, const std::string& where) {
+  std::vector<Range> out;
+  for (const auto& r : rule.value(key, json::array())) {
+    const bool ok = r.is_array() && r.size() == 2 && r[0].is_number_unsigned() && r[1].is_number_unsigned() &&
+                    r[0].get<std::uint64_t>() <= r[1].get<std::uint64_t>() &&
+                    r[1].get<std::uint64_t>() <= std::numeric_limits<Bound>::max();
+    if (!ok) return fail("snapshot: " + where + key + " must hold [first, last] pairs");
+    out.push_back({static_cast<Bound>(r[0].get<std::uint64_t>()), static_cast<Bound>(r[1].get<std::uint64_t>())});
+  }
+  return out;
+}
+
+json nsgRulesToJson(const dataplane::NsgRules& group) {
+  json rules = json::array();
+  for (const auto& r : group.rules)
+    rules.push_back({{"name", r.name}, {"priority", r.priority},
+                     {"access", r.access == dataplane::NsgAccess::Allow ? "Allow" : "Deny"},
+                     {"protocol", r.protocol}, {"sources", rangesToJson(r.sources)},
+                     {"destinations", rangesToJson(r.destinations)},
+                     {"sourcePorts", rangesToJson(r.sourcePorts)},
+                     {"destinationPorts", rangesToJson(r.destinationPorts)}});
+  return rules;
+}
+
+Result<dataplane::NsgRules> nsgRulesFromJson(const std::string& group, const json& list) {
+  constexpr std::pair<const char*, dataplane::NsgAccess> kAccess[] = {
+      {"Allow", dataplane::NsgAccess::Allow}, {"Deny", dataplane::NsgAccess::Deny}};
+  dataplane::NsgRules out{group, {}};
+  for (const auto& r : list) {
+    dataplane::NsgRule rule;
+    rule.name = r.at("name").get<std::string>();
+    const std::string where = "security group " + group + " rule " + rule.name + " ";
+    auto priority = uintField<std::uint32_t>(r, "priority", where);
+    auto access = enumField(r, "access", where, kAccess, std::optional<dataplane::NsgAccess>{});
+    auto protocol = uintField<std::uint8_t>(r, "protocol", where, std::uint8_t{0});
+    if (!priority) return unexpected(priority.error());
+    if (!access) return unexpected(access.error());
+    if (!protocol) return unexpected(protocol.error());
+    auto sources = rangesFromJson<dataplane::AddressRange, std::uint32_t>(r, "sources", where);
+    auto destinations = rangesFromJson<dataplane::AddressRange, std::uint32_t>(r, "destinations", where);
+    auto sourcePorts = rangesFromJson<dataplane::PortRange, std::uint16_t>(r, "sourcePorts", where);
+    auto destinationPorts = rangesFromJson<dataplane::PortRange, std::uint16_t>(r, "destinationPorts", where);
+    if (!sources) return unexpected(sources.error());
+    if (!destinations) return unexpected(destinations.error());
+    if (!sourcePorts) return unexpected(sourcePorts.error());
+    if (!destinationPorts) return unexpected(destinationPorts.error());
+    rule.priority = *priority;
+    rule.access = *access;
+    rule.protocol = *protocol;
+    rule.sources = std::move(*sources);
+    rule.destinations = std::move(*destinations);
+    rule.sourcePorts = std::move(*sourcePorts);
+    rule.destinationPorts = std::move(*destinationPorts);
+    out.rules.push_back(std::move(rule));
+  }
+  dataplane::sortByPriority(out);
+  return out;
+}
+
+json securityToJson(const HostSecurity& s) {
+  json groups = json::array();
+  for (std::size_t i = 0; i < s.inbound.size() && i < s.outbound.size(); ++i)
+    groups.push_back({{"id", s.inbound[i].group}, {"inbound", nsgRulesToJson(s.inbound[i])},
+                      {"outbound", nsgRulesToJson(s.outbound[i])}});
+  json vms = json::array();
+  for (const auto& v : s.vms) vms.push_back({{"vm", v.vm}, {"subnet", v.subnet}, {"nic", v.nic}});
+  return {{"mode", nsgModeName(s.mode)}, {"groups", groups}, {"vms", vms}};
+}
+
+Result<HostSecurity> securityFromJson(const json& j) {
+  HostSecurity out;
+  auto mode = enumField(j, "mode", "security ", kNsgModes, std::optional{NsgMode::Warn});
+  if (!mode) return unexpected(mode.error());
+  out.mode = *mode;
+  for (const auto& g : j.value("groups", json::array())) {
+    const std::string id = g.at("id").get<std::string>();
+    auto in = nsgRulesFromJson(id, g.value("inbound", json::array()));
+    if (!in) return unexpected(in.error());
+    auto outRules = nsgRulesFromJson(id, g.value("outbound", json::array()));
+    if (!outRules) return unexpected(outRules.error());
+    out.inbound.push_back(std::move(*in));
+    out.outbound.push_back(std::move(*outRules));
+  }
+  const auto groups = static_cast<std::int64_t>(out.inbound.size());
+  for (const auto& v : j.value("vms", json::array())) {
+    VmGroups e{v.at("vm").get<std::string>(), v.value("subnet", -1), v.value("nic", -1)};
+    for (std::int32_t index : {e.subnet, e.nic})
+      if (index < -1 || index >= groups)
+        return fail("snapshot: security vm " + e.vm + ": group index " + std::to_string(index) + " out of range");
+    out.vms.push_back(std::move(e));
   }
   return out;
 }
@@ -221,6 +328,7 @@ json toJson(const Snapshot& s) {
                      {"floatingIp", r.floatingIp},
                      {"keepTcpFlowsWhenAllDown", r.keepTcpFlowsWhenAllDown},
                      {"answersPing", r.answersPing},
+                     {"standard", r.standard},
                      {"vnet", r.vnet},
                      {"backends", backends}});
   }
@@ -245,7 +353,8 @@ json toJson(const Snapshot& s) {
           {"fastpathIdleTimeoutMs", s.forwarding.fastpathIdleTimeout.count()},
           {"probeTimeScale", s.probeTimeScale},
           {"host", {{"index", s.host.index}, {"underlayRange", s.host.underlayRange}, {"vnetNamespaces", nss},
-                    {"probes", probes}, {"trafficFilters", filtersToJson(s.host.trafficFilters)}}}};
+                    {"probes", probes}, {"trafficFilters", filtersToJson(s.host.trafficFilters)},
+                    {"security", securityToJson(s.host.security)}}}};
 }
 
 Result<Snapshot> snapshotFromJson(const json& j) {
@@ -294,6 +403,7 @@ Result<Snapshot> snapshotFromJson(const json& j) {
       spec.floatingIp = r.value("floatingIp", false);
       spec.keepTcpFlowsWhenAllDown = r.value("keepTcpFlowsWhenAllDown", true);
       spec.answersPing = r.value("answersPing", false);
+      spec.standard = r.value("standard", true);
       spec.vnet = r.value("vnet", "");
       for (const auto& b : r.at("backends")) {
         dataplane::BackendSpec bs;
@@ -361,6 +471,9 @@ Result<Snapshot> snapshotFromJson(const json& j) {
     auto filters = filtersFromJson(h.value("trafficFilters", json::array()));
     if (!filters) return unexpected(filters.error());
     s.host.trafficFilters = std::move(*filters);
+    auto security = securityFromJson(h.value("security", json::object()));
+    if (!security) return unexpected(security.error());
+    s.host.security = std::move(*security);
     s.probeTimeScale = j.value("probeTimeScale", 1.0);
     if (!(s.probeTimeScale > 0.0 && s.probeTimeScale <= 1.0)) {
       return fail("snapshot: probeTimeScale must be in (0, 1]");
@@ -369,6 +482,18 @@ Result<Snapshot> snapshotFromJson(const json& j) {
   } catch (const std::exception& e) {
     return fail(std::string("snapshot: malformed JSON: ") + e.what());
   }
+}
+
+std::string_view nsgModeName(NsgMode mode) {
+  for (const auto& [name, value] : kNsgModes)
+    if (value == mode) return name;
+  return "warn";
+}
+
+std::optional<NsgMode> parseNsgMode(std::string_view name) {
+  for (const auto& [n, value] : kNsgModes)
+    if (name == n) return value;
+  return std::nullopt;
 }
 
 }  // namespace azlb::runtime

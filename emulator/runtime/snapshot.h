@@ -6,11 +6,14 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdint>
+#include <optional>
+#include <string_view>
 #include <string>
 #include <vector>
 
 #include "common/result.h"
 #include "emulator/dataplane/forwarding_config.h"
+#include "emulator/dataplane/nsg.h"
 
 namespace azlb::runtime {
 
@@ -55,12 +58,33 @@ struct TrafficFilter {
   std::vector<dataplane::Ipv4Address> allowedSources;
 };
 
+/// What the host agents do with network security groups (serve --nsg): enforce drops what Azure
+/// drops; warn lets it through and logs Azure's verdict once per flow; off does not look.
+enum class NsgMode : std::uint8_t { Off, Warn, Enforce };
+
+/// One VM's groups: indexes into HostSecurity::groups, -1 where its subnet or NIC has none.
+struct VmGroups {
+  std::string vm;  // VmEntry::id
+  std::int32_t subnet = -1, nic = -1;
+};
+
+/// Network security groups, compiled by the controller (controller/passes/security.h), for every
+/// VM of every host: a host agent checks its own VMs' flows, and a VM-to-VM flow's destination
+/// groups at the sender.
+struct HostSecurity {
+  NsgMode mode = NsgMode::Warn;
+  /// Each group once per VNet it is compiled for (its tags depend on the VNet's address space).
+  std::vector<dataplane::NsgRules> inbound, outbound;  // [i]: group i's rules of each direction
+  std::vector<VmGroups> vms;
+};
+
 struct HostPart {
   std::uint32_t index = 0;
   std::string underlayRange;  // CIDR of this host's VM underlay addresses, routed into its TUN
   std::vector<VnetNamespace> vnetNamespaces;
   std::vector<ProbeEntry> probes;  // the probes of this host's VMs
   std::vector<TrafficFilter> trafficFilters;  // every VNet's: the sender's agent enforces them
+  HostSecurity security;
 };
 
 struct Snapshot {
@@ -72,6 +96,9 @@ struct Snapshot {
   /// Probe intervals and timeouts are multiplied by this (serve --probe-time-scale; 1 = Azure's).
   double probeTimeScale = 1.0;
 };
+
+std::string_view nsgModeName(NsgMode mode);
+std::optional<NsgMode> parseNsgMode(std::string_view name);
 
 nlohmann::json toJson(const Snapshot& s);
 /// Errors name the offending field; never throws.

@@ -163,6 +163,7 @@ void loadBalancingRules(const Balancer& b, Context& c, std::vector<dataplane::Ru
     r.floatingIp = rule.enableFloatingIp;
     r.tcpReset = rule.enableTcpReset;
     r.keepTcpFlowsWhenAllDown = b.lb.sku != model::Sku::Basic;
+    r.standard = b.lb.sku != model::Sku::Basic;
     r.answersPing = b.lb.sku != model::Sku::Basic && r.vnet.empty();
     for (const auto& poolId : rule.backendAddressPoolIds) {
       auto m = b.members.find(toLower(poolId));
@@ -198,6 +199,7 @@ void inboundNatRules(const Balancer& b, Context& c, std::vector<dataplane::RuleS
     r.idleTimeout = scaledIdleTimeout(nat.idleTimeoutInMinutes, c.o.idleTimeoutScale);
     r.floatingIp = nat.enableFloatingIp;
     r.tcpReset = nat.enableTcpReset;
+    r.standard = b.lb.sku != model::Sku::Basic;
     r.answersPing = b.lb.sku != model::Sku::Basic && r.vnet.empty();
     if (nat.frontendPortRangeStart) {  // ports start..end map to the pool's members in order
       auto m = b.members.find(toLower(nat.backendAddressPoolId));

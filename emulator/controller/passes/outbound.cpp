@@ -75,6 +75,7 @@ struct Grant {
   std::uint32_t ports = 0;
   int idleMinutes = kDefaultIdleMinutes;
   bool tcpReset = false;
+  bool standard = true;  // InstancePublicIp: the public IP's SKU
 };
 
 struct Context {
@@ -83,6 +84,7 @@ struct Context {
   const std::vector<VmPlan>& vms;
   const PlanOptions& o;
   std::map<std::string, std::string> pipAddress;         // lower public IP id -> address
+  std::set<std::string> basicPips;                       // lower ids of Basic public IPs
   std::map<std::string, Ipv4Address> frontendIp;         // lower public frontend id -> address
   std::map<std::string, std::set<std::size_t>> members;  // lower pool id -> vms indexes
 };
@@ -96,8 +98,11 @@ const char* protocolName(std::uint8_t p) {
 
 Context lookups(const model::Resources& res, const Inventory& inv, const std::vector<VmPlan>& vms,
                 const PlanOptions& o) {
-  Context c{res, inv, vms, o, {}, {}, {}};
-  for (const auto& p : res.publicIpAddresses) c.pipAddress[toLower(p.id)] = p.ipAddress;
+  Context c{res, inv, vms, o, {}, {}, {}, {}};
+  for (const auto& p : res.publicIpAddresses) {
+    c.pipAddress[toLower(p.id)] = p.ipAddress;
+    if (!p.standard) c.basicPips.insert(toLower(p.id));
+  }
   for (const auto& lb : res.loadBalancers) {
     for (const auto& fe : lb.frontendIpConfigurations)
       if (fe.publicIpAddressId)
@@ -151,7 +156,8 @@ std::optional<Grant> fromOutboundRule(const Context& c, std::size_t vm) {
               {},
               0,
               r.idleTimeoutInMinutes,
-              r.enableTcpReset};
+              r.enableTcpReset,
+              true};
       for (const auto& fe : r.frontendIpConfigurationIds)
         if (auto a = c.frontendIp.find(toLower(fe)); a != c.frontendIp.end())
           g.frontends.push_back(a->second);
@@ -187,7 +193,8 @@ std::optional<Grant> fromLoadBalancingRule(const Context& c, std::size_t vm) {
                    {fe->second},
                    defaultSnatPorts(poolSize),
                    kDefaultIdleMinutes,
-                   false};
+                   false,
+                   true};
     }
   return std::nullopt;
 }
@@ -206,7 +213,8 @@ std::optional<Grant> choose(const Context& c, std::size_t vm, std::string& why) 
                    {*a},
                    0,
                    kDefaultIdleMinutes,
-                   false};
+                   false,
+                   c.basicPips.count(origin.publicIp) == 0};
   }
   if (auto g = fromOutboundRule(c, vm)) return g;
   if (auto g = fromLoadBalancingRule(c, vm)) return g;
@@ -222,7 +230,8 @@ std::optional<Grant> choose(const Context& c, std::size_t vm, std::string& why) 
                  {Ipv4Address{last - 1}},
                  kDefaultAccessPorts,
                  kDefaultIdleMinutes,
-                 false};
+                 false,
+                 true};
   }
   why =
       subnet == c.inv.subnets.end()
@@ -248,6 +257,7 @@ dataplane::SnatSpec specOf(const Grant& g, const VmPlan& vm, const PlanOptions& 
   s.finLinger = scaled(240);  // Azure: a port is released 240 s after a FIN, 15 s after an RST
   s.rstLinger = scaled(15);
   s.tcpReset = g.tcpReset;
+  s.standard = g.standard;
   if (g.kind == OutboundKind::InstancePublicIp) s.blocks = {{g.frontends.front(), 0, 0}};
   return s;
 }

@@ -7,7 +7,8 @@ namespace azlb::controller::passes {
 Snapshots snapshots(const Forwarding& fwd, const Fabric& fabric, const std::vector<VmPlan>& vms,
                     const PlanOptions& o, std::uint64_t version,
                     const std::vector<runtime::TrafficFilter>& trafficFilters,
-                    const std::vector<dataplane::SnatSpec>& outbound) {
+                    const std::vector<dataplane::SnatSpec>& outbound,
+                    const std::map<std::string, VmSecurity>& security) {
   runtime::Snapshot base;
   base.version = version;
   base.forwarding.version = version;
@@ -33,7 +34,33 @@ Snapshots snapshots(const Forwarding& fwd, const Fabric& fabric, const std::vect
       if (hv.first == j) s.host.vnetNamespaces.push_back({ns, hv.second, "tun0"});
     if (auto e = fwd.probeEntries.find(j); e != fwd.probeEntries.end()) s.host.probes = e->second;
     s.host.trafficFilters = trafficFilters;
+    s.host.security = hostSecurity(vms, security, o.nsgMode);
     out.host.push_back(std::move(s));
+  }
+  return out;
+}
+
+runtime::HostSecurity hostSecurity(const std::vector<VmPlan>& vms,
+                                   const std::map<std::string, VmSecurity>& security,
+                                   runtime::NsgMode mode) {
+  runtime::HostSecurity out;
+  out.mode = mode;
+  std::map<std::string, std::int32_t> index;  // vnet | group id -> position in out
+  auto place = [&](const VmPlan& vm, const std::optional<GroupRules>& group) -> std::int32_t {
+    if (!group) return -1;
+    auto [it, added] = index.emplace(vm.vnet + "|" + toLower(group->inbound.group),
+                                     static_cast<std::int32_t>(out.inbound.size()));
+    if (added) {
+      out.inbound.push_back(group->inbound);
+      out.outbound.push_back(group->outbound);
+    }
+    return it->second;
+  };
+  for (const auto& vm : vms) {
+    auto it = security.find(vm.id);
+    if (it == security.end()) continue;
+    runtime::VmGroups entry{vm.id, place(vm, it->second.subnet), place(vm, it->second.nic)};
+    if (entry.subnet >= 0 || entry.nic >= 0) out.vms.push_back(std::move(entry));
   }
   return out;
 }

@@ -592,3 +592,180 @@ TEST_CASE("a traffic filter lets only the listed sources open connections to its
   CHECK(sw.process(1, ack, kNow) == kHostPort);
   CHECK(sw.counters().hostDropped(HostDropReason::TrafficRuleDenied) == 1);
 }
+
+namespace {
+
+using azlb::dataplane::NsgAccess;
+using azlb::dataplane::NsgRule;
+using azlb::dataplane::NsgRules;
+
+NsgRule nsgRule(const char* name, std::uint32_t priority, NsgAccess access, std::uint16_t port = 0) {
+  NsgRule r;
+  r.name = name;
+  r.priority = priority;
+  r.access = access;
+  if (port != 0) r.destinationPorts = {{port, port}};
+  return r;
+}
+
+// Network security groups for `vm`: `inbound` on its NIC (Azure's DenyAllInBound after them);
+// outbound: allow everything but what `outboundDeny` names.
+void withNicGroup(Snapshot& s, const std::string& vm, std::vector<NsgRule> inbound, NsgMode mode,
+                  std::vector<NsgRule> outbound = {}) {
+  inbound.push_back(nsgRule("DenyAllInBound", 65500, NsgAccess::Deny));
+  outbound.push_back(nsgRule("AllowAllOutBound", 65500, NsgAccess::Allow));
+  s.host.security.mode = mode;
+  s.host.security.inbound.push_back(NsgRules{"/subscriptions/s/networkSecurityGroups/" + vm + "-nsg", inbound});
+  s.host.security.outbound.push_back(NsgRules{"/subscriptions/s/networkSecurityGroups/" + vm + "-nsg", outbound});
+  s.host.security.vms.push_back({vm, -1, static_cast<std::int32_t>(s.host.security.inbound.size() - 1)});
+}
+
+std::shared_ptr<const HostPlan> countedPlan(const Snapshot& s, std::shared_ptr<NsgHitTable> hits) {
+  auto plan = HostPlan::build(s, s.host.index, std::move(hits));
+  if (!plan) FAIL(plan.error().message());
+  return *plan;
+}
+
+std::vector<HostSwitch::NsgEvent> drained(HostSwitch& sw) {
+  std::vector<HostSwitch::NsgEvent> out;
+  sw.drainNsgEvents([&](const HostSwitch::NsgEvent& e) { out.push_back(e); });
+  return out;
+}
+
+std::uint64_t hitsOf(const NsgHitTable& table, const std::string& rule) {
+  for (const auto& row : table.rows())
+    if (row.rule == rule) return row.hits;
+  return 0;
+}
+
+}  // namespace
+
+TEST_CASE("enforce: a Standard frontend's backend without any group receives nothing; Basic stays open",
+          "[runtime][host-switch][nsg]") {
+  Snapshot s = twoHosts(0);
+  s.host.security.mode = NsgMode::Enforce;
+  SECTION("Standard") {
+    HostSwitch sw(HostSwitchOptions{.flowCapacity = 1024}, planFor(s));
+    auto syn = bufferOf(ipip("100.64.4.1", "100.64.16.2", "198.19.1.2", 40000, "198.18.0.10", 80));
+    CHECK(sw.process(kHostPort, syn, kNow) == kNoPort);
+    CHECK(sw.counters().hostDropped(HostDropReason::NsgDenied) == 1);
+    const auto events = drained(sw);
+    REQUIRE(events.size() == 1);
+    CHECK(events[0].noGroup);
+    CHECK(events[0].dropped);
+    CHECK(events[0].inbound);
+    CHECK(events[0].flow.dstIp == ip("10.0.0.5"));  // as the VM would see it: after DNAT
+    CHECK(events[0].flow.dstPort == 8080);
+    CHECK(drained(sw).empty());
+  }
+  SECTION("Basic") {
+    s.forwarding.rules[0].standard = false;
+    HostSwitch sw(HostSwitchOptions{.flowCapacity = 1024}, planFor(s));
+    auto syn = bufferOf(ipip("100.64.4.1", "100.64.16.2", "198.19.1.2", 40000, "198.18.0.10", 80));
+    CHECK(sw.process(kHostPort, syn, kNow) == 1);
+    CHECK(drained(sw).empty());
+  }
+}
+
+TEST_CASE("enforce: the deciding rule lets a flow in or drops it, and its hits are counted",
+          "[runtime][host-switch][nsg]") {
+  Snapshot s = twoHosts(0);
+  auto hits = std::make_shared<NsgHitTable>();
+  SECTION("an allow rule for 8080 opens it") {
+    withNicGroup(s, "b", {nsgRule("allow-8080", 200, NsgAccess::Allow, 8080)}, NsgMode::Enforce);
+    HostSwitch sw(HostSwitchOptions{.flowCapacity = 1024}, countedPlan(s, hits));
+    auto syn = bufferOf(ipip("100.64.4.1", "100.64.16.2", "198.19.1.2", 40000, "198.18.0.10", 80));
+    CHECK(sw.process(kHostPort, syn, kNow) == 1);
+    CHECK(hitsOf(*hits, "allow-8080") == 1);
+    CHECK(drained(sw).empty());
+    SECTION("later segments of the flow are not checked again") {
+      auto ack = bufferOf(PacketBuilder()
+                              .ipv4({.src = "100.64.4.1", .dst = "100.64.16.2"})
+                              .ipv4({.src = "198.19.1.2", .dst = "198.18.0.10"})
+                              .tcp({.src = 40000, .dst = 80, .flags = azlb::testing::tcpflags::kAck})
+                              .build());
+      CHECK(sw.process(kHostPort, ack, kNow) == 1);
+      CHECK(sw.counters().nsgChecked.value() == 1);
+    }
+  }
+  SECTION("a deny rule with a lower number closes it again") {
+    withNicGroup(s, "b",
+                 {nsgRule("deny-8080", 150, NsgAccess::Deny, 8080), nsgRule("allow-8080", 200, NsgAccess::Allow, 8080)},
+                 NsgMode::Enforce);
+    HostSwitch sw(HostSwitchOptions{.flowCapacity = 1024}, countedPlan(s, hits));
+    auto syn = bufferOf(ipip("100.64.4.1", "100.64.16.2", "198.19.1.2", 40000, "198.18.0.10", 80));
+    CHECK(sw.process(kHostPort, syn, kNow) == kNoPort);
+    CHECK(hitsOf(*hits, "deny-8080") == 1);
+    CHECK(hitsOf(*hits, "allow-8080") == 0);
+    const auto events = drained(sw);
+    REQUIRE(events.size() == 1);
+    CHECK(hits->name(events[0].slot) == "b-nsg/deny-8080");
+  }
+  SECTION("a port no rule allows meets DenyAllInBound") {
+    withNicGroup(s, "b", {nsgRule("allow-9090", 200, NsgAccess::Allow, 9090)}, NsgMode::Enforce);
+    HostSwitch sw(HostSwitchOptions{.flowCapacity = 1024}, countedPlan(s, hits));
+    auto syn = bufferOf(ipip("100.64.4.1", "100.64.16.2", "198.19.1.2", 40000, "198.18.0.10", 80));
+    CHECK(sw.process(kHostPort, syn, kNow) == kNoPort);
+    CHECK(hitsOf(*hits, "DenyAllInBound") == 1);
+  }
+}
+
+TEST_CASE("warn lets a denied flow through and records Azure's verdict; off does not look",
+          "[runtime][host-switch][nsg]") {
+  Snapshot s = twoHosts(0);
+  const bool warn = GENERATE(true, false);
+  withNicGroup(s, "b", {}, warn ? NsgMode::Warn : NsgMode::Off);
+  HostSwitch sw(HostSwitchOptions{.flowCapacity = 1024}, planFor(s));
+  auto syn = bufferOf(ipip("100.64.4.1", "100.64.16.2", "198.19.1.2", 40000, "198.18.0.10", 80));
+  CHECK(sw.process(kHostPort, syn, kNow) == 1);
+  CHECK(sw.counters().hostDropped(HostDropReason::NsgDenied) == 0);
+  const auto events = drained(sw);
+  CHECK(events.size() == (warn ? 1U : 0U));
+  if (warn) CHECK_FALSE(events[0].dropped);
+  CHECK(sw.counters().nsgDenials.value() == (warn ? 1U : 0U));
+}
+
+TEST_CASE("outbound rules: the sender's NIC group decides a new flow; VM to VM also the destination's inbound",
+          "[runtime][host-switch][nsg]") {
+  Snapshot s = twoHosts(0);
+  // A may not open connections to port 5432; C takes nothing on 9000.
+  withNicGroup(s, "a", {}, NsgMode::Enforce, {nsgRule("deny-5432", 100, NsgAccess::Deny, 5432)});
+  withNicGroup(s, "c", {nsgRule("allow-vnet", 300, NsgAccess::Allow), nsgRule("deny-9000", 200, NsgAccess::Deny, 9000)},
+               NsgMode::Enforce);
+  HostSwitch sw(HostSwitchOptions{.flowCapacity = 1024}, planFor(s));
+  auto toInternet = bufferOf(tcp("10.0.0.4", 33000, "198.19.5.5", 5432));
+  CHECK(sw.process(1, toInternet, kNow) == kNoPort);
+  auto toC = bufferOf(tcp("10.0.0.4", 33001, "10.0.0.6", 5432));
+  CHECK(sw.process(1, toC, kNow) == kNoPort);
+  auto toC9000 = bufferOf(tcp("10.0.0.4", 33002, "10.0.0.6", 9000));
+  CHECK(sw.process(1, toC9000, kNow) == kNoPort);
+  auto toC8080 = bufferOf(tcp("10.0.0.4", 33003, "10.0.0.6", 8080));
+  CHECK(sw.process(1, toC8080, kNow) == kHostPort);
+  CHECK(sw.counters().hostDropped(HostDropReason::NsgDenied) == 3);
+  const auto events = drained(sw);
+  REQUIRE(events.size() == 3);
+  CHECK_FALSE(events[0].inbound);
+  CHECK_FALSE(events[1].inbound);
+  CHECK(events[2].inbound);
+  CHECK(events[2].vm == ip("10.0.0.6"));
+}
+
+TEST_CASE("a UDP flow is checked once: its later datagrams and its replies pass", "[runtime][host-switch][nsg]") {
+  Snapshot s = twoHosts(0);
+  // A may send UDP to C's 5353; C takes UDP only on 5353 (its replies to A are not new flows).
+  withNicGroup(s, "a", {nsgRule("deny-all-udp-in", 100, NsgAccess::Deny)}, NsgMode::Enforce);
+  withNicGroup(s, "b", {nsgRule("allow-5353", 100, NsgAccess::Allow, 5353)}, NsgMode::Enforce);
+  HostSwitch sw(HostSwitchOptions{.flowCapacity = 1024}, planFor(s));
+  auto udp = [](const char* src, std::uint16_t sport, const char* dst, std::uint16_t dport) {
+    return bufferOf(PacketBuilder().ipv4({.src = src, .dst = dst}).udp({.src = sport, .dst = dport}).build());
+  };
+  auto first = udp("10.0.0.4", 40000, "10.0.0.5", 5353);
+  CHECK(sw.process(1, first, kNow) == 1);
+  auto second = udp("10.0.0.4", 40000, "10.0.0.5", 5353);
+  CHECK(sw.process(1, second, kNow) == 1);
+  auto reply = udp("10.0.0.5", 5353, "10.0.0.4", 40000);
+  CHECK(sw.process(1, reply, kNow) == 1);  // A denies every new inbound flow, but this is a reply
+  CHECK(sw.counters().nsgChecked.value() == 2);  // the first datagram: A outbound, B inbound
+  auto unsolicited = udp("10.0.0.5", 5353, "10.0.0.4", 40001);
+  CHECK(sw.process(1, unsolicited, kNow) == kNoPort);
+}

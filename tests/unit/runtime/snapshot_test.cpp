@@ -229,3 +229,56 @@ TEST_CASE("traffic filters survive a JSON round trip; a bad protocol is refused 
   REQUIRE_FALSE(bad);
   CHECK(bad.error().message().find("trafficFilter 10.0.1.4 protocol") != std::string::npos);
 }
+
+TEST_CASE("network security groups and the Standard flags survive a JSON round trip", "[runtime][snapshot][nsg]") {
+  Snapshot s = sampleSnapshot();
+  s.forwarding.rules[0].standard = false;
+  azlb::dataplane::NsgRule allow;
+  allow.name = "allow-8080";
+  allow.priority = 200;
+  allow.access = azlb::dataplane::NsgAccess::Allow;
+  allow.protocol = 6;
+  allow.sources = {{0, 0x09FFFFFF}, {0x0B000000, 0xFFFFFFFF}};
+  allow.destinationPorts = {{8080, 8080}, {9000, 9100}};
+  azlb::dataplane::NsgRule deny;
+  deny.name = "DenyAllInBound";
+  deny.priority = 65500;
+  s.host.security.mode = azlb::runtime::NsgMode::Enforce;
+  s.host.security.inbound = {{"/nsg/web", {deny, allow}}};  // sorted on the way back
+  s.host.security.outbound = {{"/nsg/web", {}}};
+  s.host.security.vms = {{"vm-a", -1, 0}};
+  auto back = snapshotFromJson(toJson(s));
+  REQUIRE(back);
+  CHECK_FALSE(back->forwarding.rules[0].standard);
+  CHECK(back->forwarding.rules[1].standard);
+  const auto& sec = back->host.security;
+  CHECK(sec.mode == azlb::runtime::NsgMode::Enforce);
+  REQUIRE(sec.inbound.size() == 1);
+  REQUIRE(sec.inbound[0].rules.size() == 2);
+  const auto& r = sec.inbound[0].rules[0];
+  CHECK(r.name == "allow-8080");
+  CHECK(r.access == azlb::dataplane::NsgAccess::Allow);
+  CHECK(r.protocol == 6);
+  REQUIRE(r.sources.size() == 2);
+  CHECK(r.sources[1].first == 0x0B000000);
+  REQUIRE(r.destinationPorts.size() == 2);
+  CHECK(r.destinationPorts[1].last == 9100);
+  CHECK(sec.inbound[0].rules[1].access == azlb::dataplane::NsgAccess::Deny);
+  REQUIRE(sec.vms.size() == 1);
+  CHECK(sec.vms[0].nic == 0);
+  CHECK(sec.vms[0].subnet == -1);
+
+  SECTION("bad parts are named") {
+    json j = toJson(s);
+    j["host"]["security"]["vms"][0]["nic"] = 3;
+    CHECK_FALSE(snapshotFromJson(j));
+    j = toJson(s);
+    j["host"]["security"]["mode"] = "strict";
+    auto bad = snapshotFromJson(j);
+    REQUIRE_FALSE(bad);
+    CHECK(bad.error().message().find("mode") != std::string::npos);
+    j = toJson(s);
+    j["host"]["security"]["groups"][0]["inbound"][0]["destinationPorts"] = json::array({json::array({9, 70000})});
+    CHECK_FALSE(snapshotFromJson(j));
+  }
+}

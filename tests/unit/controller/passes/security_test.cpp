@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include "emulator/controller/passes/snapshots.h"
 #include "tests/unit/controller/passes/fixture.h"
 
 using namespace azlb;
@@ -113,4 +114,33 @@ TEST_CASE("security: no group anywhere means no rules at either level", "[contro
   REQUIRE(sec.byVm.size() == 1);
   CHECK_FALSE(sec.byVm[0].subnet);
   CHECK_FALSE(sec.byVm[0].nic);
+}
+
+TEST_CASE("security: host agents get each group once per VNet and every VM's indexes", "[controller][security]") {
+  controller::GroupRules web;
+  web.inbound.group = web.outbound.group = kRg + "/networkSecurityGroups/web";
+  web.inbound.rules = {dp::NsgRule{}};
+  std::vector<controller::VmPlan> vms(4);
+  const char* vnets[] = {"vnet1", "vnet1", "vnet2", "vnet1"};
+  for (std::size_t i = 0; i < vms.size(); ++i) {
+    vms[i].id = "nic" + std::to_string(i);
+    vms[i].vnet = vnets[i];
+  }
+  std::map<std::string, controller::VmSecurity> byVm;
+  byVm["nic0"].nic = web;
+  byVm["nic1"].subnet = web;
+  byVm["nic1"].nic = web;
+  byVm["nic2"].nic = web;  // the same group in another VNet: compiled with that VNet's tags
+  byVm["nic3"] = {};       // no group at all: not listed
+  const auto s = hostSecurity(vms, byVm, runtime::NsgMode::Enforce);
+  CHECK(s.mode == runtime::NsgMode::Enforce);
+  REQUIRE(s.inbound.size() == 2);
+  REQUIRE(s.outbound.size() == 2);
+  REQUIRE(s.vms.size() == 3);
+  CHECK(s.vms[0].vm == "nic0");
+  CHECK(s.vms[0].subnet == -1);
+  CHECK(s.vms[0].nic == 0);
+  CHECK(s.vms[1].subnet == 0);
+  CHECK(s.vms[1].nic == 0);
+  CHECK(s.vms[2].nic == 1);
 }
