@@ -47,6 +47,10 @@ const ChildCollection* findChild(const TypeInfo& type, std::string_view collecti
 ArmResult<json> queryInboundNatRulePortMapping(const Txn& tx, const Resource& lb,
                                                std::string_view poolName, const json& request);
 
+/// POST .../networkInterfaces/{nic}/effectiveNetworkSecurityGroups: the groups on the NIC's
+/// subnet and on the NIC, each rule with its tags expanded as azlb's data plane evaluates them.
+json effectiveNetworkSecurityGroups(const Txn& tx, const Resource& nic);
+
 /// Keys of every resource a NIC or LB references, for cascading data-plane changes.
 json renderResource(const Txn& tx, const Resource& r);
 

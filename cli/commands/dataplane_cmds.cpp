@@ -115,7 +115,7 @@ void printSecurity(const json& st) {
                     "agents' logs (serve --nsg enforce drops them)");
   for (const auto& r : st.value("securityRules", json::array())) {
     const std::string group = r.value("group", "");
-    std::printf("  nsg rule   %-20s %-8s %-28s hits %llu\n",
+    std::printf("  nsg rule   %-20s %-8s %-30s hits %llu\n",
                 group.substr(group.rfind('/') + 1).c_str(), r.value("direction", "").c_str(),
                 r.value("rule", "").c_str(),
                 static_cast<unsigned long long>(r.value("hits", 0ULL)));

@@ -226,4 +226,70 @@ TEST_CASE("application security groups: NSG rules and NIC ip configurations refe
   CHECK(bad.code() == "InvalidResourceReference");
 }
 
+
+TEST_CASE("effectiveNetworkSecurityGroups lists the subnet's and the NIC's groups with tags expanded", "[nsg]") {
+  TestServer srv;
+  Client c = srv.client();
+  createAzPrerequisites(c);
+  json web = ruleProps(200, "8080");
+  web["sourceAddressPrefix"] = "Internet";
+  c.putAndWait(nsgId("rg1", "subnet-nsg"), nsgBody(json::array({namedRule("web", web)})));
+  json ssh = ruleProps(300, "22");
+  ssh["sourceAddressPrefix"] = "198.19.0.7";
+  c.putAndWait(nsgId("rg1", "nic-nsg"), nsgBody(json::array({namedRule("ssh", ssh)})));
+  json vnet = vnetBody("10.0.0.0/16", {{"default", "10.0.0.0/24"}});
+  vnet["properties"]["subnets"][0]["properties"]["networkSecurityGroup"] = {{"id", nsgId("rg1", "subnet-nsg")}};
+  c.putAndWait(vnetId("rg1", "vnet1"), vnet);
+  json nic = nicBody(subnetId("rg1", "vnet1", "default"));
+  nic["properties"]["networkSecurityGroup"] = {{"id", nsgId("rg1", "nic-nsg")}};
+  c.putAndWait(nicId("rg1", "nic1"), nic);
+
+  Reply post = c.post(nicId("rg1", "nic1") + "/effectiveNetworkSecurityGroups", json::object());
+  INFO(post.describe());
+  REQUIRE(post.status == 202);
+  REQUIRE(post.hasHeader("Location"));
+  Reply result = c.waitLocation(post.header("Location"));
+  INFO(result.describe());
+  REQUIRE(result.status == 200);
+  const json& value = result.doc["value"];
+  REQUIRE(value.size() == 2);
+  CHECK(value[0]["networkSecurityGroup"].value("id", "") == nsgId("rg1", "subnet-nsg"));
+  CHECK(value[0]["association"]["subnet"].value("id", "") == subnetId("rg1", "vnet1", "default"));
+  CHECK(value[1]["association"]["networkInterface"].value("id", "") == nicId("rg1", "nic1"));
+  auto find = [](const json& group, const std::string& name) {
+    for (const auto& r : group["effectiveSecurityRules"])
+      if (r.value("name", "") == name) return r;
+    return json();
+  };
+  const json w = find(value[0], "securityRules/web");
+  REQUIRE(w.is_object());
+  CHECK(w.value("protocol", "") == "Tcp");
+  CHECK(w.value("destinationPortRange", "") == "8080-8080");
+  CHECK(w.value("sourcePortRange", "") == "0-65535");
+  CHECK(w.value("sourceAddressPrefix", "") == "Internet");
+  CHECK(w.value("destinationAddressPrefix", "") == "0.0.0.0/0");
+  // Internet: every address outside the VNet's space and 168.63.129.16.
+  const auto internet = w["expandedSourceAddressPrefix"].get<std::vector<std::string>>();
+  CHECK(std::count(internet.begin(), internet.end(), "0.0.0.0/5") == 1);
+  CHECK(std::count(internet.begin(), internet.end(), "11.0.0.0/8") == 1);
+  CHECK(std::count(internet.begin(), internet.end(), "10.0.0.0/16") == 0);
+  CHECK(std::count(internet.begin(), internet.end(), "10.1.0.0/16") == 1);
+  const json vnetIn = find(value[0], "defaultSecurityRules/AllowVnetInBound");
+  CHECK(vnetIn.value("protocol", "") == "All");
+  CHECK(vnetIn["expandedSourceAddressPrefix"] == json::array({"10.0.0.0/16", "168.63.129.16/32"}));
+  CHECK(value[0]["tagMap"]["VirtualNetwork"] == json::array({"10.0.0.0/16", "168.63.129.16/32"}));
+  CHECK(find(value[0], "defaultSecurityRules/AllowAzureLoadBalancerInBound")["expandedSourceAddressPrefix"] ==
+        json::array({"168.63.129.16/32"}));
+  CHECK(find(value[1], "securityRules/ssh").value("sourceAddressPrefix", "") == "198.19.0.7/32");
+  // Inbound rules first, by priority.
+  CHECK(value[1]["effectiveSecurityRules"][0].value("name", "") == "securityRules/ssh");
+
+  // Only POST; a NIC without groups has none.
+  CHECK(c.get(nicId("rg1", "nic1") + "/effectiveNetworkSecurityGroups").status == 405);
+  c.putAndWait(nicId("rg1", "nic2"), nicBody(subnetId("rg1", "vnet1", "default"), "10.0.0.9"));
+  c.putAndWait(vnetId("rg1", "vnet1"), vnetBody("10.0.0.0/16", {{"default", "10.0.0.0/24"}}));
+  Reply none = c.waitLocation(c.post(nicId("rg1", "nic2") + "/effectiveNetworkSecurityGroups", json::object()).header("Location"));
+  CHECK(none.doc == json{{"value", json::array()}});
+}
+
 }  // namespace azlb::apitest

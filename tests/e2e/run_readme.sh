@@ -58,6 +58,13 @@ grep -Eq '^tcp 100\.64\.255\.1:40000 -> 198\.18\.237\.[0-9]+:80: delivered to vm
   { echo "FAIL: azlb trace did not deliver the frontend's flow through the router's choice"; status=1; }
 grep -Eq '^tcp 10\.0\.0\.4:40000 -> 198\.19\.0\.10:80: delivered' "$AZLB_DATA/readme.out" ||
   { echo "FAIL: azlb trace from vm1 to the internet"; status=1; }
+# Network security groups (serve's default --nsg warn): the curls to Standard backends without a
+# group (the quick start's, the cloud service's) were logged with Azure's verdict; the new group's
+# rule counts hits.
+grep -Eq '^azlb host-agent [01]: nsg warn: Azure would drop tcp [0-9.]+:[0-9]+ -> 10\.0\.[0-9.]+:[0-9]+ \(inbound to 10\.0\.[0-9.]+\): no network security group' "$AZLB_DATA/readme.out" ||
+  { echo "FAIL: the host agents' log has no nsg warn line for the quick start's curls"; status=1; }
+grep -Eq '^  nsg rule +web-nsg +Inbound +allow-8080 +hits [1-9]' "$AZLB_DATA/readme.out" ||
+  { echo "FAIL: azlb status did not count hits on web-nsg/allow-8080"; status=1; }
 # Ping and traceroute: the frontend answered both pings; traceroute ended at it, after the router.
 grep -Eq '^2 packets transmitted, 2 received' "$AZLB_DATA/readme.out" || { echo "FAIL: ping to the frontend was not answered"; status=1; }
 grep -Eq '^ 1  100\.117\.255\.2 ' "$AZLB_DATA/readme.out" && grep -Eq '^ 3  198\.18\.237\.[0-9]+ ' "$AZLB_DATA/readme.out" ||

@@ -449,6 +449,35 @@ def check_delete(checks, net, res):
                   lambda: net.public_ip_addresses.get(RG, PIP), ResourceNotFoundError)
 
 
+def check_effective_nsg(checks, net):
+    """A NIC's effective network security groups: the SDK's long-running POST, the rule as Azure names it."""
+    nsg = wait(checks, "create NSG", net.network_security_groups.begin_create_or_update(
+        RG, "sdk-nsg", nm.NetworkSecurityGroup(location=LOCATION, security_rules=[nm.SecurityRule(
+            name="web", priority=200, direction="Inbound", access="Allow", protocol="Tcp",
+            source_address_prefix="Internet", source_port_range="*",
+            destination_address_prefix="*", destination_port_range="8080")])))
+    checks.equal("NSG default rules", len(nsg.default_security_rules or []), 6)
+    subnet_id = net.subnets.get(RG, VNET, SUBNET).id
+    wait(checks, "create NIC with the NSG", net.network_interfaces.begin_create_or_update(
+        RG, "sdk-nsg-nic", nm.NetworkInterface(
+            location=LOCATION, network_security_group=nm.NetworkSecurityGroup(id=nsg.id),
+            ip_configurations=[nm.NetworkInterfaceIPConfiguration(
+                name="ipconfig1", subnet=nm.Subnet(id=subnet_id))])))
+    result = net.network_interfaces.begin_list_effective_network_security_groups(RG, "sdk-nsg-nic").result()
+    groups = result.value or []
+    checks.equal("effective groups", len(groups), 1)
+    if groups:
+        rules = {r.name: r for r in groups[0].effective_security_rules or []}
+        web = rules.get("securityRules/web")
+        checks.check("effective rule securityRules/web", web is not None, str(sorted(rules)))
+        if web is not None:
+            checks.equal("effective rule port range", web.destination_port_range, "8080-8080")
+            checks.equal("effective rule protocol", web.protocol, "Tcp")
+            checks.check("Internet expanded", "11.0.0.0/8" in (web.expanded_source_address_prefix or []))
+        checks.check("default rules listed", "defaultSecurityRules/DenyAllInBound" in rules)
+    wait(checks, "delete NIC", net.network_interfaces.begin_delete(RG, "sdk-nsg-nic"))
+
+
 def main(argv):
     if len(argv) != 3:
         print(__doc__, file=sys.stderr)
@@ -485,6 +514,7 @@ def main(argv):
         ("setup", lambda: setup(checks, net, res, ids)),
         ("load balancer", lambda: check_lb(checks, net, ids)),
         ("sku mismatch", lambda: check_sku_mismatch(checks, net, ids)),
+        ("effective security groups", lambda: check_effective_nsg(checks, net)),
         ("delete", lambda: check_delete(checks, net, res)),
     ]
     group_deleted = False

@@ -76,6 +76,24 @@ json nicLoadBalancers(const Service::Impl& impl, const Resource& nic) {
   return value;
 }
 
+/// A POST action Azure runs as a long-running operation: 202 + Location (and
+/// Azure-AsyncOperation); the operation's result is `result`, kept in memory only (a moment's
+/// answer).
+ApiResponse acceptedAction(Service::Impl& impl, RouteCall& call, const std::string& kind,
+                           const std::string& id, const std::string& location, json result) {
+  json op = impl.newOperation(kind, {id}, location);
+  op["status"] = "Succeeded";
+  op["endTime"] = op["startTime"];
+  op["result"] = std::move(result);
+  const std::string opId = op["id"];
+  impl.recordActionResult(std::move(op));
+  ApiResponse r = emptyResponse(202);
+  r.headers.emplace_back("Location", impl.operationResultUrl(call.req, location, opId));
+  r.headers.emplace_back("Azure-AsyncOperation", impl.asyncOperationUrl(call.req, location, opId));
+  r.headers.emplace_back("Retry-After", "1");
+  return r;
+}
+
 /// POST .../loadBalancingRules/{rule}/health: Azure answers 202 + Location; the operation's
 /// result is the rule's health. The data plane is asked without the lock held.
 ApiResponse ruleHealth(Service::Impl& impl, RouteCall& call, const ChildScope& c) {
@@ -92,17 +110,7 @@ ApiResponse ruleHealth(Service::Impl& impl, RouteCall& call, const ChildScope& c
   // stopped VMs, the status holds no backend.
   if (result.is_null())
     result = json{{"up", 0}, {"down", 0}, {"loadBalancerBackendAddresses", json::array()}};
-  json op = impl.newOperation("ruleHealth", {ruleId}, location);
-  op["status"] = "Succeeded";
-  op["endTime"] = op["startTime"];
-  op["result"] = std::move(result);  // in memory only: a status is a moment's answer
-  const std::string opId = op["id"];
-  impl.recordActionResult(std::move(op));
-  ApiResponse r = emptyResponse(202);
-  r.headers.emplace_back("Location", impl.operationResultUrl(call.req, location, opId));
-  r.headers.emplace_back("Azure-AsyncOperation", impl.asyncOperationUrl(call.req, location, opId));
-  r.headers.emplace_back("Retry-After", "1");
-  return r;
+  return acceptedAction(impl, call, "ruleHealth", ruleId, location, std::move(result));
 }
 
 }  // namespace
@@ -118,6 +126,21 @@ ApiResponse listCollection(Service::Impl& impl, RouteCall& call) {
     Txn view(impl.state);
     return jsonResponse(
         200, {{"value", loadBalancerNics(impl, scope->type->render(view, *scope->existing))}});
+  }
+  if (iequals(scope->type->segment, "networkInterfaces") &&
+      what == "effectivenetworksecuritygroups") {
+    if (call.method() != "POST")
+      return impl.error(errors::methodNotAllowed(call.method(), "effectiveNetworkSecurityGroups"));
+    json result;
+    {
+      Txn view(impl.state);
+      result = network::effectiveNetworkSecurityGroups(view, *scope->existing);
+    }
+    const std::string id = scope->existing->id,
+                      location = scope->existing->body.value("location", "");
+    call.unlock();  // recording the operation takes the lock itself
+    return acceptedAction(impl, call, "effectiveNetworkSecurityGroups", id, location,
+                          std::move(result));
   }
   if (iequals(scope->type->segment, "networkInterfaces") && what == "loadbalancers") {
     if (call.method() != "GET")

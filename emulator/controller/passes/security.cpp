@@ -126,6 +126,8 @@ GroupRules compileGroup(const model::NetworkSecurityGroup& group,
   Scope s{{}, {}, &asgMembers};
   for (const auto& p : vnetSpace)
     if (auto r = prefixRange(p)) s.vnet.push_back(*r);
+  s.vnet.push_back(
+      {kAzureLoadBalancer, kAzureLoadBalancer});  // Azure's VirtualNetwork has the host's address
   s.vnet = normalized(std::move(s.vnet));
   s.internet = complement(s.vnet);
   GroupRules g;
