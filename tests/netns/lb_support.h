@@ -366,7 +366,8 @@ class Conn {
       sockaddr_in local{};
       local.sin_family = AF_INET;
       local.sin_port = htons(srcPort);
-      (void)bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof local);
+      // A port in use elsewhere: no connection at all, rather than one from another port.
+      if (bind(fd_, reinterpret_cast<sockaddr*>(&local), sizeof local) != 0) return;
     }
     timeval tv{5, 0};
     setsockopt(fd_, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv);

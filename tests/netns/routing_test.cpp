@@ -230,7 +230,9 @@ TEST_CASE("BGP: MUXes announce frontends to BIRD, which installs and withdraws t
         return json::parse(r->body);
       };
       std::set<std::string> backendsSeen, muxesSeen;
-      for (std::uint16_t port = 41000; port < 41024; ++port) {
+      // Source ports below the kernel's ephemeral range (32768-60999): a port the test's own HTTPS
+      // client happened to hold made the bind fail and the connection leave from another port.
+      for (std::uint16_t port = 21000; port < 21024; ++port) {
         const json t = trace(port);
         REQUIRE(t["verdict"] == "delivered");
         CHECK_FALSE(t["steps"][1].value("pinned", false));  // a new flow: no flow-table entry yet
