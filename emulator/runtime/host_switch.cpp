@@ -344,15 +344,13 @@ bool HostSwitch::admitsOutbound(const HostPlan::Vm& source, const PacketView& vi
   return true;
 }
 
-bool HostSwitch::admitsToPublicIp(const HostPlan::Vm& target, PacketBuf& packet, Nanos now) {
-  if (plan_->nsgMode() == NsgMode::Off) return true;
-  const auto view = PacketView::parse(packet.data());  // as translated: to the VM's own address
-  if (!view || !view->hasPorts()) return true;
-  const auto key = view->flowKey();
-  if (!nsgFresh(*view, key, now)) return true;
+bool HostSwitch::admitsToPublicIp(const HostPlan::Vm& target, const PacketView& translated, Nanos now) {
+  if (!translated.hasPorts()) return true;
+  const auto key = translated.flowKey();  // the view reads the buffer: already to the VM's address
+  if (!nsgFresh(translated, key, now)) return true;
   const dataplane::SnatSpec* spec = plan_->forwarding()->snat().find(target.underlay);
   if (!nsgAdmits(target, key, true, spec == nullptr || spec->standard)) return false;
-  nsgRemember(*view, key, now);
+  nsgRemember(translated, key, now);
   return true;
 }
 
@@ -636,7 +634,7 @@ std::uint32_t HostSwitch::snatReturn(const HostPlan::Vm& target, PacketBuf& pack
   packet.resize(inner->size());
   if (!dataplane::offloadConsistent(packet.offload(), *inner)) return drop(DropReason::BadOffload);
   if (snat_.inbound(packet, *inner, target.underlay, now).isDrop()) return kNoPort;
-  if (!admitsToPublicIp(target, packet, now)) return drop(HostDropReason::NsgDenied);
+  if (!admitsToPublicIp(target, *inner, now)) return drop(HostDropReason::NsgDenied);
   if (auto failed = dataplane::fitToLink(packet, *inner, options_.vmMtu)) return drop(*failed);
   counters_.snatInbound.add();
   return deliver(target, packet);

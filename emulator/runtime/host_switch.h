@@ -280,8 +280,9 @@ class HostSwitch {
                       const dataplane::ForwardingConfig::HostMatch& match, dataplane::Nanos now);
   /// A VM's packet leaving it (to the internet, or to an internal frontend): its outbound rules.
   bool admitsOutbound(const HostPlan::Vm& source, const dataplane::PacketView& view, dataplane::Nanos now);
-  /// A packet to a VM's public IP or SNAT port, translated: an unsolicited one is inbound.
-  bool admitsToPublicIp(const HostPlan::Vm& target, dataplane::PacketBuf& packet, dataplane::Nanos now);
+  /// A packet to a VM's public IP or SNAT port, translated (`translated` views the rewritten
+  /// buffer): an unsolicited one is inbound.
+  bool admitsToPublicIp(const HostPlan::Vm& target, const dataplane::PacketView& translated, dataplane::Nanos now);
   /// A UDP flow let through: its later datagrams and replies are not checked again.
   void nsgRemember(const dataplane::PacketView& view, const dataplane::FlowKey& flow, dataplane::Nanos now);
 
