@@ -136,7 +136,6 @@ class HostPlan {
                    : &nsgOutbound_[static_cast<std::size_t>(index)];
   }
   NsgHitTable* hits() const { return hits_.get(); }
-  const std::shared_ptr<NsgHitTable>& hitTable() const { return hits_; }
 
  private:
   HostPlan() = default;
